@@ -1,0 +1,592 @@
+//! The one error shape of the portal and its closed set of codes.
+//!
+//! Every error the server returns is `{code, message, fields?, trace_id}`; the SPA maps the code
+//! (never the message) to the citizen's language with [`ErrorCode::message`] and
+//! [`ErrorCode::next_step`]. Codes are stable: never rename one, only add.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Lang;
+
+/// Machine-readable error codes. Serialized as `SCREAMING_SNAKE_CASE` strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    // --- request shape ---
+    ReqMalformedJson,
+    ReqUnsupportedMediaType,
+    ReqBodyTooLarge,
+    ReqInvalidFields,
+    ReqNotFound,
+    ReqMethodNotAllowed,
+    // --- single fields (values of `fields`) ---
+    FieldRequired,
+    FieldWrongType,
+    FieldUnknown,
+    FieldTooLong,
+    FieldPhoneFormat,
+    FieldBankUnknown,
+    FieldConsentRequired,
+    FieldConsentVersion,
+    // --- banks ---
+    BankUnavailable,
+    BankUnreachable,
+    BankError,
+    BankLoginCancelled,
+    // --- return from the bank ---
+    AuthStateInvalid,
+    AuthFlowMismatch,
+    AuthIssMismatch,
+    AuthIdTokenInvalid,
+    AuthSessionRequired,
+    // --- registration outcomes ---
+    RegPhoneMismatch,
+    RegAccountInactive,
+    RegCardBlocked,
+    RegUnderAge,
+    RegMissingData,
+    // --- client side only (the SPA produces these, the server never does) ---
+    NetOffline,
+    NetTimeout,
+    // --- generic ---
+    RateLimited,
+    ServiceUnavailable,
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code, for catalogue tests and documentation.
+    pub const ALL: &'static [ErrorCode] = &[
+        ErrorCode::ReqMalformedJson,
+        ErrorCode::ReqUnsupportedMediaType,
+        ErrorCode::ReqBodyTooLarge,
+        ErrorCode::ReqInvalidFields,
+        ErrorCode::ReqNotFound,
+        ErrorCode::ReqMethodNotAllowed,
+        ErrorCode::FieldRequired,
+        ErrorCode::FieldWrongType,
+        ErrorCode::FieldUnknown,
+        ErrorCode::FieldTooLong,
+        ErrorCode::FieldPhoneFormat,
+        ErrorCode::FieldBankUnknown,
+        ErrorCode::FieldConsentRequired,
+        ErrorCode::FieldConsentVersion,
+        ErrorCode::BankUnavailable,
+        ErrorCode::BankUnreachable,
+        ErrorCode::BankError,
+        ErrorCode::BankLoginCancelled,
+        ErrorCode::AuthStateInvalid,
+        ErrorCode::AuthFlowMismatch,
+        ErrorCode::AuthIssMismatch,
+        ErrorCode::AuthIdTokenInvalid,
+        ErrorCode::AuthSessionRequired,
+        ErrorCode::RegPhoneMismatch,
+        ErrorCode::RegAccountInactive,
+        ErrorCode::RegCardBlocked,
+        ErrorCode::RegUnderAge,
+        ErrorCode::RegMissingData,
+        ErrorCode::NetOffline,
+        ErrorCode::NetTimeout,
+        ErrorCode::RateLimited,
+        ErrorCode::ServiceUnavailable,
+        ErrorCode::Internal,
+    ];
+
+    /// The wire string, e.g. `REG_PHONE_MISMATCH`.
+    pub fn as_str(self) -> &'static str {
+        use ErrorCode::*;
+        match self {
+            ReqMalformedJson => "REQ_MALFORMED_JSON",
+            ReqUnsupportedMediaType => "REQ_UNSUPPORTED_MEDIA_TYPE",
+            ReqBodyTooLarge => "REQ_BODY_TOO_LARGE",
+            ReqInvalidFields => "REQ_INVALID_FIELDS",
+            ReqNotFound => "REQ_NOT_FOUND",
+            ReqMethodNotAllowed => "REQ_METHOD_NOT_ALLOWED",
+            FieldRequired => "FIELD_REQUIRED",
+            FieldWrongType => "FIELD_WRONG_TYPE",
+            FieldUnknown => "FIELD_UNKNOWN",
+            FieldTooLong => "FIELD_TOO_LONG",
+            FieldPhoneFormat => "FIELD_PHONE_FORMAT",
+            FieldBankUnknown => "FIELD_BANK_UNKNOWN",
+            FieldConsentRequired => "FIELD_CONSENT_REQUIRED",
+            FieldConsentVersion => "FIELD_CONSENT_VERSION",
+            BankUnavailable => "BANK_UNAVAILABLE",
+            BankUnreachable => "BANK_UNREACHABLE",
+            BankError => "BANK_ERROR",
+            BankLoginCancelled => "BANK_LOGIN_CANCELLED",
+            AuthStateInvalid => "AUTH_STATE_INVALID",
+            AuthFlowMismatch => "AUTH_FLOW_MISMATCH",
+            AuthIssMismatch => "AUTH_ISS_MISMATCH",
+            AuthIdTokenInvalid => "AUTH_ID_TOKEN_INVALID",
+            AuthSessionRequired => "AUTH_SESSION_REQUIRED",
+            RegPhoneMismatch => "REG_PHONE_MISMATCH",
+            RegAccountInactive => "REG_ACCOUNT_INACTIVE",
+            RegCardBlocked => "REG_CARD_BLOCKED",
+            RegUnderAge => "REG_UNDER_AGE",
+            RegMissingData => "REG_MISSING_DATA",
+            NetOffline => "NET_OFFLINE",
+            NetTimeout => "NET_TIMEOUT",
+            RateLimited => "RATE_LIMITED",
+            ServiceUnavailable => "SERVICE_UNAVAILABLE",
+            Internal => "INTERNAL",
+        }
+    }
+
+    /// Parses a wire string back into a code.
+    pub fn parse(s: &str) -> Option<ErrorCode> {
+        ErrorCode::ALL.iter().copied().find(|c| c.as_str() == s)
+    }
+
+    /// The HTTP status the server answers with when this code is the top-level error.
+    pub fn http_status(self) -> u16 {
+        use ErrorCode::*;
+        match self {
+            ReqMalformedJson | ReqInvalidFields | FieldRequired | FieldWrongType | FieldUnknown
+            | FieldTooLong | FieldPhoneFormat | FieldBankUnknown | FieldConsentRequired
+            | FieldConsentVersion | AuthStateInvalid | AuthFlowMismatch | AuthIssMismatch => 400,
+            ReqUnsupportedMediaType => 415,
+            ReqBodyTooLarge => 413,
+            ReqNotFound => 404,
+            ReqMethodNotAllowed => 405,
+            BankUnavailable => 409,
+            BankUnreachable | BankError | AuthIdTokenInvalid => 502,
+            BankLoginCancelled => 400,
+            AuthSessionRequired => 401,
+            RegPhoneMismatch | RegAccountInactive | RegCardBlocked | RegUnderAge
+            | RegMissingData => 422,
+            RateLimited => 429,
+            ServiceUnavailable | NetOffline | NetTimeout => 503,
+            Internal => 500,
+        }
+    }
+
+    /// Whether trying the same thing again later may succeed without the citizen changing anything.
+    pub fn retryable(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::BankUnreachable
+                | ErrorCode::ServiceUnavailable
+                | ErrorCode::NetOffline
+                | ErrorCode::NetTimeout
+                | ErrorCode::RateLimited
+        )
+    }
+
+    /// What went wrong, in the citizen's language.
+    pub fn message(self, lang: Lang) -> &'static str {
+        let (ru, uk, en) = self.texts().0;
+        pick(lang, ru, uk, en)
+    }
+
+    /// What the citizen can do next, in their language.
+    pub fn next_step(self, lang: Lang) -> &'static str {
+        let (ru, uk, en) = self.texts().1;
+        pick(lang, ru, uk, en)
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn texts(
+        self,
+    ) -> (
+        (&'static str, &'static str, &'static str),
+        (&'static str, &'static str, &'static str),
+    ) {
+        use ErrorCode::*;
+        const RETRY: (&str, &str, &str) = (
+            "Попробуйте ещё раз через несколько минут.",
+            "Спробуйте ще раз за кілька хвилин.",
+            "Please try again in a few minutes.",
+        );
+        const FIX_FORM: (&str, &str, &str) = (
+            "Исправьте отмеченные поля и отправьте форму снова.",
+            "Виправте позначені поля й надішліть форму знову.",
+            "Correct the marked fields and submit the form again.",
+        );
+        const START_AGAIN: (&str, &str, &str) = (
+            "Начните регистрацию заново с выбора банка.",
+            "Почніть реєстрацію заново з вибору банку.",
+            "Start the registration again by choosing your bank.",
+        );
+        const CONTACT_BANK: (&str, &str, &str) = (
+            "Обратитесь в свой банк, чтобы обновить данные, затем начните регистрацию заново.",
+            "Зверніться до свого банку, щоб оновити дані, потім почніть реєстрацію заново.",
+            "Contact your bank to update your details, then start the registration again.",
+        );
+        const SUPPORT: (&str, &str, &str) = (
+            "Если ошибка повторяется, сообщите в поддержку номер обращения.",
+            "Якщо помилка повторюється, повідомте службі підтримки номер звернення.",
+            "If it happens again, give support the reference number.",
+        );
+        match self {
+            ReqMalformedJson => (
+                (
+                    "Запрос повреждён: это не корректный JSON.",
+                    "Запит пошкоджено: це не коректний JSON.",
+                    "The request is damaged: it is not valid JSON.",
+                ),
+                SUPPORT,
+            ),
+            ReqUnsupportedMediaType => (
+                (
+                    "Запрос отправлен в неподдерживаемом формате; нужен JSON в UTF-8.",
+                    "Запит надіслано в непідтримуваному форматі; потрібен JSON в UTF-8.",
+                    "The request has an unsupported format; JSON in UTF-8 is required.",
+                ),
+                SUPPORT,
+            ),
+            ReqBodyTooLarge => (
+                (
+                    "Запрос слишком большой.",
+                    "Запит завеликий.",
+                    "The request is too large.",
+                ),
+                SUPPORT,
+            ),
+            ReqInvalidFields => (
+                (
+                    "Некоторые поля заполнены неверно.",
+                    "Деякі поля заповнено неправильно.",
+                    "Some fields are not filled in correctly.",
+                ),
+                FIX_FORM,
+            ),
+            ReqNotFound => (
+                (
+                    "Такой страницы или записи нет.",
+                    "Такої сторінки або запису немає.",
+                    "There is no such page or record.",
+                ),
+                START_AGAIN,
+            ),
+            ReqMethodNotAllowed => (
+                (
+                    "Это действие здесь недоступно.",
+                    "Ця дія тут недоступна.",
+                    "This action is not available here.",
+                ),
+                SUPPORT,
+            ),
+            FieldRequired => (
+                ("Заполните это поле.", "Заповніть це поле.", "Fill in this field."),
+                FIX_FORM,
+            ),
+            FieldWrongType => (
+                (
+                    "Значение имеет неверный тип.",
+                    "Значення має неправильний тип.",
+                    "The value has the wrong type.",
+                ),
+                FIX_FORM,
+            ),
+            FieldUnknown => (
+                (
+                    "Запрос содержит лишнее поле.",
+                    "Запит містить зайве поле.",
+                    "The request contains an unexpected field.",
+                ),
+                SUPPORT,
+            ),
+            FieldTooLong => (
+                ("Значение слишком длинное.", "Значення задовге.", "The value is too long."),
+                FIX_FORM,
+            ),
+            FieldPhoneFormat => (
+                (
+                    "Введите номер мобильного телефона в формате +7 XXX XXX-XX-XX или +380 XX XXX XX XX.",
+                    "Введіть номер мобільного телефону у форматі +380 XX XXX XX XX або +7 XXX XXX-XX-XX.",
+                    "Enter a mobile number like +7 XXX XXX-XX-XX or +380 XX XXX XX XX.",
+                ),
+                FIX_FORM,
+            ),
+            FieldBankUnknown => (
+                (
+                    "Такого банка нет среди партнёров портала.",
+                    "Такого банку немає серед партнерів порталу.",
+                    "This bank is not a partner of the portal.",
+                ),
+                START_AGAIN,
+            ),
+            FieldConsentRequired => (
+                (
+                    "Чтобы продолжить, отметьте согласие на передачу данных.",
+                    "Щоб продовжити, позначте згоду на передачу даних.",
+                    "To continue, tick the box to consent to the data transfer.",
+                ),
+                FIX_FORM,
+            ),
+            FieldConsentVersion => (
+                (
+                    "Текст согласия изменился. Прочитайте новую версию.",
+                    "Текст згоди змінився. Прочитайте нову версію.",
+                    "The consent text has changed. Read the new version.",
+                ),
+                START_AGAIN,
+            ),
+            BankUnavailable => (
+                (
+                    "Регистрация через этот банк сейчас недоступна.",
+                    "Реєстрація через цей банк зараз недоступна.",
+                    "Registration through this bank is not available at the moment.",
+                ),
+                (
+                    "Выберите другой банк или попробуйте позже.",
+                    "Оберіть інший банк або спробуйте пізніше.",
+                    "Choose another bank or try later.",
+                ),
+            ),
+            BankUnreachable => (
+                (
+                    "Банк не отвечает.",
+                    "Банк не відповідає.",
+                    "The bank is not responding.",
+                ),
+                RETRY,
+            ),
+            BankError => (
+                (
+                    "Банк вернул ошибку.",
+                    "Банк повернув помилку.",
+                    "The bank returned an error.",
+                ),
+                START_AGAIN,
+            ),
+            BankLoginCancelled => (
+                (
+                    "Вход в банк отменён, данные не переданы.",
+                    "Вхід до банку скасовано, дані не передано.",
+                    "The bank sign-in was cancelled; no data was shared.",
+                ),
+                START_AGAIN,
+            ),
+            AuthStateInvalid => (
+                (
+                    "Ответ банка устарел или уже был использован.",
+                    "Відповідь банку застаріла або вже була використана.",
+                    "The bank's answer has expired or was already used.",
+                ),
+                START_AGAIN,
+            ),
+            AuthFlowMismatch => (
+                (
+                    "Регистрация была начата в другом браузере.",
+                    "Реєстрацію було розпочато в іншому браузері.",
+                    "The registration was started in a different browser.",
+                ),
+                START_AGAIN,
+            ),
+            AuthIssMismatch => (
+                (
+                    "Ответ пришёл не от того банка, который вы выбрали.",
+                    "Відповідь надійшла не від банку, який ви обрали.",
+                    "The answer did not come from the bank you chose.",
+                ),
+                START_AGAIN,
+            ),
+            AuthIdTokenInvalid => (
+                (
+                    "Не удалось проверить подпись данных банка.",
+                    "Не вдалося перевірити підпис даних банку.",
+                    "The bank's signed data could not be verified.",
+                ),
+                START_AGAIN,
+            ),
+            AuthSessionRequired => (
+                (
+                    "Сеанс истёк или вы не вошли.",
+                    "Сеанс завершився або ви не увійшли.",
+                    "Your session has expired or you are not signed in.",
+                ),
+                (
+                    "Войдите снова через свой банк.",
+                    "Увійдіть знову через свій банк.",
+                    "Sign in again through your bank.",
+                ),
+            ),
+            RegPhoneMismatch => (
+                (
+                    "Номер телефона не совпадает с номером, который указан в банке.",
+                    "Номер телефону не збігається з номером, вказаним у банку.",
+                    "The phone number does not match the number your bank has.",
+                ),
+                (
+                    "Укажите номер, который вы сообщили банку, или обновите его в банке.",
+                    "Вкажіть номер, який ви повідомили банку, або оновіть його в банку.",
+                    "Enter the number your bank has on file, or update it with your bank.",
+                ),
+            ),
+            RegAccountInactive => (
+                (
+                    "Банк сообщил, что по вашему счёту не было операций за последние 30 дней.",
+                    "Банк повідомив, що за вашим рахунком не було операцій за останні 30 днів.",
+                    "Your bank reports no transactions on your account in the last 30 days.",
+                ),
+                (
+                    "Совершите любую операцию по карте и повторите регистрацию, или выберите другой банк.",
+                    "Здійсніть будь-яку операцію карткою та повторіть реєстрацію, або оберіть інший банк.",
+                    "Make any card payment and register again, or choose another bank.",
+                ),
+            ),
+            RegCardBlocked => (
+                (
+                    "Банк сообщил, что ваша карта заблокирована или нет действующей карты.",
+                    "Банк повідомив, що вашу картку заблоковано або немає чинної картки.",
+                    "Your bank reports that your card is blocked or you have no active card.",
+                ),
+                CONTACT_BANK,
+            ),
+            RegUnderAge => (
+                (
+                    "Регистрация через банк доступна с 18 лет.",
+                    "Реєстрація через банк доступна з 18 років.",
+                    "Registration through a bank is available from the age of 18.",
+                ),
+                (
+                    "Зарегистрируйтесь в центре обслуживания вместе с законным представителем.",
+                    "Зареєструйтеся в центрі обслуговування разом із законним представником.",
+                    "Register at a service centre together with a legal guardian.",
+                ),
+            ),
+            RegMissingData => (
+                (
+                    "Банк передал не все данные, нужные для учётной записи.",
+                    "Банк передав не всі дані, потрібні для облікового запису.",
+                    "Your bank did not share all the data an account needs.",
+                ),
+                CONTACT_BANK,
+            ),
+            NetOffline => (
+                (
+                    "Нет связи с порталом.",
+                    "Немає зв'язку з порталом.",
+                    "Cannot reach the portal.",
+                ),
+                (
+                    "Проверьте подключение к интернету и попробуйте снова.",
+                    "Перевірте підключення до інтернету та спробуйте знову.",
+                    "Check your internet connection and try again.",
+                ),
+            ),
+            NetTimeout => (
+                (
+                    "Портал отвечает слишком долго.",
+                    "Портал відповідає надто довго.",
+                    "The portal is taking too long to respond.",
+                ),
+                RETRY,
+            ),
+            RateLimited => (
+                (
+                    "Слишком много попыток.",
+                    "Забагато спроб.",
+                    "Too many attempts.",
+                ),
+                RETRY,
+            ),
+            ServiceUnavailable => (
+                (
+                    "Портал временно недоступен.",
+                    "Портал тимчасово недоступний.",
+                    "The portal is temporarily unavailable.",
+                ),
+                RETRY,
+            ),
+            Internal => (
+                (
+                    "На портале произошла ошибка.",
+                    "На порталі сталася помилка.",
+                    "Something went wrong on the portal.",
+                ),
+                SUPPORT,
+            ),
+        }
+    }
+}
+
+fn pick(lang: Lang, ru: &'static str, uk: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Ru => ru,
+        Lang::Uk => uk,
+        Lang::En => en,
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The body of every error response: `{code, message, fields?, trace_id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    /// Human text in the request's language (the SPA re-derives it from `code`).
+    pub message: String,
+    /// Field name → what is wrong with it, for [`ErrorCode::ReqInvalidFields`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<BTreeMap<String, ErrorCode>>,
+    /// Correlation id; the citizen gives it to support and it appears in server logs.
+    pub trace_id: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_match_serde() {
+        for &c in ErrorCode::ALL {
+            let json = serde_json::to_string(&c).unwrap();
+            assert_eq!(json, format!("\"{}\"", c.as_str()));
+            assert_eq!(ErrorCode::parse(c.as_str()), Some(c));
+        }
+    }
+
+    #[test]
+    fn every_code_has_distinct_nonempty_texts_in_every_language() {
+        for &c in ErrorCode::ALL {
+            for l in Lang::ALL {
+                assert!(!c.message(l).is_empty(), "{c} {l:?}");
+                assert!(!c.next_step(l).is_empty(), "{c} {l:?}");
+            }
+            // A forgotten translation usually shows as a copy of another language.
+            assert_ne!(c.message(Lang::Ru), c.message(Lang::En), "{c}");
+            assert_ne!(c.message(Lang::Uk), c.message(Lang::En), "{c}");
+        }
+    }
+
+    #[test]
+    fn messages_are_unique_per_language() {
+        for l in Lang::ALL {
+            let mut seen = std::collections::HashSet::new();
+            for &c in ErrorCode::ALL {
+                assert!(seen.insert(c.message(l)), "duplicate text for {c} in {l:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn statuses_are_client_or_server_errors() {
+        for &c in ErrorCode::ALL {
+            assert!((400..600).contains(&c.http_status()), "{c}");
+        }
+    }
+
+    #[test]
+    fn error_body_round_trips_with_cyrillic() {
+        let mut fields = BTreeMap::new();
+        fields.insert("phone".to_string(), ErrorCode::FieldPhoneFormat);
+        let body = ErrorBody {
+            code: ErrorCode::ReqInvalidFields,
+            message: ErrorCode::ReqInvalidFields.message(Lang::Ru).to_string(),
+            fields: Some(fields),
+            trace_id: "t-1".into(),
+        };
+        let s = serde_json::to_string(&body).unwrap();
+        assert!(s.contains("Некоторые поля"));
+        let back: ErrorBody = serde_json::from_str(&s).unwrap();
+        assert_eq!(back, body);
+    }
+}

@@ -1,0 +1,227 @@
+//! Request and response bodies of the REST API (`/api/v1`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ErrorCode;
+use crate::i18n::{Lang, Localized};
+
+/// Version of the consent text the SPA shows. The server refuses a registration whose consent was
+/// given to another version, so a citizen never agrees to a text they did not see.
+pub const CONSENT_VERSION: &str = "2026-11-01";
+
+/// How long the portal keeps the data a bank transferred, in the consent text.
+pub const RETENTION_YEARS: u32 = 5;
+
+/// Largest request body the API accepts.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Country {
+    Ru,
+    Ua,
+}
+
+impl Country {
+    /// The language a citizen of a bank of this country most likely reads.
+    pub fn default_lang(self) -> Lang {
+        match self {
+            Country::Ru => Lang::Ru,
+            Country::Ua => Lang::Uk,
+        }
+    }
+}
+
+/// How a bank can confirm a citizen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Capability {
+    Redirect,
+    AppConfirm,
+    Qr,
+}
+
+/// A partner bank as the SPA shows it. Credentials and endpoints never leave the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BankInfo {
+    pub id: String,
+    pub name: Localized,
+    pub country: Country,
+    /// Path of the self-hosted logo, e.g. `/logos/sber.svg`.
+    pub logo: String,
+    /// Brand colour, `#RRGGBB`.
+    pub color: String,
+    /// False while registration through this bank is not possible; shown disabled.
+    pub workable: bool,
+    pub capabilities: Vec<Capability>,
+}
+
+/// Personal data a bank transfers to the portal, as listed on the consent screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentField {
+    FullName,
+    BirthDate,
+    Passport,
+    /// RU: INN; UA: RNOKPP (the taxpayer number).
+    TaxId,
+    /// RU only.
+    Snils,
+    Phone,
+    Email,
+    /// Whether there is an active, unblocked card and transactions in the last 30 days.
+    BankActivity,
+}
+
+impl ConsentField {
+    /// The fields the portal requests from a bank of `country`, in display order.
+    pub fn requested(country: Country) -> &'static [ConsentField] {
+        use ConsentField::*;
+        match country {
+            Country::Ru => &[
+                FullName,
+                BirthDate,
+                Passport,
+                TaxId,
+                Snils,
+                Phone,
+                Email,
+                BankActivity,
+            ],
+            Country::Ua => &[FullName, BirthDate, Passport, TaxId, Phone, Email, BankActivity],
+        }
+    }
+
+    pub fn label(self, lang: Lang, country: Country) -> &'static str {
+        use ConsentField::*;
+        let (ru, uk, en) = match (self, country) {
+            (FullName, _) => ("Фамилия, имя, отчество", "Прізвище, ім'я, по батькові", "Full name"),
+            (BirthDate, _) => ("Дата рождения", "Дата народження", "Date of birth"),
+            (Passport, Country::Ru) => ("Серия и номер паспорта", "Серія та номер паспорта", "Passport series and number"),
+            (Passport, Country::Ua) => ("Номер паспорта (ID-карта или книжечка)", "Номер паспорта (ID-картка або книжечка)", "Passport number (ID card or booklet)"),
+            (TaxId, Country::Ru) => ("ИНН", "ІПН (ІНН)", "Taxpayer number (INN)"),
+            (TaxId, Country::Ua) => ("РНУКПП (ИНН)", "РНОКПП (ІПН)", "Taxpayer number (RNOKPP)"),
+            (Snils, _) => ("СНИЛС", "СНІЛС", "Insurance number (SNILS)"),
+            (Phone, _) => ("Номер мобильного телефона", "Номер мобільного телефону", "Mobile phone number"),
+            (Email, _) => ("Адрес электронной почты", "Адреса електронної пошти", "Email address"),
+            (BankActivity, _) => (
+                "Есть ли действующая незаблокированная карта и операции за 30 дней (без сумм и деталей)",
+                "Чи є чинна незаблокована картка та операції за 30 днів (без сум і деталей)",
+                "Whether you have an active, unblocked card and transactions in the last 30 days (no amounts or details)",
+            ),
+        };
+        match lang {
+            Lang::Ru => ru,
+            Lang::Uk => uk,
+            Lang::En => en,
+        }
+    }
+}
+
+/// The citizen's agreement to the consent text of a given version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentAcceptance {
+    pub accepted: bool,
+    pub version: String,
+}
+
+/// `POST /api/v1/registrations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartRegistration {
+    pub bank_id: String,
+    /// As typed; the server normalizes it with [`crate::validate::normalize_phone`].
+    pub phone: String,
+    pub consent: ConsentAcceptance,
+    /// The UI language, used for the bank's pages (`ui_locales`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<Lang>,
+}
+
+/// Answer to [`StartRegistration`]: where to send the browser.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationStarted {
+    pub registration_id: String,
+    pub authorize_url: String,
+}
+
+/// Where a registration stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationState {
+    /// The citizen was sent to the bank and has not come back (yet).
+    AwaitingBank,
+    /// The bank confirmed the person; the account waits for activation.
+    PendingConfirmation,
+    /// The bank's data does not allow an account; `reason` says why.
+    Rejected,
+    /// The bank round trip failed (cancelled, bank error); nothing was created.
+    Failed,
+}
+
+/// One timestamped event of a registration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// Stable event code, e.g. `REGISTRATION_STARTED`, or an [`ErrorCode`] string.
+    pub code: String,
+    /// Error code of the bank when it sent one (e.g. OAuth `access_denied`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream: Option<String>,
+}
+
+/// `GET /api/v1/registrations/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationStatus {
+    pub registration_id: String,
+    /// Human-friendly number to quote to support, e.g. `R-2026-000123`.
+    pub request_number: String,
+    pub bank_id: String,
+    pub state: RegistrationState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<ErrorCode>,
+    /// Trace id of the bank round trip that decided the state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    /// Account holder's masked name when an account exists, e.g. `Иван И.`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Newest first.
+    pub journal: Vec<JournalEntry>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let r: Result<StartRegistration, _> = serde_json::from_str(
+            r#"{"bank_id":"sber","phone":"+79161234567","consent":{"accepted":true,"version":"x"},"admin":true}"#,
+        );
+        assert!(r.is_err());
+    }
+
+    #[test]
+    fn every_requested_field_has_labels() {
+        for c in [Country::Ru, Country::Ua] {
+            for f in ConsentField::requested(c) {
+                for l in Lang::ALL {
+                    assert!(!f.label(l, c).is_empty());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn state_wire_names() {
+        assert_eq!(
+            serde_json::to_string(&RegistrationState::PendingConfirmation).unwrap(),
+            "\"pending_confirmation\""
+        );
+    }
+}

@@ -115,7 +115,7 @@ mod tests {
             "7+9161234567",
             "+7 916 123 45 67 ext 1",
             "１２３",            // full-width digits
-            "+7  9  1  6  1  2  3  4  5  6  7  ", // over the input length limit
+            "+7   9   1   6   1   2   3   4   5   6   7", // over the input length limit
         ] {
             assert!(normalize_phone(input).is_err(), "{input}");
         }

@@ -16,6 +16,7 @@ use crate::i18n::Lang;
 pub enum ErrorCode {
     // --- request shape ---
     ReqMalformedJson,
+    ReqInvalidEncoding,
     ReqUnsupportedMediaType,
     ReqBodyTooLarge,
     ReqInvalidFields,
@@ -60,6 +61,7 @@ impl ErrorCode {
     /// Every code, for catalogue tests and documentation.
     pub const ALL: &'static [ErrorCode] = &[
         ErrorCode::ReqMalformedJson,
+        ErrorCode::ReqInvalidEncoding,
         ErrorCode::ReqUnsupportedMediaType,
         ErrorCode::ReqBodyTooLarge,
         ErrorCode::ReqInvalidFields,
@@ -99,6 +101,7 @@ impl ErrorCode {
         use ErrorCode::*;
         match self {
             ReqMalformedJson => "REQ_MALFORMED_JSON",
+            ReqInvalidEncoding => "REQ_INVALID_ENCODING",
             ReqUnsupportedMediaType => "REQ_UNSUPPORTED_MEDIA_TYPE",
             ReqBodyTooLarge => "REQ_BODY_TOO_LARGE",
             ReqInvalidFields => "REQ_INVALID_FIELDS",
@@ -143,9 +146,10 @@ impl ErrorCode {
     pub fn http_status(self) -> u16 {
         use ErrorCode::*;
         match self {
-            ReqMalformedJson | ReqInvalidFields | FieldRequired | FieldWrongType | FieldUnknown
-            | FieldTooLong | FieldPhoneFormat | FieldBankUnknown | FieldConsentRequired
-            | FieldConsentVersion | AuthStateInvalid | AuthFlowMismatch | AuthIssMismatch => 400,
+            ReqMalformedJson | ReqInvalidEncoding | ReqInvalidFields | FieldRequired
+            | FieldWrongType | FieldUnknown | FieldTooLong | FieldPhoneFormat
+            | FieldBankUnknown | FieldConsentRequired | FieldConsentVersion | AuthStateInvalid
+            | AuthFlowMismatch | AuthIssMismatch => 400,
             ReqUnsupportedMediaType => 415,
             ReqBodyTooLarge => 413,
             ReqNotFound => 404,
@@ -225,6 +229,14 @@ impl ErrorCode {
                     "Запрос повреждён: это не корректный JSON.",
                     "Запит пошкоджено: це не коректний JSON.",
                     "The request is damaged: it is not valid JSON.",
+                ),
+                SUPPORT,
+            ),
+            ReqInvalidEncoding => (
+                (
+                    "Запрос содержит текст не в кодировке UTF-8.",
+                    "Запит містить текст не в кодуванні UTF-8.",
+                    "The request contains text that is not UTF-8.",
                 ),
                 SUPPORT,
             ),

@@ -101,10 +101,19 @@ mod tests {
 
     #[test]
     fn accept_language_prefers_highest_q() {
-        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9,uk;q=0.95"), Some(Lang::En));
-        assert_eq!(Lang::from_accept_language("de-DE, uk;q=0.8, ru;q=0.7"), Some(Lang::Uk));
+        assert_eq!(
+            Lang::from_accept_language("en-US,en;q=0.9,uk;q=0.95"),
+            Some(Lang::En)
+        );
+        assert_eq!(
+            Lang::from_accept_language("de-DE, uk;q=0.8, ru;q=0.7"),
+            Some(Lang::Uk)
+        );
         assert_eq!(Lang::from_accept_language("de, fr"), None);
-        assert_eq!(Lang::from_accept_language("ru;q=0, en;q=0.1"), Some(Lang::En));
+        assert_eq!(
+            Lang::from_accept_language("ru;q=0, en;q=0.1"),
+            Some(Lang::En)
+        );
         assert_eq!(Lang::from_accept_language(""), None);
     }
 

@@ -88,7 +88,15 @@ impl ConsentField {
                 Email,
                 BankActivity,
             ],
-            Country::Ua => &[FullName, BirthDate, Passport, TaxId, Phone, Email, BankActivity],
+            Country::Ua => &[
+                FullName,
+                BirthDate,
+                Passport,
+                TaxId,
+                Phone,
+                Email,
+                BankActivity,
+            ],
         }
     }
 

@@ -69,8 +69,16 @@ pub fn normalize_phone(input: &str) -> Result<String, ErrorCode> {
 pub fn mask_phone(e164: &str) -> String {
     let n = e164.chars().count();
     let tail: String = e164.chars().skip(n.saturating_sub(4)).collect();
-    let (cc, _) = if e164.starts_with("+380") { ("+380", 4) } else { ("+7", 2) };
-    format!("{cc} ••• •••-{}-{}", &tail[..tail.len().min(2)], &tail[tail.len().min(2)..])
+    let (cc, _) = if e164.starts_with("+380") {
+        ("+380", 4)
+    } else {
+        ("+7", 2)
+    };
+    format!(
+        "{cc} ••• •••-{}-{}",
+        &tail[..tail.len().min(2)],
+        &tail[tail.len().min(2)..]
+    )
 }
 
 #[cfg(test)]
@@ -90,14 +98,28 @@ mod tests {
             "8.916.123.45.67",
             "+7\u{00A0}916\u{00A0}1234567",
         ] {
-            assert_eq!(normalize_phone(input).as_deref(), Ok("+79161234567"), "{input}");
+            assert_eq!(
+                normalize_phone(input).as_deref(),
+                Ok("+79161234567"),
+                "{input}"
+            );
         }
     }
 
     #[test]
     fn ukrainian_numbers_in_any_spacing() {
-        for input in ["+380671234567", "+380 67 123 45 67", "380 (67) 123-45-67", "067 123 45 67", "0671234567"] {
-            assert_eq!(normalize_phone(input).as_deref(), Ok("+380671234567"), "{input}");
+        for input in [
+            "+380671234567",
+            "+380 67 123 45 67",
+            "380 (67) 123-45-67",
+            "067 123 45 67",
+            "0671234567",
+        ] {
+            assert_eq!(
+                normalize_phone(input).as_deref(),
+                Ok("+380671234567"),
+                "{input}"
+            );
         }
     }
 
@@ -114,14 +136,17 @@ mod tests {
             "++79161234567",
             "7+9161234567",
             "+7 916 123 45 67 ext 1",
-            "１２３",            // full-width digits
+            "１２３",                                     // full-width digits
             "+7   9   1   6   1   2   3   4   5   6   7", // over the input length limit
         ] {
             assert!(normalize_phone(input).is_err(), "{input}");
         }
         assert_eq!(normalize_phone("   "), Err(ErrorCode::FieldRequired));
         assert_eq!(normalize_phone(""), Err(ErrorCode::FieldRequired));
-        assert_eq!(normalize_phone(&"9".repeat(40)), Err(ErrorCode::FieldPhoneFormat));
+        assert_eq!(
+            normalize_phone(&"9".repeat(40)),
+            Err(ErrorCode::FieldPhoneFormat)
+        );
     }
 
     #[test]

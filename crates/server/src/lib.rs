@@ -1,1 +1,174 @@
+//! bankid-portal server: REST API (`/api/v1`), OpenID Connect relying party to the partner banks,
+//! registration domain, SQLite store, and the static SPA.
 
+pub mod config;
+pub mod crypto;
+pub mod domain;
+pub mod error;
+pub mod extract;
+pub mod oidc;
+pub mod routes;
+pub mod store;
+pub mod web;
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::config::Config;
+use crate::crypto::Rng;
+use crate::oidc::RelyingParty;
+use crate::store::Store;
+
+/// Source of the current time; domain code gets time from here so tests can move it.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> time::OffsetDateTime;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> time::OffsetDateTime {
+        time::OffsetDateTime::now_utc()
+    }
+}
+
+pub struct Inner {
+    pub config: Config,
+    pub store: Store,
+    pub rp: RelyingParty,
+    pub clock: Arc<dyn Clock>,
+    pub rng: Arc<dyn Rng>,
+    /// Key of the keyed hashes of national ids.
+    pub pepper: Vec<u8>,
+    /// Content-Security-Policy of every response.
+    pub csp: String,
+}
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(inner: Inner) -> AppState {
+        AppState(Arc::new(inner))
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        (self.clock.now().unix_timestamp_nanos() / 1_000_000) as i64
+    }
+}
+
+#[derive(Debug)]
+pub struct StartError(pub String);
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// Builds the state from a config: opens the store, prepares the relying party and the CSP.
+pub async fn state_from_config(config: Config) -> Result<AppState, StartError> {
+    let store = Store::connect(&config.server.database_url)
+        .await
+        .map_err(|e| StartError(format!("database {}: {e}", config.server.database_url)))?;
+    let rp = RelyingParty::new().map_err(|e| StartError(format!("http client: {e}")))?;
+    let pepper = std::env::var("PORTAL_PEPPER")
+        .ok()
+        .or_else(|| config.server.pepper.clone())
+        .ok_or_else(|| StartError("no pepper: set server.pepper or PORTAL_PEPPER".into()))?;
+    if pepper.len() < 16 {
+        return Err(StartError(
+            "the pepper must be at least 16 characters".into(),
+        ));
+    }
+    let csp = web::content_security_policy(web::read_index(&config.server.dist_dir).as_deref());
+    Ok(AppState::new(Inner {
+        config,
+        store,
+        rp,
+        clock: Arc::new(SystemClock),
+        rng: Arc::new(crypto::OsRng),
+        pepper: pepper.into_bytes(),
+        csp,
+    }))
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/banks", get(routes::list_banks))
+        .route(
+            "/registrations",
+            axum::routing::post(routes::start_registration),
+        )
+        .route("/registrations/{id}", get(routes::registration_status))
+        .route("/openapi.json", get(routes::openapi))
+        .route("/health", get(routes::health))
+        .fallback(routes::api_not_found)
+        .method_not_allowed_fallback(routes::api_method_not_allowed)
+        .layer(DefaultBodyLimit::max(bankid_api::types::MAX_BODY_BYTES));
+
+    let dist = state.config.server.dist_dir.clone();
+    let spa = if dist.join("index.html").is_file() {
+        let files = ServeDir::new(&dist).fallback(ServeFile::new(dist.join("index.html")));
+        Router::new()
+            .fallback_service(files)
+            .layer(axum::middleware::from_fn(web::static_cache))
+            .layer(CompressionLayer::new())
+    } else {
+        Router::new().fallback(web::no_spa)
+    };
+
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/auth/callback", get(routes::auth_callback))
+        .merge(spa)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            web::security_headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            web::request_context,
+        ))
+        .with_state(state)
+}
+
+/// Binds and serves until Ctrl-C / SIGTERM.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,90 @@
+//! One error type for every handler, rendered once into the shared error shape.
+//!
+//! Handlers return `Err(ApiError)`; `into_response` only records the code in the response
+//! extensions, and [`crate::web::request_context`] renders `{code, message, fields, trace_id}` in the
+//! request's language. Details go to the log with the trace id, never to the client.
+
+use std::collections::BTreeMap;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use bankid_api::ErrorCode;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub fields: Option<BTreeMap<String, ErrorCode>>,
+    /// For the log only. Must not contain tokens, codes or personal data.
+    pub detail: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode) -> ApiError {
+        ApiError {
+            code,
+            fields: None,
+            detail: None,
+        }
+    }
+
+    pub fn fields(fields: BTreeMap<String, ErrorCode>) -> ApiError {
+        ApiError {
+            code: ErrorCode::ReqInvalidFields,
+            fields: Some(fields),
+            detail: None,
+        }
+    }
+
+    pub fn field(name: &str, code: ErrorCode) -> ApiError {
+        let mut f = BTreeMap::new();
+        f.insert(name.to_string(), code);
+        ApiError::fields(f)
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> ApiError {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn internal(detail: impl std::fmt::Display) -> ApiError {
+        ApiError::new(ErrorCode::Internal).detail(detail.to_string())
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> ApiError {
+        match &e {
+            sqlx::Error::PoolTimedOut => {
+                ApiError::new(ErrorCode::ServiceUnavailable).detail(format!("db: {e}"))
+            }
+            _ => ApiError::internal(format!("db: {e}")),
+        }
+    }
+}
+
+/// Marker left in the response extensions for the rendering middleware.
+#[derive(Debug, Clone)]
+pub struct PendingError {
+    pub code: ErrorCode,
+    pub fields: Option<BTreeMap<String, ErrorCode>>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.code.http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if let Some(detail) = &self.detail {
+            if status.is_server_error() {
+                tracing::warn!(code = %self.code, detail = %detail, "request failed");
+            } else {
+                tracing::info!(code = %self.code, detail = %detail, "request refused");
+            }
+        }
+        let mut resp = status.into_response();
+        resp.extensions_mut().insert(PendingError {
+            code: self.code,
+            fields: self.fields,
+        });
+        resp
+    }
+}

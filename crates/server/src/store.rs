@@ -1,0 +1,535 @@
+//! The store: SQLite through sqlx, migrations embedded. Every multi-row change is one transaction.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+
+/// Idle time after which a session ends.
+pub const SESSION_IDLE_MS: i64 = 30 * 60 * 1000;
+/// Absolute session lifetime.
+pub const SESSION_ABSOLUTE_MS: i64 = 12 * 60 * 60 * 1000;
+
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+#[derive(Debug, Clone)]
+pub struct RegistrationRow {
+    pub id: String,
+    pub request_number: i64,
+    pub bank_id: String,
+    pub phone: String,
+    pub state: String,
+    pub reason: Option<String>,
+    pub trace_id: Option<String>,
+    pub browser_hash: String,
+    pub account_id: Option<String>,
+    pub created_at: i64,
+    pub display_name: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct JournalRow {
+    pub at: i64,
+    pub code: String,
+    pub upstream: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowRow {
+    pub registration_id: String,
+    pub bank_id: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+    pub phone: String,
+}
+
+pub struct NewRegistration<'a> {
+    pub id: &'a str,
+    pub bank_id: &'a str,
+    pub phone: &'a str,
+    pub browser_hash: &'a str,
+    pub consent_version: &'a str,
+    pub lang: &'a str,
+    pub trace_id: &'a str,
+    pub state_hash: &'a str,
+    pub nonce: &'a str,
+    pub pkce_verifier: &'a str,
+    pub flow_ttl_ms: i64,
+    pub now: i64,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum TakeFlow {
+    Taken(FlowRow),
+    /// Unknown, expired or already used.
+    Invalid,
+    /// The flow exists but was started in another browser. Nothing was changed.
+    OtherBrowser,
+}
+
+/// What the bank's data led to, to be written in one transaction.
+pub enum Outcome<'a> {
+    Rejected { reason: &'a str },
+    Accepted(NewAccount<'a>),
+}
+
+pub struct NewAccount<'a> {
+    pub new_account_id: &'a str,
+    pub person_key: &'a str,
+    pub country: &'a str,
+    pub family_name: &'a str,
+    pub given_name: &'a str,
+    pub middle_name: Option<&'a str>,
+    pub birthdate: &'a str,
+    pub phone: &'a str,
+    pub email: Option<&'a str>,
+    pub subject: &'a str,
+    pub session_hash: &'a str,
+}
+
+pub struct Completion<'a> {
+    pub registration_id: &'a str,
+    pub bank_id: &'a str,
+    pub trace_id: &'a str,
+    pub consent_fields: &'a str,
+    pub consent_purpose: &'a str,
+    pub consent_version: &'a str,
+    pub outcome: Outcome<'a>,
+    pub now: i64,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Completed {
+    Rejected,
+    /// The account (new or found by person key) and whether it already existed.
+    Account {
+        account_id: String,
+        existed: bool,
+    },
+}
+
+#[derive(Debug)]
+pub enum StoreError {
+    Db(sqlx::Error),
+    /// The bank subject is linked to another person's account.
+    SubjectConflict,
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Db(e)
+    }
+}
+
+impl Store {
+    /// Opens (creating when missing) the database and applies migrations.
+    pub async fn connect(url: &str) -> Result<Store, sqlx::Error> {
+        let opts = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let in_memory = url.contains(":memory:");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(if in_memory { 1 } else { 8 })
+            .acquire_timeout(Duration::from_secs(5))
+            .connect_with(opts)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Store { pool })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Writes the registration, its bank flow and the first journal entry together.
+    pub async fn start_registration(&self, r: &NewRegistration<'_>) -> Result<i64, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let number: i64 = sqlx::query(
+            "INSERT INTO registrations (id, request_number, bank_id, phone, state, browser_hash,
+                consent_version, lang, trace_id, created_at, updated_at)
+             VALUES (?1, (SELECT COALESCE(MAX(request_number), 0) + 1 FROM registrations), ?2, ?3,
+                'awaiting_bank', ?4, ?5, ?6, ?7, ?8, ?8)
+             RETURNING request_number",
+        )
+        .bind(r.id)
+        .bind(r.bank_id)
+        .bind(r.phone)
+        .bind(r.browser_hash)
+        .bind(r.consent_version)
+        .bind(r.lang)
+        .bind(r.trace_id)
+        .bind(r.now)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+        sqlx::query(
+            "INSERT INTO auth_flows (state_hash, registration_id, bank_id, nonce, pkce_verifier, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .bind(r.state_hash)
+        .bind(r.id)
+        .bind(r.bank_id)
+        .bind(r.nonce)
+        .bind(r.pkce_verifier)
+        .bind(r.now)
+        .bind(r.now + r.flow_ttl_ms)
+        .execute(&mut *tx)
+        .await?;
+        journal(
+            &mut tx,
+            Some(r.id),
+            None,
+            r.now,
+            "REGISTRATION_STARTED",
+            None,
+            Some(r.trace_id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(number)
+    }
+
+    /// Consumes a pending flow exactly once, and only for the browser that started it.
+    pub async fn take_flow(
+        &self,
+        state_hash: &str,
+        browser_hash: Option<&str>,
+        now: i64,
+    ) -> Result<TakeFlow, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT f.registration_id, f.bank_id, f.nonce, f.pkce_verifier, f.expires_at, f.consumed_at,
+                    r.browser_hash, r.phone
+             FROM auth_flows f JOIN registrations r ON r.id = f.registration_id
+             WHERE f.state_hash = ?1",
+        )
+        .bind(state_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(TakeFlow::Invalid);
+        };
+        let expires_at: i64 = row.try_get("expires_at")?;
+        let consumed_at: Option<i64> = row.try_get("consumed_at")?;
+        if consumed_at.is_some() || expires_at <= now {
+            return Ok(TakeFlow::Invalid);
+        }
+        let owner: String = row.try_get("browser_hash")?;
+        if browser_hash != Some(owner.as_str()) {
+            return Ok(TakeFlow::OtherBrowser);
+        }
+        let done = sqlx::query(
+            "UPDATE auth_flows SET consumed_at = ?1 WHERE state_hash = ?2 AND consumed_at IS NULL",
+        )
+        .bind(now)
+        .bind(state_hash)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(TakeFlow::Invalid);
+        }
+        Ok(TakeFlow::Taken(FlowRow {
+            registration_id: row.try_get("registration_id")?,
+            bank_id: row.try_get("bank_id")?,
+            nonce: row.try_get("nonce")?,
+            pkce_verifier: row.try_get("pkce_verifier")?,
+            phone: row.try_get("phone")?,
+        }))
+    }
+
+    /// Marks a bank round trip as failed (nothing else is written).
+    pub async fn fail_registration(
+        &self,
+        id: &str,
+        reason: &str,
+        upstream: Option<&str>,
+        trace_id: &str,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE registrations SET state = 'failed', reason = ?1, trace_id = ?2, updated_at = ?3
+             WHERE id = ?4 AND state = 'awaiting_bank'",
+        )
+        .bind(reason)
+        .bind(trace_id)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        journal(
+            &mut tx,
+            Some(id),
+            None,
+            now,
+            reason,
+            upstream,
+            Some(trace_id),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Records the outcome of the bank's data: registration state, consent ledger entry, journal,
+    /// and for an accepted person the account, the bank link and a session — all or nothing.
+    pub async fn complete_registration(&self, c: &Completion<'_>) -> Result<Completed, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let result = match &c.outcome {
+            Outcome::Rejected { reason } => {
+                sqlx::query(
+                    "UPDATE registrations SET state = 'rejected', reason = ?1, trace_id = ?2, updated_at = ?3 WHERE id = ?4",
+                )
+                .bind(reason)
+                .bind(c.trace_id)
+                .bind(c.now)
+                .bind(c.registration_id)
+                .execute(&mut *tx)
+                .await?;
+                consent(&mut tx, c, None, "rejected").await?;
+                journal(
+                    &mut tx,
+                    Some(c.registration_id),
+                    None,
+                    c.now,
+                    reason,
+                    None,
+                    Some(c.trace_id),
+                )
+                .await?;
+                Completed::Rejected
+            }
+            Outcome::Accepted(a) => {
+                let existing: Option<String> =
+                    sqlx::query_scalar("SELECT id FROM accounts WHERE person_key = ?1")
+                        .bind(a.person_key)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let existed = existing.is_some();
+                let account_id = match existing {
+                    Some(id) => id,
+                    None => {
+                        sqlx::query(
+                            "INSERT INTO accounts (id, state, person_key, country, family_name, given_name, middle_name,
+                                birthdate, phone, email, created_at)
+                             VALUES (?1, 'pending_confirmation', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                        )
+                        .bind(a.new_account_id)
+                        .bind(a.person_key)
+                        .bind(a.country)
+                        .bind(a.family_name)
+                        .bind(a.given_name)
+                        .bind(a.middle_name)
+                        .bind(a.birthdate)
+                        .bind(a.phone)
+                        .bind(a.email)
+                        .bind(c.now)
+                        .execute(&mut *tx)
+                        .await?;
+                        a.new_account_id.to_string()
+                    }
+                };
+                let linked_to: Option<String> = sqlx::query_scalar(
+                    "SELECT account_id FROM bank_links WHERE bank_id = ?1 AND subject = ?2",
+                )
+                .bind(c.bank_id)
+                .bind(a.subject)
+                .fetch_optional(&mut *tx)
+                .await?;
+                match linked_to {
+                    Some(owner) if owner != account_id => return Err(StoreError::SubjectConflict),
+                    Some(_) => {
+                        sqlx::query("UPDATE bank_links SET last_used_at = ?1 WHERE bank_id = ?2 AND subject = ?3")
+                            .bind(c.now)
+                            .bind(c.bank_id)
+                            .bind(a.subject)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    None => {
+                        sqlx::query(
+                            "INSERT INTO bank_links (account_id, bank_id, subject, linked_at, last_used_at)
+                             VALUES (?1, ?2, ?3, ?4, ?4)",
+                        )
+                        .bind(&account_id)
+                        .bind(c.bank_id)
+                        .bind(a.subject)
+                        .bind(c.now)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+                let state: String = sqlx::query_scalar("SELECT state FROM accounts WHERE id = ?1")
+                    .bind(&account_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "UPDATE registrations SET state = ?1, reason = NULL, trace_id = ?2, account_id = ?3, updated_at = ?4
+                     WHERE id = ?5",
+                )
+                .bind(if state == "active" { "pending_confirmation" } else { state.as_str() })
+                .bind(c.trace_id)
+                .bind(&account_id)
+                .bind(c.now)
+                .bind(c.registration_id)
+                .execute(&mut *tx)
+                .await?;
+                consent(&mut tx, c, Some(&account_id), "account").await?;
+                let code = if existed {
+                    "ACCOUNT_FOUND"
+                } else {
+                    "ACCOUNT_CREATED"
+                };
+                journal(
+                    &mut tx,
+                    Some(c.registration_id),
+                    Some(&account_id),
+                    c.now,
+                    code,
+                    None,
+                    Some(c.trace_id),
+                )
+                .await?;
+                sqlx::query("INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)")
+                    .bind(a.session_hash)
+                    .bind(&account_id)
+                    .bind(c.now)
+                    .execute(&mut *tx)
+                    .await?;
+                Completed::Account {
+                    account_id,
+                    existed,
+                }
+            }
+        };
+        tx.commit().await?;
+        Ok(result)
+    }
+
+    pub async fn registration(&self, id: &str) -> Result<Option<RegistrationRow>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT r.id, r.request_number, r.bank_id, r.phone, r.state, r.reason, r.trace_id, r.browser_hash,
+                    r.account_id, r.created_at, a.given_name, a.family_name
+             FROM registrations r LEFT JOIN accounts a ON a.id = r.account_id WHERE r.id = ?1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let given: Option<String> = row.try_get("given_name")?;
+        let family: Option<String> = row.try_get("family_name")?;
+        let display_name = match (given, family) {
+            (Some(g), Some(f)) => Some(format!("{g} {}.", f.chars().take(1).collect::<String>())),
+            _ => None,
+        };
+        Ok(Some(RegistrationRow {
+            id: row.try_get("id")?,
+            request_number: row.try_get("request_number")?,
+            bank_id: row.try_get("bank_id")?,
+            phone: row.try_get("phone")?,
+            state: row.try_get("state")?,
+            reason: row.try_get("reason")?,
+            trace_id: row.try_get("trace_id")?,
+            browser_hash: row.try_get("browser_hash")?,
+            account_id: row.try_get("account_id")?,
+            created_at: row.try_get("created_at")?,
+            display_name,
+        }))
+    }
+
+    /// Newest first.
+    pub async fn journal(&self, registration_id: &str) -> Result<Vec<JournalRow>, sqlx::Error> {
+        let rows = sqlx::query("SELECT at, code, upstream FROM journal WHERE registration_id = ?1 ORDER BY at DESC, id DESC")
+            .bind(registration_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(JournalRow {
+                    at: r.try_get("at")?,
+                    code: r.try_get("code")?,
+                    upstream: r.try_get("upstream")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The account of a live session, touching its idle timer; expired sessions are deleted.
+    pub async fn session_account(
+        &self,
+        id_hash: &str,
+        now: i64,
+    ) -> Result<Option<String>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT account_id, created_at, last_seen_at FROM sessions WHERE id_hash = ?1",
+        )
+        .bind(id_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let created: i64 = row.try_get("created_at")?;
+        let seen: i64 = row.try_get("last_seen_at")?;
+        if now - seen > SESSION_IDLE_MS || now - created > SESSION_ABSOLUTE_MS {
+            sqlx::query("DELETE FROM sessions WHERE id_hash = ?1")
+                .bind(id_hash)
+                .execute(&self.pool)
+                .await?;
+            return Ok(None);
+        }
+        sqlx::query("UPDATE sessions SET last_seen_at = ?1 WHERE id_hash = ?2")
+            .bind(now)
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(Some(row.try_get("account_id")?))
+    }
+}
+
+async fn journal(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    registration_id: Option<&str>,
+    account_id: Option<&str>,
+    at: i64,
+    code: &str,
+    upstream: Option<&str>,
+    trace_id: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO journal (registration_id, account_id, at, code, upstream, trace_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+        .bind(registration_id)
+        .bind(account_id)
+        .bind(at)
+        .bind(code)
+        .bind(upstream)
+        .bind(trace_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn consent(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    c: &Completion<'_>,
+    account_id: Option<&str>,
+    outcome: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO consents (registration_id, account_id, bank_id, fields, purpose, version, outcome, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )
+    .bind(c.registration_id)
+    .bind(account_id)
+    .bind(c.bank_id)
+    .bind(c.consent_fields)
+    .bind(c.consent_purpose)
+    .bind(c.consent_version)
+    .bind(outcome)
+    .bind(c.now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

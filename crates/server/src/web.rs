@@ -1,0 +1,269 @@
+//! Cross-cutting HTTP: request context (trace id, language), rendering of coded errors, security
+//! headers, cookies and the static SPA.
+
+use std::path::Path;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use bankid_api::{ErrorBody, Lang};
+use tracing::Instrument;
+
+use crate::error::PendingError;
+use crate::AppState;
+
+/// Per-request facts every handler may need.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub trace_id: String,
+    pub lang: Lang,
+}
+
+pub const LANG_COOKIE: &str = "bp_lang";
+
+/// Assigns a trace id, picks the language, renders pending errors as `ErrorBody`, logs one line per
+/// request (path only: query strings can hold codes and states).
+pub async fn request_context(
+    State(app): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let trace_id = crate::crypto::token(app.rng.as_ref(), 9);
+    let lang = cookie(req.headers(), LANG_COOKIE)
+        .and_then(|v| Lang::from_tag(&v))
+        .or_else(|| {
+            req.headers()
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+        .unwrap_or_default();
+    let ctx = Ctx {
+        trace_id: trace_id.clone(),
+        lang,
+    };
+    req.extensions_mut().insert(ctx);
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let started = std::time::Instant::now();
+    let span = tracing::info_span!("http", trace_id = %trace_id);
+    let mut resp = next.run(req).instrument(span.clone()).await;
+    if let Some(pending) = resp.extensions_mut().remove::<PendingError>() {
+        let body = ErrorBody {
+            code: pending.code,
+            message: pending.code.message(lang).to_string(),
+            fields: pending.fields,
+            trace_id: trace_id.clone(),
+        };
+        let status = resp.status();
+        let headers = std::mem::take(resp.headers_mut());
+        resp = (status, axum::Json(body)).into_response();
+        for (name, value) in headers.iter() {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                resp.headers_mut().append(name.clone(), value.clone());
+            }
+        }
+    }
+    if let Ok(v) = HeaderValue::from_str(&trace_id) {
+        resp.headers_mut()
+            .insert(HeaderName::from_static("x-trace-id"), v);
+    }
+    span.in_scope(|| {
+        tracing::info!(%method, %path, status = resp.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request")
+    });
+    resp
+}
+
+/// Headers on every response. The CSP allows the SPA's own scripts (by hash for Trunk's inline
+/// loader), WebAssembly, and nothing inline; no page may be framed.
+pub async fn security_headers(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    let mut set = |name: &'static str, value: &str| {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            h.entry(HeaderName::from_static(name)).or_insert(v);
+        }
+    };
+    set("content-security-policy", &app.csp);
+    set("x-content-type-options", "nosniff");
+    set("referrer-policy", "no-referrer");
+    set("x-frame-options", "DENY");
+    set("cross-origin-opener-policy", "same-origin");
+    set("cross-origin-resource-policy", "same-origin");
+    set(
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    );
+    if app.config.secure_cookies() {
+        set(
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
+        );
+    }
+    if is_api {
+        set("cache-control", "no-store");
+    }
+    resp
+}
+
+/// Builds the Content-Security-Policy, allowing the inline scripts of `index.html` by hash.
+pub fn content_security_policy(index_html: Option<&str>) -> String {
+    let hashes: Vec<String> = index_html
+        .map(inline_scripts)
+        .unwrap_or_default()
+        .iter()
+        .map(|s| format!("'sha256-{}'", crate::crypto::sha256_b64(s.as_bytes())))
+        .collect();
+    let mut script_src = String::from("'self' 'wasm-unsafe-eval'");
+    for h in hashes {
+        script_src.push(' ');
+        script_src.push_str(&h);
+    }
+    format!(
+        "default-src 'self'; script-src {script_src}; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'"
+    )
+}
+
+/// Bodies of `<script>` elements without `src`.
+fn inline_scripts(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        let after = &rest[start..];
+        let Some(tag_end) = after.find('>') else {
+            break;
+        };
+        let tag = &after[..tag_end];
+        let body_start = tag_end + 1;
+        let Some(close) = after[body_start..].find("</script>") else {
+            break;
+        };
+        if !tag.contains(" src=") {
+            out.push(after[body_start..body_start + close].to_string());
+        }
+        rest = &after[body_start + close..];
+    }
+    out
+}
+
+/// Value of a cookie in the request.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim().to_string())
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/, Secure over https.
+pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> String {
+    let mut c = format!("{name}={value}; Path=/; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax");
+    if secure {
+        c.push_str("; Secure");
+    }
+    c
+}
+
+/// Cookie names get the `__Host-` prefix when served over https (bound to the exact origin).
+pub fn cookie_name(base: &'static str, secure: bool) -> String {
+    if secure {
+        format!("__Host-{base}")
+    } else {
+        base.to_string()
+    }
+}
+
+/// Cache policy for static files: Trunk's hashed assets are immutable, index.html is revalidated.
+pub async fn static_cache(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let mut resp = next.run(req).await;
+    let value = if is_hashed_asset(&path) {
+        "public, max-age=31536000, immutable"
+    } else if resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"))
+    {
+        "no-cache"
+    } else {
+        "public, max-age=3600"
+    };
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    resp
+}
+
+fn is_hashed_asset(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or("");
+    let stem = file.rsplit_once('.').map(|(s, _)| s).unwrap_or("");
+    let stem = stem.strip_suffix("_bg").unwrap_or(stem);
+    stem.rsplit_once('-')
+        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Answer when the SPA has not been built.
+pub async fn no_spa() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        Body::from(
+            "The web app is not built. Run the README's run command, which builds it with Trunk.\n",
+        ),
+    )
+        .into_response()
+}
+
+pub fn read_index(dist: &Path) -> Option<String> {
+    std::fs::read_to_string(dist.join("index.html")).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csp_hashes_inline_scripts_only() {
+        let html = r#"<html><script src="/a.js"></script><script type="module">import x from '/x.js';</script></html>"#;
+        let csp = content_security_policy(Some(html));
+        assert_eq!(
+            inline_scripts(html),
+            vec!["import x from '/x.js';".to_string()]
+        );
+        assert!(csp.contains("'sha256-"));
+        assert!(!csp.contains("unsafe-inline"));
+        assert!(!csp.contains("'unsafe-eval'"));
+        assert!(csp.contains("frame-ancestors 'none'"));
+    }
+
+    #[test]
+    fn hashed_assets() {
+        assert!(is_hashed_asset(
+            "/bankid-portal-web-3f2a1b4c5d6e7f80_bg.wasm"
+        ));
+        assert!(is_hashed_asset("/main-0123456789abcdef.css"));
+        assert!(!is_hashed_asset("/logos/sber.svg"));
+        assert!(!is_hashed_asset("/index.html"));
+    }
+
+    #[test]
+    fn cookies() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; bp_session=xyz; b=2"),
+        );
+        assert_eq!(cookie(&h, "bp_session").as_deref(), Some("xyz"));
+        assert_eq!(cookie(&h, "c"), None);
+        assert!(set_cookie("n", "v", 10, true).ends_with("; Secure"));
+        assert_eq!(cookie_name("bp_session", true), "__Host-bp_session");
+    }
+}

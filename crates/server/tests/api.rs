@@ -1,0 +1,875 @@
+//! Server integration tests over real HTTP on 127.0.0.1: the portal and the real sandbox banks in
+//! this process, a real SQLite file per test. One test binary for the whole server.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use bankid_api::types::{RegistrationStarted, RegistrationStatus, CONSENT_VERSION};
+use bankid_api::{ErrorBody, ErrorCode};
+use reqwest::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+
+const SECRET: &str = "test-client-secret";
+
+struct Env {
+    portal: String,
+    sandbox: String,
+    /// A browser: cookie jar, no redirect following.
+    browser: Client,
+    db_path: std::path::PathBuf,
+}
+
+fn unique_db() -> std::path::PathBuf {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!("bankid-portal-tests-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    dir.join(format!(
+        "portal-{}.sqlite",
+        N.fetch_add(1, Ordering::SeqCst)
+    ))
+}
+
+fn browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+async fn env() -> Env {
+    let sb_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let portal_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let sandbox = format!("http://{}", sb_listener.local_addr().expect("addr"));
+    let portal = format!("http://{}", portal_listener.local_addr().expect("addr"));
+    let router = sandbox_bank::router(sandbox_bank::SandboxConfig {
+        public_url: sandbox.clone(),
+        clients: vec![sandbox_bank::ClientRegistration {
+            client_id: "bankid-portal".into(),
+            client_secret: SECRET.into(),
+            redirect_uris: vec![format!("{portal}/auth/callback")],
+            client_name: "Портал".into(),
+        }],
+        faults_enabled: true,
+    });
+    tokio::spawn(async move {
+        let _ = axum::serve(sb_listener, router).await;
+    });
+    let db_path = unique_db();
+    let mut toml = format!(
+        r##"
+[server]
+listen = "127.0.0.1:0"
+public_url = "{portal}"
+database_url = "sqlite://{}"
+dist_dir = "/nonexistent-dist"
+pepper = "integration-test-pepper-0123456789"
+"##,
+        db_path.display()
+    );
+    for (id, country, workable) in [
+        ("sber", "RU", true),
+        ("vtb", "RU", true),
+        ("otkritie", "RU", false),
+        ("privatbank", "UA", true),
+        ("monobank", "UA", true),
+    ] {
+        toml.push_str(&format!(
+            r##"
+[[bank]]
+id = "{id}"
+issuer = "{sandbox}/{id}"
+client_id = "bankid-portal"
+client_secret = "{SECRET}"
+name = {{ ru = "Банк {id}", uk = "Банк {id}", en = "Bank {id}" }}
+country = "{country}"
+logo = "/logos/{id}.svg"
+color = "#000000"
+workable = {workable}
+"##
+        ));
+    }
+    // A bank that is down: nothing listens on port 9 of loopback.
+    toml.push_str(
+        r##"
+[[bank]]
+id = "downbank"
+issuer = "http://127.0.0.1:9/down"
+client_id = "bankid-portal"
+client_secret = "x"
+name = { ru = "Не работает", uk = "Не працює", en = "Down" }
+country = "RU"
+logo = "/logos/down.svg"
+color = "#000000"
+"##,
+    );
+    let config = bankid_server::config::Config::from_toml(&toml).expect("config");
+    let state = bankid_server::state_from_config(config)
+        .await
+        .expect("state");
+    tokio::spawn(async move {
+        let _ = axum::serve(portal_listener, bankid_server::app(state)).await;
+    });
+    Env {
+        portal,
+        sandbox,
+        browser: browser(),
+        db_path,
+    }
+}
+
+impl Env {
+    async fn count(&self, table: &str) -> i64 {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
+            .await
+            .expect("db");
+        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&pool)
+            .await
+            .expect("count");
+        pool.close().await;
+        n
+    }
+
+    /// Rows that only a successful registration may write.
+    async fn written(&self) -> [i64; 4] {
+        [
+            self.count("accounts").await,
+            self.count("bank_links").await,
+            self.count("consents").await,
+            self.count("sessions").await,
+        ]
+    }
+
+    async fn start(&self, bank: &str, phone: &str) -> RegistrationStarted {
+        let resp = self
+            .browser
+            .post(format!("{}/api/v1/registrations", self.portal))
+            .json(&json!({"bank_id": bank, "phone": phone, "consent": {"accepted": true, "version": CONSENT_VERSION}}))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(
+            resp.status(),
+            StatusCode::CREATED,
+            "{:?}",
+            resp.text().await
+        );
+        resp.json().await.expect("json")
+    }
+
+    /// Goes through the sandbox bank's pages as the customer and returns the callback URL.
+    async fn bank_login(&self, authorize_url: &str, login: &str, decision: &str) -> String {
+        let bank = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let page = bank.get(authorize_url).send().await.expect("authorize");
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().await.expect("html");
+        let base = authorize_url
+            .split("/authorize")
+            .next()
+            .expect("bank base")
+            .to_string();
+        let flow = between(&html, "name=\"flow\" value=\"", "\"");
+        let html = bank
+            .post(format!("{base}/login"))
+            .form(&[
+                ("flow", flow.as_str()),
+                ("login", login),
+                ("password", "sandbox"),
+            ])
+            .send()
+            .await
+            .expect("login")
+            .text()
+            .await
+            .expect("html");
+        let otp = between(&html, "id=\"sandbox-sms-code\">", "<");
+        let html = bank
+            .post(format!("{base}/otp"))
+            .form(&[("flow", flow.as_str()), ("otp", otp.as_str())])
+            .send()
+            .await
+            .expect("otp")
+            .text()
+            .await
+            .expect("html");
+        assert!(html.contains("decision"), "consent page expected:\n{html}");
+        let resp = bank
+            .post(format!("{base}/consent"))
+            .form(&[("flow", flow.as_str()), ("decision", decision)])
+            .send()
+            .await
+            .expect("consent");
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+        resp.headers()[LOCATION]
+            .to_str()
+            .expect("location")
+            .to_string()
+    }
+
+    /// Calls the portal's callback with this env's browser; returns the redirect target.
+    async fn callback(&self, url: &str) -> (String, reqwest::header::HeaderMap) {
+        let resp = self.browser.get(url).send().await.expect("callback");
+        assert_eq!(
+            resp.status(),
+            StatusCode::SEE_OTHER,
+            "callback must redirect"
+        );
+        let loc = resp.headers()[LOCATION]
+            .to_str()
+            .expect("location")
+            .to_string();
+        (loc, resp.headers().clone())
+    }
+
+    async fn status(&self, id: &str) -> RegistrationStatus {
+        let resp = self
+            .browser
+            .get(format!("{}/api/v1/registrations/{id}", self.portal))
+            .send()
+            .await
+            .expect("status");
+        assert_eq!(resp.status(), StatusCode::OK);
+        resp.json().await.expect("json")
+    }
+
+    /// Whole registration; returns the final status.
+    async fn register(&self, bank: &str, login: &str, typed_phone: &str) -> RegistrationStatus {
+        let started = self.start(bank, typed_phone).await;
+        let cb = self
+            .bank_login(&started.authorize_url, login, "allow")
+            .await;
+        let (loc, _) = self.callback(&cb).await;
+        assert_eq!(loc, format!("/registration/{}", started.registration_id));
+        self.status(&started.registration_id).await
+    }
+
+    async fn fault(&self, bank: &str, body: Value) {
+        let resp = self
+            .browser
+            .post(format!("{}/{bank}/_faults", self.sandbox))
+            .json(&body)
+            .send()
+            .await
+            .expect("fault");
+        assert!(
+            resp.status().is_success(),
+            "fault not accepted: {}",
+            resp.status()
+        );
+    }
+
+    async fn post_raw(&self, content_type: &str, body: Vec<u8>) -> (StatusCode, ErrorBody) {
+        let resp = self
+            .browser
+            .post(format!("{}/api/v1/registrations", self.portal))
+            .header(CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("post");
+        let status = resp.status();
+        let body: ErrorBody = resp.json().await.expect("error body");
+        (status, body)
+    }
+}
+
+fn between(html: &str, start: &str, end: &str) -> String {
+    let i = html
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} not in page:\n{html}"))
+        + start.len();
+    let j = html[i..].find(end).expect("end") + i;
+    html[i..j].to_string()
+}
+
+fn phone_of(login: &str) -> String {
+    sandbox_bank::seeded_customers()
+        .into_iter()
+        .find(|c| c.login == login)
+        .map(|c| c.phone_number)
+        .expect("seeded customer")
+}
+
+fn query_of(url: &str) -> HashMap<String, String> {
+    url::Url::parse(url)
+        .expect("url")
+        .query_pairs()
+        .into_owned()
+        .collect()
+}
+
+fn with_param(url: &str, key: &str, value: &str) -> String {
+    let mut u = url::Url::parse(url).expect("url");
+    let pairs: Vec<(String, String)> = u
+        .query_pairs()
+        .into_owned()
+        .filter(|(k, _)| k != key)
+        .collect();
+    u.query_pairs_mut()
+        .clear()
+        .extend_pairs(pairs)
+        .append_pair(key, value);
+    u.into()
+}
+
+#[tokio::test]
+async fn banks_are_listed_without_secrets() {
+    let env = env().await;
+    let resp = env
+        .browser
+        .get(format!("{}/api/v1/banks", env.portal))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["cache-control"], "no-store");
+    let text = resp.text().await.unwrap();
+    assert!(!text.contains(SECRET) && !text.contains("issuer") && !text.contains("client"));
+    let banks: Vec<bankid_api::types::BankInfo> = serde_json::from_str(&text).unwrap();
+    assert_eq!(banks.len(), 6);
+    assert!(!banks.iter().find(|b| b.id == "otkritie").unwrap().workable);
+    assert_eq!(banks[0].name.ru, "Банк sber");
+}
+
+#[tokio::test]
+async fn happy_path_creates_account_link_consent_and_session_in_one_go() {
+    let env = env().await;
+    let started = env.start("sber", "8 (916) 123-45-67").await;
+    let auth = query_of(&started.authorize_url);
+    assert_eq!(auth["code_challenge_method"], "S256");
+    assert_eq!(auth["response_type"], "code");
+    assert!(auth["state"].len() >= 43 && auth["nonce"].len() >= 43);
+    assert!(auth["scope"].contains("snils"));
+    let cb = env
+        .bank_login(&started.authorize_url, "ivanov", "allow")
+        .await;
+    let cbq = query_of(&cb);
+    assert_eq!(cbq["iss"], format!("{}/sber", env.sandbox));
+    let (loc, headers) = env.callback(&cb).await;
+    assert_eq!(loc, format!("/registration/{}", started.registration_id));
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    let cookie = headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("bp_session="))
+        .expect("session cookie");
+    assert!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax")
+            && !cookie.contains("Secure")
+    );
+
+    let st = env.status(&started.registration_id).await;
+    assert_eq!(
+        st.state,
+        bankid_api::types::RegistrationState::PendingConfirmation
+    );
+    assert_eq!(st.display_name.as_deref(), Some("Иван И."));
+    assert!(st.request_number.starts_with("R-20") && st.request_number.ends_with("000001"));
+    let codes: Vec<&str> = st.journal.iter().map(|j| j.code.as_str()).collect();
+    assert_eq!(codes, ["ACCOUNT_CREATED", "REGISTRATION_STARTED"]);
+    assert_eq!(env.written().await, [1, 1, 1, 1]);
+
+    // The same person registering again through another bank gets the same account, linked twice.
+    let env2 = Env {
+        browser: browser(),
+        ..env
+    };
+    let st2 = env2.register("vtb", "ivanov", "+79161234567").await;
+    assert_eq!(
+        st2.state,
+        bankid_api::types::RegistrationState::PendingConfirmation
+    );
+    assert_eq!(st2.journal[0].code, "ACCOUNT_FOUND");
+    assert_eq!(env2.count("accounts").await, 1);
+    assert_eq!(env2.count("bank_links").await, 2);
+
+    // National ids are not in the database file in clear.
+    let raw = std::fs::read(&env2.db_path).unwrap();
+    let wal = std::fs::read(env2.db_path.with_extension("sqlite-wal")).unwrap_or_default();
+    for needle in ["4510123456", "770712345633", "11223344595"] {
+        for bytes in [&raw, &wal] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{needle} stored in clear"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn each_rejection_reason_and_nothing_but_the_ledger_is_written() {
+    let env = env().await;
+    for (login, typed, reason) in [
+        (
+            "dormant",
+            phone_of("dormant"),
+            ErrorCode::RegAccountInactive,
+        ),
+        ("blocked", phone_of("blocked"), ErrorCode::RegCardBlocked),
+        (
+            "otherphone",
+            "+7 916 123-45-67".to_string(),
+            ErrorCode::RegPhoneMismatch,
+        ),
+        ("minor", phone_of("minor"), ErrorCode::RegUnderAge),
+        ("noinn", phone_of("noinn"), ErrorCode::RegMissingData),
+    ] {
+        let st = env.register("sber", login, &typed).await;
+        assert_eq!(
+            st.state,
+            bankid_api::types::RegistrationState::Rejected,
+            "{login}"
+        );
+        assert_eq!(st.reason, Some(reason), "{login}");
+        assert!(st.trace_id.is_some());
+        assert_eq!(st.journal[0].code, reason.as_str());
+        assert!(st.display_name.is_none());
+    }
+    // Five transfers recorded in the ledger, no account, no link, no session.
+    assert_eq!(env.written().await, [0, 0, 5, 0]);
+}
+
+#[tokio::test]
+async fn ukrainian_names_round_trip() {
+    let env = env().await;
+    let st = env
+        .register("privatbank", "kovalenko", "067 123 45 67")
+        .await;
+    assert_eq!(
+        st.state,
+        bankid_api::types::RegistrationState::PendingConfirmation
+    );
+    assert_eq!(st.display_name.as_deref(), Some("Мар'яна К."));
+    let st = Env {
+        browser: browser(),
+        ..env
+    }
+    .register("monobank", "petrenko", &phone_of("petrenko"))
+    .await;
+    assert_eq!(
+        st.state,
+        bankid_api::types::RegistrationState::PendingConfirmation
+    );
+}
+
+#[tokio::test]
+async fn unknown_and_replayed_state_write_nothing() {
+    let env = env().await;
+    let started = env.start("sber", "+79161234567").await;
+    let cb = env
+        .bank_login(&started.authorize_url, "ivanov", "allow")
+        .await;
+
+    let forged = with_param(&cb, "state", "forged-state-value");
+    let before = env.written().await;
+    let (loc, _) = env.callback(&forged).await;
+    assert!(
+        loc.starts_with("/return?error=AUTH_STATE_INVALID&trace_id="),
+        "{loc}"
+    );
+    assert_eq!(env.written().await, before);
+    let (loc, _) = env
+        .callback(&format!("{}/auth/callback?code=x", env.portal))
+        .await;
+    assert!(loc.starts_with("/return?error=AUTH_STATE_INVALID"), "{loc}");
+
+    let (loc, _) = env.callback(&cb).await;
+    assert!(loc.starts_with("/registration/"));
+    let after_first = env.written().await;
+    assert_eq!(after_first, [1, 1, 1, 1]);
+    let (loc, _) = env.callback(&cb).await;
+    assert!(
+        loc.starts_with("/return?error=AUTH_STATE_INVALID"),
+        "replay: {loc}"
+    );
+    assert_eq!(env.written().await, after_first);
+}
+
+#[tokio::test]
+async fn callback_in_another_browser_is_refused_and_changes_nothing() {
+    let env = env().await;
+    let started = env.start("sber", "+79161234567").await;
+    let cb = env
+        .bank_login(&started.authorize_url, "ivanov", "allow")
+        .await;
+    let other = browser();
+    let resp = other.get(&cb).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let loc = resp.headers()[LOCATION].to_str().unwrap();
+    assert!(loc.starts_with("/return?error=AUTH_FLOW_MISMATCH"), "{loc}");
+    assert_eq!(env.written().await, [0, 0, 0, 0]);
+    // The rightful browser can still finish.
+    let (loc, _) = env.callback(&cb).await;
+    assert_eq!(loc, format!("/registration/{}", started.registration_id));
+    assert_eq!(env.written().await, [1, 1, 1, 1]);
+}
+
+#[tokio::test]
+async fn wrong_iss_parameter_is_refused() {
+    let env = env().await;
+    for iss in [
+        format!("{}/vtb", env.sandbox),
+        "https://evil.example".to_string(),
+    ] {
+        let started = env.start("sber", "+79161234567").await;
+        let cb = env
+            .bank_login(&started.authorize_url, "ivanov", "allow")
+            .await;
+        let (loc, _) = env.callback(&with_param(&cb, "iss", &iss)).await;
+        assert_eq!(loc, format!("/registration/{}", started.registration_id));
+        let st = env.status(&started.registration_id).await;
+        assert_eq!(st.state, bankid_api::types::RegistrationState::Failed);
+        assert_eq!(st.reason, Some(ErrorCode::AuthIssMismatch));
+    }
+    // Missing iss from a bank that announces RFC 9207 support is refused too.
+    let started = env.start("sber", "+79161234567").await;
+    let cb = env
+        .bank_login(&started.authorize_url, "ivanov", "allow")
+        .await;
+    let mut u = url::Url::parse(&cb).unwrap();
+    let pairs: Vec<(String, String)> = u
+        .query_pairs()
+        .into_owned()
+        .filter(|(k, _)| k != "iss")
+        .collect();
+    u.query_pairs_mut().clear().extend_pairs(pairs);
+    env.callback(u.as_str()).await;
+    assert_eq!(
+        env.status(&started.registration_id).await.reason,
+        Some(ErrorCode::AuthIssMismatch)
+    );
+    assert_eq!(env.written().await, [0, 0, 0, 0]);
+}
+
+#[tokio::test]
+async fn bad_id_tokens_are_refused_and_write_nothing() {
+    let env = env().await;
+    for fault in [
+        "bad_signature",
+        "wrong_audience",
+        "expired",
+        "wrong_nonce",
+        "wrong_issuer",
+        "future_iat",
+        "missing_nonce",
+    ] {
+        let started = env.start("sber", "+79161234567").await;
+        let cb = env
+            .bank_login(&started.authorize_url, "ivanov", "allow")
+            .await;
+        env.fault("sber", json!({"next_id_token": fault})).await;
+        env.callback(&cb).await;
+        let st = env.status(&started.registration_id).await;
+        assert_eq!(
+            st.state,
+            bankid_api::types::RegistrationState::Failed,
+            "{fault}"
+        );
+        assert_eq!(st.reason, Some(ErrorCode::AuthIdTokenInvalid), "{fault}");
+        let upstream = st.journal[0].upstream.clone().unwrap_or_default();
+        assert!(upstream.starts_with("id_token:"), "{fault}: {upstream}");
+        assert_eq!(env.written().await, [0, 0, 0, 0], "{fault}");
+    }
+}
+
+#[tokio::test]
+async fn bank_failures_are_clear_and_retryable_where_they_should_be() {
+    let env = env().await;
+    // Bank down before anything is written: 502 BANK_UNREACHABLE, no registration.
+    let resp = env
+        .browser
+        .post(format!("{}/api/v1/registrations", env.portal))
+        .json(&json!({"bank_id": "downbank", "phone": "+79161234567", "consent": {"accepted": true, "version": CONSENT_VERSION}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_GATEWAY);
+    let body: ErrorBody = resp.json().await.unwrap();
+    assert_eq!(body.code, ErrorCode::BankUnreachable);
+    assert!(body.code.retryable());
+    assert!(!body.trace_id.is_empty());
+    assert_eq!(env.count("registrations").await, 0);
+
+    // Token endpoint failing during the callback.
+    let started = env.start("sber", "+79161234567").await;
+    let cb = env
+        .bank_login(&started.authorize_url, "ivanov", "allow")
+        .await;
+    env.fault("sber", json!({"next_token_response": "http_500"}))
+        .await;
+    env.callback(&cb).await;
+    let st = env.status(&started.registration_id).await;
+    assert_eq!(st.reason, Some(ErrorCode::BankUnreachable));
+
+    // The citizen cancels at the bank.
+    let started = env.start("sber", "+79161234567").await;
+    let cb = env
+        .bank_login(&started.authorize_url, "ivanov", "deny")
+        .await;
+    assert_eq!(query_of(&cb)["error"], "access_denied");
+    env.callback(&cb).await;
+    let st = env.status(&started.registration_id).await;
+    assert_eq!(st.state, bankid_api::types::RegistrationState::Failed);
+    assert_eq!(st.reason, Some(ErrorCode::BankLoginCancelled));
+    assert_eq!(st.journal[0].upstream.as_deref(), Some("access_denied"));
+
+    // Unavailable bank.
+    let resp = env
+        .browser
+        .post(format!("{}/api/v1/registrations", env.portal))
+        .json(&json!({"bank_id": "otkritie", "phone": "+79161234567", "consent": {"accepted": true, "version": CONSENT_VERSION}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        resp.json::<ErrorBody>().await.unwrap().code,
+        ErrorCode::BankUnavailable
+    );
+    assert_eq!(env.written().await, [0, 0, 0, 0]);
+}
+
+#[tokio::test]
+async fn bad_input_gets_coded_errors_and_changes_nothing() {
+    let env = env().await;
+    let good = json!({"bank_id": "sber", "phone": "+79161234567", "consent": {"accepted": true, "version": CONSENT_VERSION}});
+    let field =
+        |body: &ErrorBody, name: &str| body.fields.as_ref().and_then(|f| f.get(name)).copied();
+    let json_ct = "application/json";
+
+    let (s, b) = env
+        .post_raw(json_ct, b"{\"bank_id\": \"sber\",".to_vec())
+        .await;
+    assert_eq!(
+        (s, b.code),
+        (StatusCode::BAD_REQUEST, ErrorCode::ReqMalformedJson)
+    );
+    let (s, b) = env.post_raw(json_ct, br#"{"bank_id": 7, "phone": "+79161234567", "consent": {"accepted": true, "version": "2026-11-01"}}"#.to_vec()).await;
+    assert_eq!(
+        (s, b.code, field(&b, "bank_id")),
+        (
+            StatusCode::BAD_REQUEST,
+            ErrorCode::ReqInvalidFields,
+            Some(ErrorCode::FieldWrongType)
+        )
+    );
+    let (_, b) = env
+        .post_raw(
+            json_ct,
+            br#"{"bank_id": "sber", "consent": {"accepted": true, "version": "2026-11-01"}}"#
+                .to_vec(),
+        )
+        .await;
+    assert_eq!(field(&b, "phone"), Some(ErrorCode::FieldRequired));
+    let (_, b) = env
+        .post_raw(
+            json_ct,
+            br#"{"bank_id": "sber", "phone": "1", "consent": {"accepted": true}}"#.to_vec(),
+        )
+        .await;
+    assert_eq!(field(&b, "consent.version"), Some(ErrorCode::FieldRequired));
+    let (_, b) = env.post_raw(json_ct, br#"{"bank_id": "nobank", "phone": "12", "consent": {"accepted": false, "version": "2026-11-01"}}"#.to_vec()).await;
+    assert_eq!(field(&b, "bank_id"), Some(ErrorCode::FieldBankUnknown));
+    assert_eq!(field(&b, "phone"), Some(ErrorCode::FieldPhoneFormat));
+    assert_eq!(
+        field(&b, "consent.accepted"),
+        Some(ErrorCode::FieldConsentRequired)
+    );
+    let (_, b) = env.post_raw(json_ct, br#"{"bank_id": "sber", "phone": "+79161234567", "consent": {"accepted": true, "version": "1999-01-01"}}"#.to_vec()).await;
+    assert_eq!(
+        field(&b, "consent.version"),
+        Some(ErrorCode::FieldConsentVersion)
+    );
+    let (_, b) = env.post_raw(json_ct, br#"{"bank_id": "sber", "phone": "+79161234567", "consent": {"accepted": true, "version": "2026-11-01"}, "role": "admin"}"#.to_vec()).await;
+    assert_eq!(field(&b, "role"), Some(ErrorCode::FieldUnknown));
+    let (s, b) = env
+        .post_raw(json_ct, b"{\"bank_id\": \"sb\xffer\"}".to_vec())
+        .await;
+    assert_eq!(
+        (s, b.code),
+        (StatusCode::BAD_REQUEST, ErrorCode::ReqInvalidEncoding)
+    );
+    let (s, b) = env
+        .post_raw(
+            "application/json; charset=windows-1251",
+            good.to_string().into_bytes(),
+        )
+        .await;
+    assert_eq!(
+        (s, b.code),
+        (StatusCode::BAD_REQUEST, ErrorCode::ReqInvalidEncoding)
+    );
+    let (s, b) = env
+        .post_raw("text/plain", good.to_string().into_bytes())
+        .await;
+    assert_eq!(
+        (s, b.code),
+        (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::ReqUnsupportedMediaType
+        )
+    );
+    let mut big = good.clone();
+    big["phone"] = json!("9".repeat(70 * 1024));
+    let (s, b) = env.post_raw(json_ct, big.to_string().into_bytes()).await;
+    assert_eq!(
+        (s, b.code),
+        (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::ReqBodyTooLarge)
+    );
+    assert!(!b.trace_id.is_empty());
+    // Messages follow Accept-Language.
+    let resp = env
+        .browser
+        .post(format!("{}/api/v1/registrations", env.portal))
+        .header("accept-language", "uk-UA,uk;q=0.9")
+        .header(CONTENT_TYPE, json_ct)
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.json::<ErrorBody>().await.unwrap().message,
+        ErrorCode::ReqMalformedJson.message(bankid_api::Lang::Uk)
+    );
+    assert_eq!(env.count("registrations").await, 0);
+    assert_eq!(env.count("auth_flows").await, 0);
+
+    // Phone numbers in any spacing are accepted and normalized.
+    for phone in [
+        "+7 (916) 123-45-67",
+        "8 916 123 45 67",
+        "89161234567",
+        "+7-916-123-45-67",
+    ] {
+        let started = env.start("sber", phone).await;
+        let _ = started;
+    }
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", env.db_path.display()))
+        .await
+        .unwrap();
+    let phones: Vec<String> = sqlx::query_scalar("SELECT DISTINCT phone FROM registrations")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(phones, ["+79161234567"]);
+}
+
+#[tokio::test]
+async fn status_is_private_to_its_browser_or_account() {
+    let env = env().await;
+    let st = env.register("sber", "dormant", &phone_of("dormant")).await;
+    let stranger = browser();
+    let resp = stranger
+        .get(format!(
+            "{}/api/v1/registrations/{}",
+            env.portal, st.registration_id
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        resp.json::<ErrorBody>().await.unwrap().code,
+        ErrorCode::AuthSessionRequired
+    );
+    // A stranger with a browser cookie of their own sees nothing either.
+    let other = Env {
+        browser: browser(),
+        ..env
+    };
+    other.start("sber", "+79161234567").await;
+    let resp = other
+        .browser
+        .get(format!(
+            "{}/api/v1/registrations/{}",
+            other.portal, st.registration_id
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let resp = other
+        .browser
+        .get(format!(
+            "{}/api/v1/registrations/..%2F..%2Fetc",
+            other.portal
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn headers_openapi_and_unknown_routes() {
+    let env = env().await;
+    let resp = env
+        .browser
+        .get(format!("{}/api/v1/openapi.json", env.portal))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let csp = resp.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("frame-ancestors 'none'")
+            && csp.contains("'wasm-unsafe-eval'")
+            && !csp.contains("unsafe-inline")
+    );
+    assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
+    assert!(resp.headers().contains_key("x-trace-id"));
+    let doc: Value = resp.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/v1/banks",
+        "/api/v1/registrations",
+        "/api/v1/registrations/{id}",
+        "/auth/callback",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} not documented");
+    }
+    let documented: Vec<&str> = doc["components"]["schemas"]["ErrorCode"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let all: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(documented, all, "openapi.json error codes are out of date");
+    let resp = env
+        .browser
+        .get(format!("{}/api/v1/nothing", env.portal))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        resp.json::<ErrorBody>().await.unwrap().code,
+        ErrorCode::ReqNotFound
+    );
+    let resp = env
+        .browser
+        .delete(format!("{}/api/v1/banks", env.portal))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        resp.json::<ErrorBody>().await.unwrap().code,
+        ErrorCode::ReqMethodNotAllowed
+    );
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs bankid-portal: the portal at http://127.0.0.1:8080 with the sandbox banks at
+# http://127.0.0.1:8081 and the SQLite database var/portal.sqlite. Ctrl-C stops it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+. scripts/env.sh
+
+echo "==> building the web app (trunk build --release)" >&2
+trunk build --release --dist dist >&2
+echo "==> building the server" >&2
+cargo build -p bankid-server >&2
+mkdir -p var
+
+cat <<'MSG'
+
+  bankid-portal is starting at   http://127.0.0.1:8080
+  sandbox banks                  http://127.0.0.1:8081
+
+  Register: pick a bank (e.g. Sberbank), type the phone +7 916 123-45-67,
+  accept the consent, then sign in at the sandbox bank as
+      login: ivanov     password: sandbox
+  The bank's one-time SMS code is shown on its page. Other test customers
+  (rejections, Ukrainian banks) are listed in README.md.
+
+MSG
+exec target/debug/bankid-server --config config/portal.toml

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs every test of bankid-portal: formatting and lints (host and wasm32), unit and integration
+# tests (real SQLite files, real HTTP on 127.0.0.1, the real sandbox banks), component tests in
+# headless Chromium, and end-to-end tests with Playwright + axe against the built app.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --test
+. scripts/env.sh
+
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+summary=()
+t0=$(date +%s)
+step() {
+  local name=$1; shift
+  printf '\n\033[1m==> %s\033[0m\n' "$name"
+  local s; s=$(date +%s)
+  "$@"
+  summary+=("$(printf '%-34s %4ss' "$name" $(( $(date +%s) - s )))")
+}
+
+step "rustfmt" cargo fmt --all --check
+step "clippy (host)" cargo clippy --workspace --all-targets --locked -- -D warnings
+step "clippy (wasm32)" cargo clippy -p bankid-portal-web -p bankid-api --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
+step "unit + integration tests" cargo test --workspace --locked
+step "component tests (Chromium)" cargo test -p bankid-portal-web --target wasm32-unknown-unknown --locked
+
+# End to end: the release web app served by the real server with the sandbox banks.
+E2E_DIR=$(mktemp -d /tmp/bankid-e2e.XXXXXX)
+step "web app build (release)" trunk build --release --dist "$E2E_DIR/dist"
+step "server build" cargo build -p bankid-server --locked
+
+PORT=${E2E_PORT:-18080}
+SB_PORT=${E2E_SANDBOX_PORT:-18081}
+sed -e "s#127.0.0.1:8080#127.0.0.1:$PORT#g" \
+    -e "s#127.0.0.1:8081#127.0.0.1:$SB_PORT#g" \
+    -e "s#sqlite://var/portal.sqlite#sqlite://$E2E_DIR/portal.sqlite#" \
+    -e "s#^dist_dir = .*#dist_dir = \"$E2E_DIR/dist\"#" \
+    config/portal.toml > "$E2E_DIR/portal.toml"
+target/debug/bankid-server --config "$E2E_DIR/portal.toml" > "$E2E_DIR/server.log" 2>&1 &
+SERVER_PID=$!
+cleanup() { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
+trap cleanup EXIT
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$PORT/api/v1/health" >/dev/null 2>&1 && break
+  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$E2E_DIR/server.log"; exit 1; }
+  sleep 0.1
+done
+export PORTAL_URL="http://127.0.0.1:$PORT" E2E_OUT="$E2E_DIR"
+step "end-to-end (Playwright + axe)" bash -c 'cd tests/e2e && npx playwright test'
+
+printf '\n==> timings\n'
+printf '  %s\n' "${summary[@]}"
+printf '  %-34s %4ss\n' "total" $(( $(date +%s) - t0 ))

@@ -1,0 +1,27 @@
+// Shared steps: accessibility scan of every page visited, and the sandbox bank's pages.
+const { test: base, expect } = require('@playwright/test');
+const { AxeBuilder } = require('@axe-core/playwright');
+
+async function expectAccessible(page, label) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const summary = results.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(summary, `axe violations on ${label} (${page.url()})`).toEqual([]);
+}
+
+/** The sandbox bank: login + password, the one-time code it shows, then its consent page. */
+async function signInAtBank(page, login, { decision = 'allow' } = {}) {
+  await expect(page.locator('#login')).toBeVisible();
+  await expectAccessible(page, 'bank login');
+  await page.locator('#login').fill(login);
+  await page.locator('#password').fill('sandbox');
+  await page.locator('form button[type=submit]').first().click();
+  const code = await page.locator('#sandbox-sms-code').textContent();
+  await expectAccessible(page, 'bank one-time code');
+  await page.locator('#otp').fill(code.trim());
+  await page.locator('form button[type=submit]').first().click();
+  await expect(page.locator(`button[value=${decision}]`)).toBeVisible();
+  await expectAccessible(page, 'bank consent');
+  await page.locator(`button[value=${decision}]`).click();
+}
+
+module.exports = { test: base, expect, expectAccessible, signInAtBank };

@@ -1,0 +1,29 @@
+// Playwright drives Debian's Chromium (no browser download). PORTAL_URL is set by scripts/test.sh,
+// which starts the real server with the sandbox banks and the release build of the web app.
+const { defineConfig } = require('@playwright/test');
+
+module.exports = defineConfig({
+  testDir: '.',
+  testMatch: /.*\.spec\.js/,
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 60_000,
+  reporter: [['list']],
+  outputDir: process.env.E2E_OUT ? `${process.env.E2E_OUT}/test-results` : 'test-results',
+  use: {
+    baseURL: process.env.PORTAL_URL || 'http://127.0.0.1:8080',
+    locale: 'en-GB',
+    trace: 'off',
+    screenshot: 'only-on-failure',
+    launchOptions: {
+      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    },
+  },
+  projects: [
+    { name: 'desktop', use: { viewport: { width: 1280, height: 900 } } },
+    { name: 'phone', use: { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true } },
+  ],
+});

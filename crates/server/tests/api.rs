@@ -39,6 +39,10 @@ fn browser() -> Client {
 }
 
 async fn env() -> Env {
+    env_with_dist("/nonexistent-dist").await
+}
+
+async fn env_with_dist(dist: &str) -> Env {
     let sb_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -67,7 +71,7 @@ async fn env() -> Env {
 listen = "127.0.0.1:0"
 public_url = "{portal}"
 database_url = "sqlite://{}"
-dist_dir = "/nonexistent-dist"
+dist_dir = "{dist}"
 pepper = "integration-test-pepper-0123456789"
 "##,
         db_path.display()
@@ -872,4 +876,85 @@ async fn headers_openapi_and_unknown_routes() {
         resp.json::<ErrorBody>().await.unwrap().code,
         ErrorCode::ReqMethodNotAllowed
     );
+}
+
+#[tokio::test]
+async fn serves_the_spa_with_csp_hashes_and_cache_policy() {
+    let dist = std::env::temp_dir().join(format!("bankid-portal-dist-{}", std::process::id()));
+    std::fs::create_dir_all(dist.join("logos")).unwrap();
+    let loader =
+        "import init from '/app-0123456789abcdef.js';init('/app-0123456789abcdef_bg.wasm');";
+    std::fs::write(
+        dist.join("index.html"),
+        format!("<!DOCTYPE html><html><head><script type=\"module\">{loader}</script></head><body></body></html>"),
+    )
+    .unwrap();
+    std::fs::write(
+        dist.join("app-0123456789abcdef.js"),
+        "export default function init() {}".repeat(100),
+    )
+    .unwrap();
+    std::fs::write(
+        dist.join("logos/sber.svg"),
+        "<svg xmlns='http://www.w3.org/2000/svg'/>",
+    )
+    .unwrap();
+    let env = env_with_dist(dist.to_str().unwrap()).await;
+
+    let resp = env
+        .browser
+        .get(format!("{}/", env.portal))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let csp = resp.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let hash =
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(loader.as_bytes()));
+    assert!(csp.contains(&format!("'sha256-{hash}'")), "{csp}");
+    assert!(!csp.contains("unsafe-inline"));
+    assert_eq!(resp.headers()["cache-control"], "no-cache");
+    assert_eq!(resp.headers()["x-frame-options"], "DENY");
+
+    // Client routes get the app; hashed assets are immutable and compressed on request.
+    let resp = env
+        .browser
+        .get(format!("{}/registration/abc", env.portal))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.text().await.unwrap().contains(loader));
+    let resp = env
+        .browser
+        .get(format!("{}/app-0123456789abcdef.js", env.portal))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(resp.headers()["content-encoding"], "br");
+    let resp = env
+        .browser
+        .get(format!("{}/logos/sber.svg", env.portal))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["content-type"], "image/svg+xml");
+    // The API never falls back to the app.
+    let resp = env
+        .browser
+        .get(format!("{}/api/v1/registrations", env.portal))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
 }

@@ -1,0 +1,52 @@
+//! How a failed operation is explained: message, what to do next, and the trace id.
+
+use bankid_api::ErrorCode;
+use leptos::prelude::*;
+
+use crate::i18n::{tr, use_lang, Key};
+
+/// "Give this number to support: T". Renders nothing without an id.
+/// The id itself is in `<code class="bp-trace-id">` (an e2e hook).
+#[component]
+pub fn TraceId(#[prop(into)] trace_id: Signal<Option<String>>) -> impl IntoView {
+    move || {
+        trace_id.get().map(|id| {
+            view! {
+                <p class="bp-trace">
+                    {tr(Key::TraceIdLabel)} " "
+                    <code class="bp-trace-id">{id}</code>
+                </p>
+            }
+        })
+    }
+}
+
+/// An error explained in full, from the one `ErrorCode` → text mapping of `bankid_api`.
+#[component]
+pub fn Problem(
+    /// What went wrong.
+    #[prop(into)]
+    code: Signal<ErrorCode>,
+    /// Correlation id from the server, shown for support.
+    #[prop(optional, into)]
+    trace_id: Signal<Option<String>>,
+    /// Render the message as the page's `<h1>` instead of a paragraph.
+    #[prop(optional)]
+    as_heading: bool,
+) -> impl IntoView {
+    let lang = use_lang();
+    let message = move || code.get().message(lang.get());
+    let message = if as_heading {
+        view! { <h1 class="bp-heading-l">{message}</h1> }.into_any()
+    } else {
+        view! { <p class="bp-body-l bp-problem__message">{message}</p> }.into_any()
+    };
+    view! {
+        <div class="bp-problem">
+            {message}
+            <h2 class="bp-heading-m">{tr(Key::WhatNext)}</h2>
+            <p class="bp-body">{move || code.get().next_step(lang.get())}</p>
+            <TraceId trace_id />
+        </div>
+    }
+}

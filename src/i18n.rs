@@ -1,0 +1,544 @@
+//! The UI string catalogue and the current language.
+//!
+//! Error texts are not here: they come from [`bankid_api::ErrorCode::message`] and
+//! [`bankid_api::ErrorCode::next_step`], the one mapping shared with the server. This file holds
+//! the rest of the interface text, every key in Russian, Ukrainian and English.
+
+use bankid_api::Lang;
+use leptos::prelude::*;
+
+/// Where the chosen language is remembered between visits (no cookie; not a secret).
+const STORAGE_KEY: &str = "bp-lang";
+
+/// Every UI text of the portal that is not an error message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Key {
+    SiteName,
+    SkipToContent,
+    LanguageLabel,
+    FooterAbout,
+    FooterSandbox,
+    ErrorPrefix,
+    ErrorSummaryTitle,
+    Loading,
+    TryAgain,
+    TraceIdLabel,
+    Back,
+    Continue,
+    GoToStart,
+    // bank list
+    BanksTitle,
+    BanksLead,
+    BanksRu,
+    BanksUa,
+    BankUnavailable,
+    BanksEmpty,
+    BanksLoadFailed,
+    // step 1
+    StepOneOfTwo,
+    StepTwoOfTwo,
+    PhoneQuestion,
+    PhoneLead,
+    // step 2
+    ConsentTitle,
+    ConsentLead,
+    ConsentBank,
+    ConsentPhone,
+    Change,
+    ChangePhoneHidden,
+    ConsentFieldsHeading,
+    ConsentPurposeHeading,
+    ConsentPurposeText,
+    ConsentRetentionHeading,
+    ConsentRetentionText,
+    ConsentOperatorHeading,
+    ConsentOperatorText,
+    ConsentWithdraw,
+    ConsentVersion,
+    ConsentCheckbox,
+    ContinueToBank,
+    Submitting,
+    Redirecting,
+    // status
+    StatusAwaitingTitle,
+    StatusAwaitingText,
+    StatusPendingTitle,
+    StatusPendingText,
+    StatusRejectedTitle,
+    StatusFailedTitle,
+    BadgeAwaiting,
+    BadgePending,
+    BadgeRejected,
+    BadgeFailed,
+    StatusLabel,
+    RequestNumber,
+    Bank,
+    CreatedAt,
+    AccountHolder,
+    WhatNext,
+    StartAgain,
+    JournalHeading,
+    JournalEmpty,
+    BankCode,
+    StatusUnavailableTitle,
+    Checking,
+    // return from the bank, 404
+    ReturnTitle,
+    NotFoundTitle,
+    NotFoundText,
+    // journal event codes the portal itself writes
+    EventStarted,
+    EventAccountCreated,
+    EventAccountFound,
+}
+
+impl Key {
+    /// Every key, for catalogue tests.
+    pub const ALL: &'static [Key] = &[
+        Key::SiteName,
+        Key::SkipToContent,
+        Key::LanguageLabel,
+        Key::FooterAbout,
+        Key::FooterSandbox,
+        Key::ErrorPrefix,
+        Key::ErrorSummaryTitle,
+        Key::Loading,
+        Key::TryAgain,
+        Key::TraceIdLabel,
+        Key::Back,
+        Key::Continue,
+        Key::GoToStart,
+        Key::BanksTitle,
+        Key::BanksLead,
+        Key::BanksRu,
+        Key::BanksUa,
+        Key::BankUnavailable,
+        Key::BanksEmpty,
+        Key::BanksLoadFailed,
+        Key::StepOneOfTwo,
+        Key::StepTwoOfTwo,
+        Key::PhoneQuestion,
+        Key::PhoneLead,
+        Key::ConsentTitle,
+        Key::ConsentLead,
+        Key::ConsentBank,
+        Key::ConsentPhone,
+        Key::Change,
+        Key::ChangePhoneHidden,
+        Key::ConsentFieldsHeading,
+        Key::ConsentPurposeHeading,
+        Key::ConsentPurposeText,
+        Key::ConsentRetentionHeading,
+        Key::ConsentRetentionText,
+        Key::ConsentOperatorHeading,
+        Key::ConsentOperatorText,
+        Key::ConsentWithdraw,
+        Key::ConsentVersion,
+        Key::ConsentCheckbox,
+        Key::ContinueToBank,
+        Key::Submitting,
+        Key::Redirecting,
+        Key::StatusAwaitingTitle,
+        Key::StatusAwaitingText,
+        Key::StatusPendingTitle,
+        Key::StatusPendingText,
+        Key::StatusRejectedTitle,
+        Key::StatusFailedTitle,
+        Key::BadgeAwaiting,
+        Key::BadgePending,
+        Key::BadgeRejected,
+        Key::BadgeFailed,
+        Key::StatusLabel,
+        Key::RequestNumber,
+        Key::Bank,
+        Key::CreatedAt,
+        Key::AccountHolder,
+        Key::WhatNext,
+        Key::StartAgain,
+        Key::JournalHeading,
+        Key::JournalEmpty,
+        Key::BankCode,
+        Key::StatusUnavailableTitle,
+        Key::Checking,
+        Key::ReturnTitle,
+        Key::NotFoundTitle,
+        Key::NotFoundText,
+        Key::EventStarted,
+        Key::EventAccountCreated,
+        Key::EventAccountFound,
+    ];
+}
+
+/// The text of `key` in `lang`.
+pub fn t(lang: Lang, key: Key) -> &'static str {
+    let (ru, uk, en) = texts(key);
+    match lang {
+        Lang::Ru => ru,
+        Lang::Uk => uk,
+        Lang::En => en,
+    }
+}
+
+/// `t` with `{name}` placeholders replaced, in order of `args`.
+pub fn tf(lang: Lang, key: Key, args: &[(&str, &str)]) -> String {
+    let mut s = t(lang, key).to_string();
+    for (name, value) in args {
+        s = s.replace(&format!("{{{name}}}"), value);
+    }
+    s
+}
+
+/// "N years" with the right plural form.
+pub fn years(lang: Lang, n: u32) -> String {
+    let word = match lang {
+        Lang::Ru | Lang::Uk => {
+            let (one, few, many) = if lang == Lang::Ru {
+                ("год", "года", "лет")
+            } else {
+                ("рік", "роки", "років")
+            };
+            let (n10, n100) = (n % 10, n % 100);
+            if n10 == 1 && n100 != 11 {
+                one
+            } else if (2..=4).contains(&n10) && !(12..=14).contains(&n100) {
+                few
+            } else {
+                many
+            }
+        }
+        Lang::En => {
+            if n == 1 {
+                "year"
+            } else {
+                "years"
+            }
+        }
+    };
+    format!("{n} {word}")
+}
+
+/// The journal text of an event code: an error code's message, a known event, or `None`.
+pub fn event_text(lang: Lang, code: &str) -> Option<&'static str> {
+    if let Some(err) = bankid_api::ErrorCode::parse(code) {
+        return Some(err.message(lang));
+    }
+    // The events the server's store writes besides error codes.
+    let key = match code {
+        "REGISTRATION_STARTED" => Key::EventStarted,
+        "ACCOUNT_CREATED" => Key::EventAccountCreated,
+        "ACCOUNT_FOUND" => Key::EventAccountFound,
+        _ => return None,
+    };
+    Some(t(lang, key))
+}
+
+#[rustfmt::skip]
+fn texts(key: Key) -> (&'static str, &'static str, &'static str) {
+    use Key::*;
+    match key {
+        SiteName => ("Портал государственных услуг", "Портал державних послуг", "Government services portal"),
+        SkipToContent => ("Перейти к основному содержанию", "Перейти до основного вмісту", "Skip to main content"),
+        LanguageLabel => ("Язык интерфейса", "Мова інтерфейсу", "Language"),
+        FooterAbout => (
+            "Регистрация через банк: банк подтверждает вашу личность и передаёт данные только с вашего согласия.",
+            "Реєстрація через банк: банк підтверджує вашу особу й передає дані лише з вашої згоди.",
+            "Registration through your bank: the bank confirms who you are and shares data only with your consent.",
+        ),
+        FooterSandbox => (
+            "Мы никогда не спрашиваем номер карты, CVV или пароль от банка.",
+            "Ми ніколи не питаємо номер картки, CVV чи пароль від банку.",
+            "We never ask for your card number, CVV or bank password.",
+        ),
+        ErrorPrefix => ("Ошибка:", "Помилка:", "Error:"),
+        ErrorSummaryTitle => ("Есть проблема", "Виникла проблема", "There is a problem"),
+        Loading => ("Загрузка…", "Завантаження…", "Loading…"),
+        TryAgain => ("Попробовать снова", "Спробувати знову", "Try again"),
+        TraceIdLabel => (
+            "Если обратитесь в поддержку, назовите этот номер:",
+            "Якщо звернетеся до служби підтримки, назвіть цей номер:",
+            "If you contact support, give them this number:",
+        ),
+        Back => ("Назад", "Назад", "Back"),
+        Continue => ("Продолжить", "Продовжити", "Continue"),
+        GoToStart => ("Перейти к выбору банка", "Перейти до вибору банку", "Go to the list of banks"),
+
+        BanksTitle => ("Регистрация через банк", "Реєстрація через банк", "Register through your bank"),
+        BanksLead => (
+            "Выберите банк, в котором у вас есть счёт. Банк подтвердит вашу личность и с вашего согласия передаст данные для учётной записи на портале.",
+            "Оберіть банк, у якому у вас є рахунок. Банк підтвердить вашу особу і з вашої згоди передасть дані для облікового запису на порталі.",
+            "Choose a bank where you have an account. The bank will confirm who you are and, with your consent, share the details the portal needs for your account.",
+        ),
+        BanksRu => ("Банки России", "Банки Росії", "Banks in Russia"),
+        BanksUa => ("Банки Украины", "Банки України", "Banks in Ukraine"),
+        BankUnavailable => ("Временно недоступен", "Тимчасово недоступний", "Temporarily unavailable"),
+        BanksEmpty => (
+            "Сейчас нет банков, через которые можно зарегистрироваться.",
+            "Зараз немає банків, через які можна зареєструватися.",
+            "There are no banks to register through at the moment.",
+        ),
+        BanksLoadFailed => (
+            "Не удалось загрузить список банков",
+            "Не вдалося завантажити список банків",
+            "We could not load the list of banks",
+        ),
+
+        StepOneOfTwo => ("Шаг 1 из 2", "Крок 1 з 2", "Step 1 of 2"),
+        StepTwoOfTwo => ("Шаг 2 из 2", "Крок 2 з 2", "Step 2 of 2"),
+        PhoneQuestion => (
+            "Какой у вас номер мобильного телефона?",
+            "Який у вас номер мобільного телефону?",
+            "What is your mobile phone number?",
+        ),
+        PhoneLead => (
+            "Укажите номер, который знает ваш банк. Банк проверит, что он совпадает.",
+            "Вкажіть номер, який знає ваш банк. Банк перевірить, що він збігається.",
+            "Enter the number your bank has for you. The bank will check that it matches.",
+        ),
+
+        ConsentTitle => (
+            "Согласие на передачу данных",
+            "Згода на передачу даних",
+            "Consent to share your data",
+        ),
+        ConsentLead => (
+            "Прочитайте, какие данные банк передаст порталу, и подтвердите согласие. Затем откроется страница входа в ваш банк.",
+            "Прочитайте, які дані банк передасть порталу, і підтвердьте згоду. Потім відкриється сторінка входу до вашого банку.",
+            "Read which details your bank will share with the portal and give your consent. Your bank's sign-in page opens next.",
+        ),
+        ConsentBank => ("Банк", "Банк", "Bank"),
+        ConsentPhone => ("Номер телефона", "Номер телефону", "Phone number"),
+        Change => ("Изменить", "Змінити", "Change"),
+        ChangePhoneHidden => ("номер телефона", "номер телефону", "phone number"),
+        ConsentFieldsHeading => (
+            "Какие данные банк передаст порталу",
+            "Які дані банк передасть порталу",
+            "What your bank will share with the portal",
+        ),
+        ConsentPurposeHeading => ("Зачем", "Навіщо", "Why"),
+        ConsentPurposeText => (
+            "Чтобы создать и подтвердить вашу учётную запись на портале и идентифицировать вас при получении государственных услуг.",
+            "Щоб створити й підтвердити ваш обліковий запис на порталі та ідентифікувати вас під час отримання державних послуг.",
+            "To create and confirm your account on the portal and to identify you when you use government services.",
+        ),
+        ConsentRetentionHeading => ("Как долго хранятся данные", "Як довго зберігаються дані", "How long the data is kept"),
+        ConsentRetentionText => (
+            "Портал хранит эти данные не дольше {years}, затем удаляет их.",
+            "Портал зберігає ці дані не довше ніж {years}, потім видаляє їх.",
+            "The portal keeps this data for no longer than {years}, then deletes it.",
+        ),
+        ConsentOperatorHeading => ("Кто обрабатывает данные", "Хто обробляє дані", "Who processes the data"),
+        ConsentOperatorText => (
+            "Оператор портала государственных услуг. Банк передаёт данные напрямую порталу по защищённому каналу.",
+            "Оператор порталу державних послуг. Банк передає дані безпосередньо порталу захищеним каналом.",
+            "The operator of the government services portal. Your bank sends the data directly to the portal over a secure channel.",
+        ),
+        ConsentWithdraw => (
+            "Вы можете отозвать согласие в любой момент в личном кабинете.",
+            "Ви можете відкликати згоду будь-коли в особистому кабінеті.",
+            "You can withdraw your consent at any time in your account.",
+        ),
+        ConsentVersion => ("Версия текста согласия", "Версія тексту згоди", "Consent text version"),
+        ConsentCheckbox => (
+            "Я согласен(на), чтобы банк передал порталу перечисленные данные для указанной цели",
+            "Я погоджуюся, щоб банк передав порталу перелічені дані для зазначеної мети",
+            "I consent to my bank sharing the details listed above with the portal for this purpose",
+        ),
+        ContinueToBank => ("Перейти в {bank}", "Перейти до {bank}", "Continue to {bank}"),
+        Submitting => ("Отправляем запрос…", "Надсилаємо запит…", "Sending your request…"),
+        Redirecting => (
+            "Открываем страницу входа в банк…",
+            "Відкриваємо сторінку входу до банку…",
+            "Opening your bank's sign-in page…",
+        ),
+
+        StatusAwaitingTitle => ("Ждём ответа банка", "Чекаємо на відповідь банку", "Waiting for your bank"),
+        StatusAwaitingText => (
+            "Страница обновится сама, как только банк ответит. Не закрывайте её.",
+            "Сторінка оновиться сама, щойно банк відповість. Не закривайте її.",
+            "This page updates by itself as soon as your bank answers. Keep it open.",
+        ),
+        StatusPendingTitle => (
+            "Ваша учётная запись создана и ожидает подтверждения",
+            "Ваш обліковий запис створено, він очікує на підтвердження",
+            "Your account is created and waits for confirmation",
+        ),
+        StatusPendingText => (
+            "Банк подтвердил вашу личность. Следующий шаг — подтверждение учётной записи.",
+            "Банк підтвердив вашу особу. Наступний крок — підтвердження облікового запису.",
+            "Your bank has confirmed who you are. The next step is to confirm your account.",
+        ),
+        StatusRejectedTitle => (
+            "Учётную запись создать не удалось",
+            "Обліковий запис створити не вдалося",
+            "We could not create your account",
+        ),
+        StatusFailedTitle => (
+            "Регистрация не завершена",
+            "Реєстрацію не завершено",
+            "The registration was not completed",
+        ),
+        BadgeAwaiting => ("Ждём банк", "Чекаємо на банк", "Waiting for bank"),
+        BadgePending => ("Ожидает подтверждения", "Очікує на підтвердження", "Waiting for confirmation"),
+        BadgeRejected => ("Отказано", "Відмовлено", "Rejected"),
+        BadgeFailed => ("Не завершена", "Не завершено", "Not completed"),
+        StatusLabel => ("Статус", "Статус", "Status"),
+        RequestNumber => ("Номер заявки", "Номер заявки", "Request number"),
+        Bank => ("Банк", "Банк", "Bank"),
+        CreatedAt => ("Создана", "Створено", "Started"),
+        AccountHolder => ("Владелец учётной записи", "Власник облікового запису", "Account holder"),
+        WhatNext => ("Что делать дальше", "Що робити далі", "What to do next"),
+        StartAgain => ("Начать регистрацию заново", "Почати реєстрацію заново", "Start the registration again"),
+        JournalHeading => ("История заявки", "Історія заявки", "Request history"),
+        JournalEmpty => ("Событий пока нет.", "Подій поки немає.", "No events yet."),
+        BankCode => ("код банка", "код банку", "bank code"),
+        StatusUnavailableTitle => (
+            "Не удалось показать заявку",
+            "Не вдалося показати заявку",
+            "We cannot show this request",
+        ),
+        Checking => ("Проверяем статус…", "Перевіряємо статус…", "Checking the status…"),
+
+        ReturnTitle => (
+            "Не удалось завершить вход через банк",
+            "Не вдалося завершити вхід через банк",
+            "We could not complete the sign-in through your bank",
+        ),
+        NotFoundTitle => ("Страница не найдена", "Сторінку не знайдено", "Page not found"),
+        NotFoundText => (
+            "Проверьте адрес страницы или начните с выбора банка.",
+            "Перевірте адресу сторінки або почніть з вибору банку.",
+            "Check the address of the page, or start by choosing your bank.",
+        ),
+
+        EventStarted => ("Заявка создана", "Заявку створено", "Request started"),
+        EventAccountCreated => ("Учётная запись создана", "Обліковий запис створено", "Account created"),
+        EventAccountFound => (
+            "Найдена ваша существующая учётная запись",
+            "Знайдено ваш наявний обліковий запис",
+            "Your existing account was found",
+        ),
+    }
+}
+
+/// The current UI language, shared through context.
+#[derive(Debug, Clone, Copy)]
+pub struct LangContext(pub RwSignal<Lang>);
+
+/// The current language: the context's if there is one, otherwise the default.
+///
+/// Components use this so that they also work when mounted alone (tests).
+pub fn use_lang() -> Signal<Lang> {
+    match use_context::<LangContext>() {
+        Some(LangContext(sig)) => sig.into(),
+        None => Signal::stored(initial_lang()),
+    }
+}
+
+impl LangContext {
+    /// Sets the UI language (the switcher calls this) and remembers it for the next visit.
+    pub fn set(self, lang: Lang) {
+        self.0.set(lang);
+        if let Some(storage) = window().local_storage().ok().flatten() {
+            let _ = storage.set_item(STORAGE_KEY, lang.tag());
+        }
+    }
+}
+
+/// Creates the language signal, provides it as context and keeps `<html lang>` in sync.
+pub fn provide_lang() -> RwSignal<Lang> {
+    let lang = RwSignal::new(initial_lang());
+    provide_context(LangContext(lang));
+    Effect::new(move |_| {
+        let tag = lang.get().tag();
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("lang", tag);
+        }
+    });
+    lang
+}
+
+/// The remembered choice, else the browser's language, else Russian.
+fn initial_lang() -> Lang {
+    let stored = window()
+        .local_storage()
+        .ok()
+        .flatten()
+        .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
+        .and_then(|tag| Lang::from_tag(&tag));
+    stored
+        .or_else(|| {
+            window()
+                .navigator()
+                .language()
+                .and_then(|tag| Lang::from_tag(&tag))
+        })
+        .unwrap_or_default()
+}
+
+/// The text of `key` in the current language, as a reactive view or attribute value.
+///
+/// Every call returns the same closure type, so the hundred texts of the UI share one
+/// instantiation of the renderer instead of one each (this keeps the wasm small).
+pub fn tr(key: Key) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    let lang = use_lang();
+    move || t(lang.get(), key)
+}
+
+/// Keeps `document.title` at "`page` — site", prefixed with "Error: " while `has_error`.
+pub fn use_page_title(page: impl Fn(Lang) -> String + 'static, has_error: Signal<bool>) {
+    let lang = use_lang();
+    Effect::new(move |_| {
+        let lang = lang.get();
+        let mut title = String::new();
+        if has_error.get() {
+            title.push_str(t(lang, Key::ErrorPrefix));
+            title.push(' ');
+        }
+        title.push_str(&page(lang));
+        title.push_str(" — ");
+        title.push_str(t(lang, Key::SiteName));
+        document().set_title(&title);
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_has_three_texts() {
+        for &k in Key::ALL {
+            for l in Lang::ALL {
+                assert!(!t(l, k).trim().is_empty(), "{k:?} {l:?}");
+            }
+            // A forgotten translation usually shows up as a copy of the English text.
+            assert_ne!(t(Lang::Ru, k), t(Lang::En, k), "{k:?}");
+            assert_ne!(t(Lang::Uk, k), t(Lang::En, k), "{k:?}");
+        }
+    }
+
+    #[test]
+    fn placeholders_survive_translation() {
+        for l in Lang::ALL {
+            assert!(t(l, Key::ContinueToBank).contains("{bank}"));
+            assert!(t(l, Key::ConsentRetentionText).contains("{years}"));
+        }
+        assert_eq!(
+            tf(Lang::En, Key::ContinueToBank, &[("bank", "VTB")]),
+            "Continue to VTB"
+        );
+    }
+
+    #[test]
+    fn plural_years() {
+        assert_eq!(years(Lang::Ru, 1), "1 год");
+        assert_eq!(years(Lang::Ru, 3), "3 года");
+        assert_eq!(years(Lang::Ru, 5), "5 лет");
+        assert_eq!(years(Lang::Ru, 11), "11 лет");
+        assert_eq!(years(Lang::Ru, 21), "21 год");
+        assert_eq!(years(Lang::Uk, 5), "5 років");
+        assert_eq!(years(Lang::Uk, 2), "2 роки");
+        assert_eq!(years(Lang::En, 5), "5 years");
+        assert_eq!(years(Lang::En, 1), "1 year");
+    }
+}

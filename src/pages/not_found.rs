@@ -1,0 +1,21 @@
+//! Any path the route table does not know.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::i18n::{t, tr, use_page_title, Key};
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    use_page_title(
+        |l| t(l, Key::NotFoundTitle).to_string(),
+        Signal::stored(false),
+    );
+    view! {
+        <h1 class="bp-heading-xl">{tr(Key::NotFoundTitle)}</h1>
+        <p class="bp-body">{tr(Key::NotFoundText)}</p>
+        <p class="bp-body">
+            <A exact=true href="/">{tr(Key::GoToStart)}</A>
+        </p>
+    }
+}

@@ -1,0 +1,273 @@
+//! `/registration/{id}` — where a registration stands. Polls while the bank has not answered.
+
+use bankid_api::types::{JournalEntry, RegistrationState, RegistrationStatus};
+use bankid_api::ErrorCode;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::{self, ApiError};
+use crate::components::problem::{Problem, TraceId};
+use crate::format::{local_time, state_name};
+use crate::i18n::{event_text, t, tr, use_lang, use_page_title, Key};
+use crate::state::use_banks;
+
+/// First poll delay; doubled after each poll up to [`POLL_MAX_MS`].
+const POLL_FIRST_MS: u32 = 1_000;
+const POLL_MAX_MS: u32 = 15_000;
+
+/// The delay before poll number `n` (0-based): 1 s, 2 s, 4 s, 8 s, 15 s, 15 s …
+pub fn poll_delay_ms(n: u32) -> u32 {
+    POLL_FIRST_MS
+        .saturating_mul(1u32.checked_shl(n.min(16)).unwrap_or(u32::MAX))
+        .min(POLL_MAX_MS)
+}
+
+#[component]
+pub fn StatusPage() -> impl IntoView {
+    let lang = use_lang();
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+
+    let status = RwSignal::new(None::<Result<RegistrationStatus, ApiError>>);
+    let polling = RwSignal::new(false);
+
+    // Load, then poll while the bank has not answered. The task belongs to this effect's owner:
+    // it is cancelled when the id changes or the page is left.
+    Effect::new(move |_| {
+        let id = id.get();
+        status.set(None);
+        leptos::task::spawn_local_scoped_with_cancellation(async move {
+            let mut n = 0;
+            loop {
+                let result = api::registration(&id).await;
+                let again = match &result {
+                    Ok(s) => s.state == RegistrationState::AwaitingBank,
+                    // A hiccup while waiting: keep the last answer on screen and try again.
+                    Err(e) if e.code.retryable() => {
+                        matches!(status.get_untracked(), Some(Ok(_)))
+                    }
+                    Err(_) => false,
+                };
+                let keep_last = result.is_err() && again;
+                // Re-render only on change, so focus and screen reader position survive polling.
+                let changed = status.with_untracked(|s| s.as_ref() != Some(&result));
+                if !keep_last && changed {
+                    status.set(Some(result));
+                }
+                polling.set(again);
+                if !again {
+                    break;
+                }
+                api::sleep_ms(poll_delay_ms(n)).await;
+                n += 1;
+            }
+        });
+    });
+
+    use_page_title(
+        move |l| match status.get() {
+            Some(Ok(s)) => state_title(l, s.state).to_string(),
+            Some(Err(_)) => t(l, Key::StatusUnavailableTitle).to_string(),
+            None => t(l, Key::Loading).to_string(),
+        },
+        Signal::derive(move || matches!(status.get(), Some(Err(_)))),
+    );
+
+    let announcement = move || {
+        let l = lang.get();
+        match status.get() {
+            None => t(l, Key::Loading),
+            Some(Ok(s)) => state_title(l, s.state),
+            Some(Err(_)) => t(l, Key::StatusUnavailableTitle),
+        }
+    };
+    let content = move || match status.get() {
+        None => view! {
+            <p class="bp-body bp-loading" aria-hidden="true">{tr(Key::Loading)}</p>
+        }
+        .into_any(),
+        Some(Err(e)) => view! { <Unavailable error=e /> }.into_any(),
+        Some(Ok(s)) => view! { <StatusView status=s polling /> }.into_any(),
+    };
+    view! {
+        // One live region for the whole page, so a state change found by polling is announced.
+        <p class="bp-visually-hidden" role="status">{announcement}</p>
+        {content}
+    }
+}
+
+/// The heading for a state.
+fn state_title(lang: bankid_api::Lang, state: RegistrationState) -> &'static str {
+    let key = match state {
+        RegistrationState::AwaitingBank => Key::StatusAwaitingTitle,
+        RegistrationState::PendingConfirmation => Key::StatusPendingTitle,
+        RegistrationState::Rejected => Key::StatusRejectedTitle,
+        RegistrationState::Failed => Key::StatusFailedTitle,
+    };
+    t(lang, key)
+}
+
+/// 401/404/…: the registration cannot be shown.
+#[component]
+fn Unavailable(error: ApiError) -> impl IntoView {
+    let code = error.code;
+    let trace_id = error.trace_id;
+    view! {
+        <h1 class="bp-heading-xl">{tr(Key::StatusUnavailableTitle)}</h1>
+        <Problem code trace_id />
+        <p class="bp-body">
+            <A exact=true href="/">{tr(Key::StartAgain)}</A>
+        </p>
+    }
+}
+
+#[component]
+fn StatusView(status: RegistrationStatus, polling: RwSignal<bool>) -> impl IntoView {
+    let lang = use_lang();
+    let banks = use_banks();
+    let state = status.state;
+    let bank_id = status.bank_id.clone();
+    let bank_name = move || {
+        banks
+            .find(&bank_id)
+            .flatten()
+            .map(|b| b.name.get(lang.get()).to_string())
+            .unwrap_or_else(|| bank_id.clone())
+    };
+    let (badge_key, modifier) = match state {
+        RegistrationState::AwaitingBank => (Key::BadgeAwaiting, "awaiting"),
+        RegistrationState::PendingConfirmation => (Key::BadgePending, "pending"),
+        RegistrationState::Rejected => (Key::BadgeRejected, "rejected"),
+        RegistrationState::Failed => (Key::BadgeFailed, "failed"),
+    };
+    let badge_class = format!("bp-tag bp-tag--{modifier}");
+
+    let explanation = match state {
+        RegistrationState::AwaitingBank => view! {
+            <p class="bp-body-l">{tr(Key::StatusAwaitingText)}</p>
+            <p class="bp-body bp-loading" aria-hidden="true">
+                {move || polling.get().then(|| t(lang.get(), Key::Checking))}
+            </p>
+        }
+        .into_any(),
+        RegistrationState::PendingConfirmation => view! {
+            <p class="bp-body-l">{tr(Key::StatusPendingText)}</p>
+        }
+        .into_any(),
+        RegistrationState::Rejected | RegistrationState::Failed => {
+            let code = status.reason.unwrap_or(ErrorCode::Internal);
+            view! {
+                <p class="bp-body-l">{move || code.message(lang.get())}</p>
+                <h2 class="bp-heading-m">{tr(Key::WhatNext)}</h2>
+                <p class="bp-body">{move || code.next_step(lang.get())}</p>
+                <p class="bp-body">
+                    <A exact=true href="/">{tr(Key::StartAgain)}</A>
+                </p>
+            }
+            .into_any()
+        }
+    };
+
+    let created_at = status.created_at.clone();
+    let created_attr = created_at.clone();
+    let holder = status.display_name.clone();
+    let trace_id = status.trace_id.clone();
+    let journal = status.journal.clone();
+
+    view! {
+        <div class="bp-status">
+            <p class="bp-status__badge">
+                <span class="bp-visually-hidden">{tr(Key::StatusLabel)} ": "</span>
+                <strong class=badge_class data-state=state_name(state)>
+                    {tr(badge_key)}
+                </strong>
+            </p>
+            <h1 class="bp-heading-xl">{move || state_title(lang.get(), state)}</h1>
+            {explanation}
+            <dl class="bp-summary-list">
+                <div class="bp-summary-list__row">
+                    <dt class="bp-summary-list__key">{tr(Key::RequestNumber)}</dt>
+                    <dd class="bp-summary-list__value bp-request-number">{status.request_number.clone()}</dd>
+                </div>
+                <div class="bp-summary-list__row">
+                    <dt class="bp-summary-list__key">{tr(Key::Bank)}</dt>
+                    <dd class="bp-summary-list__value">{bank_name}</dd>
+                </div>
+                <div class="bp-summary-list__row">
+                    <dt class="bp-summary-list__key">{tr(Key::CreatedAt)}</dt>
+                    <dd class="bp-summary-list__value">
+                        <time datetime=created_attr>
+                            {move || local_time(lang.get(), &created_at)}
+                        </time>
+                    </dd>
+                </div>
+                {holder.map(|name| view! {
+                    <div class="bp-summary-list__row">
+                        <dt class="bp-summary-list__key">{tr(Key::AccountHolder)}</dt>
+                        <dd class="bp-summary-list__value">{name}</dd>
+                    </div>
+                })}
+            </dl>
+            <TraceId trace_id />
+            <Journal entries=journal />
+        </div>
+    }
+}
+
+/// The registration's events, newest first, with localized times.
+#[component]
+fn Journal(entries: Vec<JournalEntry>) -> impl IntoView {
+    let lang = use_lang();
+    let mut entries = entries;
+    // RFC 3339 UTC strings sort by time; the server sends newest first, make sure of it.
+    entries.sort_by(|a, b| b.at.cmp(&a.at));
+    let empty = entries.is_empty();
+    let items = entries
+        .into_iter()
+        .map(|e| {
+            let at = e.at.clone();
+            let at_attr = e.at.clone();
+            let code = e.code.clone();
+            let upstream = e.upstream.clone();
+            view! {
+                <li class="bp-timeline__item">
+                    <time class="bp-timeline__time" datetime=at_attr>
+                        {move || local_time(lang.get(), &at)}
+                    </time>
+                    <span class="bp-timeline__text">
+                        {move || event_text(lang.get(), &code).map(str::to_string)}
+                    </span>
+                    <span class="bp-timeline__code">
+                        <code>{e.code.clone()}</code>
+                        {upstream.map(|u| view! {
+                            " (" {tr(Key::BankCode)} ": " <code>{u}</code> ")"
+                        })}
+                    </span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="bp-journal" aria-labelledby="journal-heading">
+            <h2 class="bp-heading-m" id="journal-heading">{tr(Key::JournalHeading)}</h2>
+            {if empty {
+                view! { <p class="bp-body">{tr(Key::JournalEmpty)}</p> }.into_any()
+            } else {
+                view! { <ol class="bp-timeline">{items}</ol> }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::poll_delay_ms;
+
+    #[test]
+    fn backoff_doubles_up_to_fifteen_seconds() {
+        let delays: Vec<u32> = (0..7).map(poll_delay_ms).collect();
+        assert_eq!(delays, [1_000, 2_000, 4_000, 8_000, 15_000, 15_000, 15_000]);
+        assert_eq!(poll_delay_ms(100), 15_000);
+    }
+}

@@ -1,0 +1,92 @@
+//! State shared between pages: the bank list (fetched once) and the registration draft.
+
+use bankid_api::types::BankInfo;
+use bankid_api::ErrorCode;
+use leptos::prelude::*;
+
+use crate::api::{self, ApiError};
+
+/// The partner banks, loaded once per visit.
+#[derive(Clone, Copy)]
+pub struct Banks(pub LocalResource<Result<Vec<BankInfo>, ApiError>>);
+
+impl Banks {
+    fn new() -> Self {
+        Banks(LocalResource::new(api::banks))
+    }
+
+    /// `None` while loading.
+    pub fn get(&self) -> Option<Result<Vec<BankInfo>, ApiError>> {
+        self.0.get()
+    }
+
+    /// The bank with `id`: `None` while loading, `Some(None)` when there is no such bank.
+    pub fn find(&self, id: &str) -> Option<Option<BankInfo>> {
+        match self.0.get() {
+            None => None,
+            Some(Ok(list)) => Some(list.into_iter().find(|b| b.id == id)),
+            // The list failed to load: carry on without the bank's details.
+            Some(Err(_)) => Some(None),
+        }
+    }
+
+    /// Why registration through bank `id` cannot go on: unknown or unavailable bank.
+    /// `None` while loading, when the list failed to load, or when the bank is fine.
+    pub fn problem(&self, id: &str) -> Option<ErrorCode> {
+        match self.0.get() {
+            Some(Ok(list)) => match list.iter().find(|b| b.id == id) {
+                None => Some(ErrorCode::FieldBankUnknown),
+                Some(b) if !b.workable => Some(ErrorCode::BankUnavailable),
+                Some(_) => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Loads the list again (after an error).
+    pub fn refetch(&self) {
+        self.0.refetch();
+    }
+}
+
+/// What the citizen has entered so far. Lives in memory only: a reload starts step 1 again.
+#[derive(Clone, Copy)]
+pub struct Draft {
+    /// The phone exactly as typed, to redisplay it.
+    pub typed: RwSignal<String>,
+    /// The normalized (E.164) phone, set when step 1 is passed.
+    pub phone: RwSignal<Option<String>>,
+}
+
+impl Draft {
+    fn new() -> Self {
+        Draft {
+            typed: RwSignal::new(String::new()),
+            phone: RwSignal::new(None),
+        }
+    }
+}
+
+/// Provides [`Banks`] and [`Draft`] for the whole app.
+pub fn provide_state() {
+    provide_context(Banks::new());
+    provide_context(Draft::new());
+}
+
+/// The bank list from context (created on demand when a component is mounted alone).
+pub fn use_banks() -> Banks {
+    use_context::<Banks>().unwrap_or_else(|| {
+        let banks = Banks::new();
+        provide_context(banks);
+        banks
+    })
+}
+
+/// The registration draft from context (created on demand when mounted alone).
+pub fn use_draft() -> Draft {
+    use_context::<Draft>().unwrap_or_else(|| {
+        let draft = Draft::new();
+        provide_context(draft);
+        draft
+    })
+}

@@ -46,7 +46,7 @@ pub struct Inner {
     /// Key of the keyed hashes of national ids.
     pub pepper: Vec<u8>,
     /// Content-Security-Policy of every response.
-    pub csp: String,
+    pub csp: web::Csp,
 }
 
 #[derive(Clone)]
@@ -95,7 +95,7 @@ pub async fn state_from_config(config: Config) -> Result<AppState, StartError> {
             "the pepper must be at least 16 characters".into(),
         ));
     }
-    let csp = web::content_security_policy(web::read_index(&config.server.dist_dir).as_deref());
+    let csp = web::Csp::new(&config.server.dist_dir);
     Ok(AppState::new(Inner {
         config,
         store,

@@ -88,7 +88,7 @@ pub async fn security_headers(State(app): State<AppState>, req: Request, next: N
             h.entry(HeaderName::from_static(name)).or_insert(v);
         }
     };
-    set("content-security-policy", &app.csp);
+    set("content-security-policy", &app.csp.current());
     set("x-content-type-options", "nosniff");
     set("referrer-policy", "no-referrer");
     set("x-frame-options", "DENY");
@@ -108,6 +108,52 @@ pub async fn security_headers(State(app): State<AppState>, req: Request, next: N
         set("cache-control", "no-store");
     }
     resp
+}
+
+/// The CSP for the current `index.html`: recomputed when the file changes (a rebuild of the SPA
+/// while the server runs), so the new loader script is never blocked.
+pub struct Csp {
+    index: std::path::PathBuf,
+    cached: std::sync::RwLock<(Option<std::time::SystemTime>, std::sync::Arc<str>)>,
+}
+
+impl Csp {
+    pub fn new(dist: &Path) -> Csp {
+        let index = dist.join("index.html");
+        let csp = Csp {
+            index,
+            cached: std::sync::RwLock::new((None, std::sync::Arc::from(""))),
+        };
+        csp.refresh();
+        csp
+    }
+
+    fn mtime(&self) -> Option<std::time::SystemTime> {
+        std::fs::metadata(&self.index)
+            .and_then(|m| m.modified())
+            .ok()
+    }
+
+    fn refresh(&self) -> std::sync::Arc<str> {
+        let mtime = self.mtime();
+        let policy: std::sync::Arc<str> = std::sync::Arc::from(content_security_policy(
+            std::fs::read_to_string(&self.index).ok().as_deref(),
+        ));
+        if let Ok(mut c) = self.cached.write() {
+            *c = (mtime, policy.clone());
+        }
+        policy
+    }
+
+    pub fn current(&self) -> std::sync::Arc<str> {
+        let mtime = self.mtime();
+        if let Ok(c) = self.cached.read() {
+            if c.0 == mtime && !c.1.is_empty() {
+                return c.1.clone();
+            }
+        }
+        self.refresh()
+    }
 }
 
 /// Builds the Content-Security-Policy, allowing the inline scripts of `index.html` by hash.
@@ -220,10 +266,6 @@ pub async fn no_spa() -> Response {
         ),
     )
         .into_response()
-}
-
-pub fn read_index(dist: &Path) -> Option<String> {
-    std::fs::read_to_string(dist.join("index.html")).ok()
 }
 
 #[cfg(test)]

@@ -921,6 +921,32 @@ async fn serves_the_spa_with_csp_hashes_and_cache_policy() {
     assert_eq!(resp.headers()["cache-control"], "no-cache");
     assert_eq!(resp.headers()["x-frame-options"], "DENY");
 
+    // A rebuilt app (new loader script) is allowed without a restart.
+    let loader2 = "import init from '/app-fedcba9876543210.js';init();";
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(
+        dist.join("index.html"),
+        format!(
+            "<!DOCTYPE html><html><head><script type=\"module\">{loader2}</script></head></html>"
+        ),
+    )
+    .unwrap();
+    let resp = env
+        .browser
+        .get(format!("{}/", env.portal))
+        .send()
+        .await
+        .unwrap();
+    let hash2 =
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(loader2.as_bytes()));
+    let csp2 = resp.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp2.contains(&hash2) && !csp2.contains(&hash), "{csp2}");
+    std::fs::write(
+        dist.join("index.html"),
+        format!("<!DOCTYPE html><html><head><script type=\"module\">{loader}</script></head><body></body></html>"),
+    )
+    .unwrap();
+
     // Client routes get the app; hashed assets are immutable and compressed on request.
     let resp = env
         .browser

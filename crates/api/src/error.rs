@@ -22,6 +22,8 @@ pub enum ErrorCode {
     ReqInvalidFields,
     ReqNotFound,
     ReqMethodNotAllowed,
+    ReqIdempotencyKeyReused,
+    ReqInProgress,
     // --- single fields (values of `fields`) ---
     FieldRequired,
     FieldWrongType,
@@ -31,6 +33,25 @@ pub enum ErrorCode {
     FieldBankUnknown,
     FieldConsentRequired,
     FieldConsentVersion,
+    FieldDateFormat,
+    FieldDateNotReal,
+    FieldDateTooEarly,
+    FieldDateInFuture,
+    FieldAgeUnder14,
+    FieldInnFormat,
+    FieldInnChecksum,
+    FieldSnilsFormat,
+    FieldSnilsChecksum,
+    FieldRuPassportFormat,
+    FieldRnokppFormat,
+    FieldRnokppChecksum,
+    FieldUaPassportFormat,
+    FieldNameChars,
+    FieldNameSeparators,
+    FieldNameMixedScript,
+    FieldNameUnsupportedMark,
+    FieldEmailFormat,
+    FieldCodeFormat,
     // --- banks ---
     BankUnavailable,
     BankUnreachable,
@@ -67,6 +88,8 @@ impl ErrorCode {
         ErrorCode::ReqInvalidFields,
         ErrorCode::ReqNotFound,
         ErrorCode::ReqMethodNotAllowed,
+        ErrorCode::ReqIdempotencyKeyReused,
+        ErrorCode::ReqInProgress,
         ErrorCode::FieldRequired,
         ErrorCode::FieldWrongType,
         ErrorCode::FieldUnknown,
@@ -75,6 +98,25 @@ impl ErrorCode {
         ErrorCode::FieldBankUnknown,
         ErrorCode::FieldConsentRequired,
         ErrorCode::FieldConsentVersion,
+        ErrorCode::FieldDateFormat,
+        ErrorCode::FieldDateNotReal,
+        ErrorCode::FieldDateTooEarly,
+        ErrorCode::FieldDateInFuture,
+        ErrorCode::FieldAgeUnder14,
+        ErrorCode::FieldInnFormat,
+        ErrorCode::FieldInnChecksum,
+        ErrorCode::FieldSnilsFormat,
+        ErrorCode::FieldSnilsChecksum,
+        ErrorCode::FieldRuPassportFormat,
+        ErrorCode::FieldRnokppFormat,
+        ErrorCode::FieldRnokppChecksum,
+        ErrorCode::FieldUaPassportFormat,
+        ErrorCode::FieldNameChars,
+        ErrorCode::FieldNameSeparators,
+        ErrorCode::FieldNameMixedScript,
+        ErrorCode::FieldNameUnsupportedMark,
+        ErrorCode::FieldEmailFormat,
+        ErrorCode::FieldCodeFormat,
         ErrorCode::BankUnavailable,
         ErrorCode::BankUnreachable,
         ErrorCode::BankError,
@@ -115,6 +157,27 @@ impl ErrorCode {
             FieldBankUnknown => "FIELD_BANK_UNKNOWN",
             FieldConsentRequired => "FIELD_CONSENT_REQUIRED",
             FieldConsentVersion => "FIELD_CONSENT_VERSION",
+            FieldDateFormat => "FIELD_DATE_FORMAT",
+            FieldDateNotReal => "FIELD_DATE_NOT_REAL",
+            FieldDateTooEarly => "FIELD_DATE_TOO_EARLY",
+            FieldDateInFuture => "FIELD_DATE_IN_FUTURE",
+            FieldAgeUnder14 => "FIELD_AGE_UNDER14",
+            FieldInnFormat => "FIELD_INN_FORMAT",
+            FieldInnChecksum => "FIELD_INN_CHECKSUM",
+            FieldSnilsFormat => "FIELD_SNILS_FORMAT",
+            FieldSnilsChecksum => "FIELD_SNILS_CHECKSUM",
+            FieldRuPassportFormat => "FIELD_RU_PASSPORT_FORMAT",
+            FieldRnokppFormat => "FIELD_RNOKPP_FORMAT",
+            FieldRnokppChecksum => "FIELD_RNOKPP_CHECKSUM",
+            FieldUaPassportFormat => "FIELD_UA_PASSPORT_FORMAT",
+            FieldNameChars => "FIELD_NAME_CHARS",
+            FieldNameSeparators => "FIELD_NAME_SEPARATORS",
+            FieldNameMixedScript => "FIELD_NAME_MIXED_SCRIPT",
+            FieldNameUnsupportedMark => "FIELD_NAME_UNSUPPORTED_MARK",
+            FieldEmailFormat => "FIELD_EMAIL_FORMAT",
+            FieldCodeFormat => "FIELD_CODE_FORMAT",
+            ReqIdempotencyKeyReused => "REQ_IDEMPOTENCY_KEY_REUSED",
+            ReqInProgress => "REQ_IN_PROGRESS",
             BankUnavailable => "BANK_UNAVAILABLE",
             BankUnreachable => "BANK_UNREACHABLE",
             BankError => "BANK_ERROR",
@@ -150,11 +213,31 @@ impl ErrorCode {
             | FieldWrongType | FieldUnknown | FieldTooLong | FieldPhoneFormat
             | FieldBankUnknown | FieldConsentRequired | FieldConsentVersion | AuthStateInvalid
             | AuthFlowMismatch | AuthIssMismatch => 400,
+            FieldDateFormat
+            | FieldDateNotReal
+            | FieldDateTooEarly
+            | FieldDateInFuture
+            | FieldAgeUnder14
+            | FieldInnFormat
+            | FieldInnChecksum
+            | FieldSnilsFormat
+            | FieldSnilsChecksum
+            | FieldRuPassportFormat
+            | FieldRnokppFormat
+            | FieldRnokppChecksum
+            | FieldUaPassportFormat
+            | FieldNameChars
+            | FieldNameSeparators
+            | FieldNameMixedScript
+            | FieldNameUnsupportedMark
+            | FieldEmailFormat
+            | FieldCodeFormat => 400,
             ReqUnsupportedMediaType => 415,
             ReqBodyTooLarge => 413,
             ReqNotFound => 404,
             ReqMethodNotAllowed => 405,
-            BankUnavailable => 409,
+            BankUnavailable | ReqInProgress => 409,
+            ReqIdempotencyKeyReused => 422,
             BankUnreachable | BankError | AuthIdTokenInvalid => 502,
             BankLoginCancelled => 400,
             AuthSessionRequired => 401,
@@ -171,6 +254,7 @@ impl ErrorCode {
         matches!(
             self,
             ErrorCode::BankUnreachable
+                | ErrorCode::ReqInProgress
                 | ErrorCode::ServiceUnavailable
                 | ErrorCode::NetOffline
                 | ErrorCode::NetTimeout
@@ -335,6 +419,174 @@ impl ErrorCode {
                     "The consent text has changed. Read the new version.",
                 ),
                 START_AGAIN,
+            ),
+            FieldDateFormat => (
+                (
+                    "Введите дату в формате ДД.ММ.ГГГГ, например 14.03.1985.",
+                    "Введіть дату у форматі ДД.ММ.РРРР, наприклад 14.03.1985.",
+                    "Enter the date as DD.MM.YYYY, for example 14.03.1985.",
+                ),
+                FIX_FORM,
+            ),
+            FieldDateNotReal => (
+                (
+                    "Такой даты не существует. Проверьте день и месяц.",
+                    "Такої дати не існує. Перевірте день і місяць.",
+                    "This date does not exist. Check the day and month.",
+                ),
+                FIX_FORM,
+            ),
+            FieldDateTooEarly => (
+                (
+                    "Год рождения должен быть не раньше 1900.",
+                    "Рік народження має бути не раніше 1900.",
+                    "The year of birth must be 1900 or later.",
+                ),
+                FIX_FORM,
+            ),
+            FieldDateInFuture => (
+                (
+                    "Дата рождения должна быть в прошлом.",
+                    "Дата народження має бути в минулому.",
+                    "The date of birth must be in the past.",
+                ),
+                FIX_FORM,
+            ),
+            FieldAgeUnder14 => (
+                (
+                    "Зарегистрироваться можно с 14 лет.",
+                    "Зареєструватися можна з 14 років.",
+                    "You must be at least 14 years old to register.",
+                ),
+                FIX_FORM,
+            ),
+            FieldInnFormat => (
+                (
+                    "ИНН состоит из 10 или 12 цифр.",
+                    "ІПН (ІНН) складається з 10 або 12 цифр.",
+                    "An INN has 10 or 12 digits.",
+                ),
+                FIX_FORM,
+            ),
+            FieldInnChecksum => (
+                (
+                    "В ИНН ошибка: не сходятся контрольные цифры. Проверьте каждую цифру.",
+                    "В ІПН (ІНН) помилка: не збігаються контрольні цифри. Перевірте кожну цифру.",
+                    "The INN has a typo: its check digits do not match. Check each digit.",
+                ),
+                FIX_FORM,
+            ),
+            FieldSnilsFormat => (
+                (
+                    "СНИЛС состоит из 11 цифр, например 112-233-445 95.",
+                    "СНІЛС складається з 11 цифр, наприклад 112-233-445 95.",
+                    "A SNILS has 11 digits, for example 112-233-445 95.",
+                ),
+                FIX_FORM,
+            ),
+            FieldSnilsChecksum => (
+                (
+                    "В СНИЛС ошибка: не сходится контрольное число. Проверьте каждую цифру.",
+                    "У СНІЛС помилка: не збігається контрольне число. Перевірте кожну цифру.",
+                    "The SNILS has a typo: its check number does not match. Check each digit.",
+                ),
+                FIX_FORM,
+            ),
+            FieldRuPassportFormat => (
+                (
+                    "Серия и номер паспорта — 4 и 6 цифр, например 45 10 123456.",
+                    "Серія та номер паспорта — 4 і 6 цифр, наприклад 45 10 123456.",
+                    "Passport series and number are 4 and 6 digits, for example 45 10 123456.",
+                ),
+                FIX_FORM,
+            ),
+            FieldRnokppFormat => (
+                (
+                    "РНУКПП состоит из 10 цифр.",
+                    "РНОКПП складається з 10 цифр.",
+                    "An RNOKPP has 10 digits.",
+                ),
+                FIX_FORM,
+            ),
+            FieldRnokppChecksum => (
+                (
+                    "В РНУКПП ошибка: не сходится контрольная цифра. Проверьте каждую цифру.",
+                    "У РНОКПП помилка: не збігається контрольна цифра. Перевірте кожну цифру.",
+                    "The RNOKPP has a typo: its check digit does not match. Check each digit.",
+                ),
+                FIX_FORM,
+            ),
+            FieldUaPassportFormat => (
+                (
+                    "Номер паспорта: 9 цифр ID-карты или 2 буквы и 6 цифр паспорта-книжечки.",
+                    "Номер паспорта: 9 цифр ID-картки або 2 літери й 6 цифр паспорта-книжечки.",
+                    "Passport number: 9 digits of an ID card, or 2 letters and 6 digits of a booklet.",
+                ),
+                FIX_FORM,
+            ),
+            FieldNameChars => (
+                (
+                    "Имя может содержать только буквы, пробел, дефис и апостроф.",
+                    "Ім'я може містити лише літери, пробіл, дефіс і апостроф.",
+                    "A name can only contain letters, spaces, hyphens and apostrophes.",
+                ),
+                FIX_FORM,
+            ),
+            FieldNameSeparators => (
+                (
+                    "Дефис или апостроф не может стоять в начале, в конце или два раза подряд.",
+                    "Дефіс або апостроф не може стояти на початку, в кінці чи двічі поспіль.",
+                    "A hyphen or apostrophe cannot come first, last, or twice in a row.",
+                ),
+                FIX_FORM,
+            ),
+            FieldNameMixedScript => (
+                (
+                    "В слове смешаны латинские и кириллические буквы. Наберите его одной раскладкой.",
+                    "У слові змішано латинські й кириличні літери. Наберіть його однією розкладкою.",
+                    "A word mixes Latin and Cyrillic letters. Type it in one keyboard layout.",
+                ),
+                FIX_FORM,
+            ),
+            FieldNameUnsupportedMark => (
+                (
+                    "Уберите знаки ударения и другие надстрочные знаки.",
+                    "Приберіть знаки наголосу та інші надрядкові знаки.",
+                    "Remove stress marks and other accents that are not part of a letter.",
+                ),
+                FIX_FORM,
+            ),
+            FieldEmailFormat => (
+                (
+                    "Введите адрес электронной почты в формате name@example.ru.",
+                    "Введіть адресу електронної пошти у форматі name@example.ua.",
+                    "Enter an email address like name@example.com.",
+                ),
+                FIX_FORM,
+            ),
+            FieldCodeFormat => (
+                (
+                    "Код состоит из 6 цифр.",
+                    "Код складається з 6 цифр.",
+                    "The code has 6 digits.",
+                ),
+                FIX_FORM,
+            ),
+            ReqIdempotencyKeyReused => (
+                (
+                    "Этот ключ повтора уже использован для другого запроса.",
+                    "Цей ключ повтору вже використано для іншого запиту.",
+                    "This retry key was already used for a different request.",
+                ),
+                SUPPORT,
+            ),
+            ReqInProgress => (
+                (
+                    "Тот же запрос ещё выполняется.",
+                    "Той самий запит ще виконується.",
+                    "The same request is still being processed.",
+                ),
+                RETRY,
             ),
             BankUnavailable => (
                 (

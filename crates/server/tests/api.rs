@@ -846,13 +846,15 @@ async fn headers_openapi_and_unknown_routes() {
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} not documented");
     }
-    let documented: Vec<&str> = doc["components"]["schemas"]["ErrorCode"]["enum"]
+    let mut documented: Vec<&str> = doc["components"]["schemas"]["ErrorCode"]["enum"]
         .as_array()
         .unwrap()
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    let all: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+    let mut all: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+    documented.sort_unstable();
+    all.sort_unstable();
     assert_eq!(documented, all, "openapi.json error codes are out of date");
     let resp = env
         .browser

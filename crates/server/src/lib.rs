@@ -6,6 +6,7 @@ pub mod crypto;
 pub mod domain;
 pub mod error;
 pub mod extract;
+pub mod idempotency;
 pub mod oidc;
 pub mod routes;
 pub mod store;
@@ -120,7 +121,11 @@ pub fn app(state: AppState) -> Router {
         .route("/health", get(routes::health))
         .fallback(routes::api_not_found)
         .method_not_allowed_fallback(routes::api_method_not_allowed)
-        .layer(DefaultBodyLimit::max(bankid_api::types::MAX_BODY_BYTES));
+        .layer(DefaultBodyLimit::max(bankid_api::types::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::idempotency,
+        ));
 
     let dist = state.config.server.dist_dir.clone();
     let spa = if dist.join("index.html").is_file() {

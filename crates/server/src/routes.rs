@@ -29,7 +29,7 @@ use crate::AppState;
 
 /// A pending bank round trip expires after this.
 const FLOW_TTL_MS: i64 = 10 * 60 * 1000;
-const BROWSER_COOKIE: &str = "bp_browser";
+pub const BROWSER_COOKIE: &str = "bp_browser";
 const BROWSER_COOKIE_SECS: i64 = 24 * 3600;
 pub const SESSION_COOKIE: &str = "bp_session";
 const SESSION_COOKIE_SECS: i64 = 12 * 3600;
@@ -48,8 +48,29 @@ fn bank_info(b: &BankConfig) -> BankInfo {
     }
 }
 
-pub async fn list_banks(State(app): State<AppState>) -> Json<Vec<BankInfo>> {
-    Json(app.config.banks.iter().map(bank_info).collect())
+/// The browser-binding cookie of the request, or a new one to set. The SPA's first call (the bank
+/// list) gets it, so that retried POSTs can be recognised by their `Idempotency-Key`.
+fn browser_cookie(app: &AppState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+    let secure = app.config.secure_cookies();
+    let name = cookie_name(BROWSER_COOKIE, secure);
+    match cookie(headers, &name).filter(|v| v.len() == 43) {
+        Some(v) => (v, None),
+        None => {
+            let v = token(app.rng.as_ref(), 32);
+            let set =
+                HeaderValue::from_str(&set_cookie(&name, &v, BROWSER_COOKIE_SECS, secure)).ok();
+            (v, set)
+        }
+    }
+}
+
+pub async fn list_banks(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    let (_, set) = browser_cookie(&app, &headers);
+    let mut resp = Json(app.config.banks.iter().map(bank_info).collect::<Vec<_>>()).into_response();
+    if let Some(v) = set {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
 }
 
 pub async fn health(State(app): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
@@ -146,10 +167,7 @@ pub async fn start_registration(
     )
     .map_err(bank_error)?;
 
-    let secure = app.config.secure_cookies();
-    let browser_name = cookie_name(BROWSER_COOKIE, secure);
-    let existing = cookie(&headers, &browser_name).filter(|v| v.len() == 43);
-    let browser = existing.clone().unwrap_or_else(|| token(rng, 32));
+    let (browser, set_browser) = browser_cookie(&app, &headers);
     app.store
         .start_registration(&NewRegistration {
             id: &id,
@@ -174,12 +192,7 @@ pub async fn start_registration(
         }),
     )
         .into_response();
-    if let Ok(v) = HeaderValue::from_str(&set_cookie(
-        &browser_name,
-        &browser,
-        BROWSER_COOKIE_SECS,
-        secure,
-    )) {
+    if let Some(v) = set_browser {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(resp)

@@ -112,6 +112,24 @@ pub enum Completed {
     },
 }
 
+/// What an `Idempotency-Key` has seen before.
+#[derive(Debug, PartialEq, Eq)]
+pub enum IdemBegin {
+    New,
+    InProgress,
+    Mismatch,
+    Replay {
+        status: u16,
+        content_type: Option<String>,
+        body: Vec<u8>,
+    },
+}
+
+/// Keys are kept this long.
+pub const IDEMPOTENCY_TTL_MS: i64 = 24 * 3600 * 1000;
+/// A request still marked running after this is taken to have died.
+const IDEMPOTENCY_STALE_MS: i64 = 60 * 1000;
+
 #[derive(Debug)]
 pub enum StoreError {
     Db(sqlx::Error),
@@ -457,6 +475,90 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Claims an idempotency key for a request, or says what happened to it before.
+    pub async fn idem_begin(
+        &self,
+        scope: &str,
+        key: &str,
+        fingerprint: &str,
+        now: i64,
+    ) -> Result<IdemBegin, sqlx::Error> {
+        sqlx::query("DELETE FROM idempotency WHERE created_at < ?1")
+            .bind(now - IDEMPOTENCY_TTL_MS)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("DELETE FROM idempotency WHERE scope = ?1 AND key = ?2 AND status IS NULL AND created_at < ?3")
+            .bind(scope)
+            .bind(key)
+            .bind(now - IDEMPOTENCY_STALE_MS)
+            .execute(&self.pool)
+            .await?;
+        let inserted = sqlx::query(
+            "INSERT INTO idempotency (scope, key, fingerprint, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (scope, key) DO NOTHING",
+        )
+        .bind(scope)
+        .bind(key)
+        .bind(fingerprint)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        if inserted.rows_affected() == 1 {
+            return Ok(IdemBegin::New);
+        }
+        let row = sqlx::query("SELECT fingerprint, status, content_type, body FROM idempotency WHERE scope = ?1 AND key = ?2")
+            .bind(scope)
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else {
+            return Ok(IdemBegin::InProgress);
+        };
+        let seen: String = row.try_get("fingerprint")?;
+        if seen != fingerprint {
+            return Ok(IdemBegin::Mismatch);
+        }
+        let status: Option<i64> = row.try_get("status")?;
+        Ok(match status {
+            None => IdemBegin::InProgress,
+            Some(status) => IdemBegin::Replay {
+                status: u16::try_from(status).unwrap_or(200),
+                content_type: row.try_get("content_type")?,
+                body: row
+                    .try_get::<Option<Vec<u8>>, _>("body")?
+                    .unwrap_or_default(),
+            },
+        })
+    }
+
+    pub async fn idem_finish(
+        &self,
+        scope: &str,
+        key: &str,
+        status: u16,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE idempotency SET status = ?1, content_type = ?2, body = ?3 WHERE scope = ?4 AND key = ?5")
+            .bind(i64::from(status))
+            .bind(content_type)
+            .bind(body)
+            .bind(scope)
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn idem_forget(&self, scope: &str, key: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM idempotency WHERE scope = ?1 AND key = ?2 AND status IS NULL")
+            .bind(scope)
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// The account of a live session, touching its idle timer; expired sessions are deleted.

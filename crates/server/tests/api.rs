@@ -986,3 +986,92 @@ async fn serves_the_spa_with_csp_hashes_and_cache_policy() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
 }
+
+#[tokio::test]
+async fn idempotency_key_makes_retries_safe() {
+    let env = env().await;
+    // The first call of the app (the bank list) binds the browser.
+    let resp = env
+        .browser
+        .get(format!("{}/api/v1/banks", env.portal))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .any(|c| c.to_str().unwrap().starts_with("bp_browser=")));
+    let body = json!({"bank_id": "sber", "phone": "+79161234567", "consent": {"accepted": true, "version": CONSENT_VERSION}});
+    let post = |key: &str, body: &Value| {
+        env.browser
+            .post(format!("{}/api/v1/registrations", env.portal))
+            .header("idempotency-key", key)
+            .json(body)
+            .send()
+    };
+    let first = post("key-0001-abcdef", &body).await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: RegistrationStarted = first.json().await.unwrap();
+    let again = post("key-0001-abcdef", &body).await.unwrap();
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let again: RegistrationStarted = again.json().await.unwrap();
+    assert_eq!(again, first);
+    assert_eq!(env.count("registrations").await, 1);
+
+    // Same key, different request.
+    let mut other = body.clone();
+    other["phone"] = json!("+79161230001");
+    let resp = post("key-0001-abcdef", &other).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        resp.json::<ErrorBody>().await.unwrap().code,
+        ErrorCode::ReqIdempotencyKeyReused
+    );
+
+    // A failed attempt is not remembered: the retry runs again.
+    let mut down = body.clone();
+    down["bank_id"] = json!("downbank");
+    for _ in 0..2 {
+        let resp = post("key-0002-abcdef", &down).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::BAD_GATEWAY);
+        assert!(resp.headers().get("idempotent-replayed").is_none());
+    }
+
+    // A malformed key is refused with a coded field error.
+    let resp = post("short", &body).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let err: ErrorBody = resp.json().await.unwrap();
+    assert_eq!(
+        err.fields.unwrap().get("Idempotency-Key"),
+        Some(&ErrorCode::FieldWrongType)
+    );
+
+    // 20 parallel submissions with one key create exactly one registration.
+    let before = env.count("registrations").await;
+    let mut tasks = Vec::new();
+    for _ in 0..20 {
+        let client = env.browser.clone();
+        let url = format!("{}/api/v1/registrations", env.portal);
+        let body = body.clone();
+        tasks.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .header("idempotency-key", "key-0003-parallel")
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+    }
+    for t in tasks {
+        let status = t.await.unwrap();
+        assert!(
+            status == StatusCode::CREATED || status == StatusCode::CONFLICT,
+            "{status}"
+        );
+    }
+    assert_eq!(env.count("registrations").await, before + 1);
+}

@@ -1,7 +1,165 @@
 //! Field rules. The SPA runs them before sending; the server runs the same functions on every
-//! request. Each returns the normalized value or the [`ErrorCode`] that describes the problem.
+//! request. Each returns the normalized value (the form that goes on the wire and into the store)
+//! or what is wrong with the input.
+//!
+//! [`normalize_phone`] answers with an [`ErrorCode`] directly; every other rule answers with a
+//! [`RuleError`], which names the exact problem and maps to an [`ErrorCode`] with
+//! [`RuleError::code`]. Every rule comes with a `*_HINT` constant `(ru, uk, en)` that the SPA shows
+//! under the field.
+//!
+//! The module is pure Rust without dependencies because it ships in the browser bundle: the
+//! calendar, the checksums and the small piece of Unicode normalization that names need are
+//! implemented here. Nothing reads a clock: rules that depend on the date take `today`.
 
 use crate::error::ErrorCode;
+
+mod contact;
+mod date;
+mod ids;
+mod name;
+mod nfc;
+
+pub use contact::{
+    normalize_email, normalize_otp_code, EMAIL_HINT, EMAIL_MAX_CHARS, OTP_CODE_HINT, OTP_CODE_LEN,
+};
+pub use date::{
+    age_on, days_in_month, is_leap_year, normalize_birth_date, normalize_birth_date_iso,
+    normalize_birth_date_parts, Ymd, BIRTH_DATE_HINT, MIN_AGE_YEARS, MIN_BIRTH_YEAR,
+};
+pub use ids::{
+    format_snils, normalize_inn, normalize_rnokpp, normalize_ru_passport, normalize_snils,
+    normalize_ua_passport, INN_HINT, RNOKPP_HINT, RU_PASSPORT_HINT, SNILS_HINT, UA_PASSPORT_HINT,
+};
+pub use name::{normalize_name, NAME_HINT, NAME_MAX_CHARS};
+
+/// What is wrong with a field value, as precisely as the rules can tell.
+///
+/// The SPA and the server report it as the [`ErrorCode`] of [`RuleError::code`], usually as a
+/// value of the `fields` map of a `REQ_INVALID_FIELDS` error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RuleError {
+    /// Nothing was entered (only spaces, or nothing at all).
+    Required,
+    /// Longer than the rule allows.
+    TooLong,
+    /// A date that is not written as DD.MM.YYYY (or as `YYYY-MM-DD` on the wire).
+    DateFormat,
+    /// A well-formed date that does not exist, such as 31.04 or 29.02 of a non-leap year.
+    DateNotReal,
+    /// A birth date before [`MIN_BIRTH_YEAR`].
+    DateTooEarly,
+    /// A birth date after `today`.
+    DateInFuture,
+    /// Younger than [`MIN_AGE_YEARS`] on `today`.
+    AgeUnder14,
+    /// An INN that is not 10 or 12 digits.
+    InnFormat,
+    /// An INN whose check digits do not match (or that is all zeros).
+    InnChecksum,
+    /// A SNILS that is not 11 digits.
+    SnilsFormat,
+    /// A SNILS whose check number does not match (or that is all zeros).
+    SnilsChecksum,
+    /// A Russian passport that is not 4 + 6 digits.
+    RuPassportFormat,
+    /// An RNOKPP that is not 10 digits.
+    RnokppFormat,
+    /// An RNOKPP whose check digit does not match (or that is all zeros).
+    RnokppChecksum,
+    /// A Ukrainian passport that is neither 9 digits nor 2 Cyrillic letters + 6 digits.
+    UaPassportFormat,
+    /// A name with a character that is not a letter, space, hyphen or apostrophe.
+    NameChars,
+    /// A name that starts or ends with a hyphen or apostrophe, or has two separators in a row.
+    NameSeparators,
+    /// A word of a name that mixes Latin and Cyrillic letters (`Ivanоv` with a Cyrillic `о`).
+    NameMixedScript,
+    /// A name with an accent or other combining mark that does not form a letter (stress marks).
+    NameUnsupportedMark,
+    /// Not an email address.
+    EmailFormat,
+    /// A one-time code that is not exactly 6 digits.
+    CodeFormat,
+}
+
+impl RuleError {
+    /// Every variant, for catalogue tests.
+    pub const ALL: &'static [RuleError] = &[
+        RuleError::Required,
+        RuleError::TooLong,
+        RuleError::DateFormat,
+        RuleError::DateNotReal,
+        RuleError::DateTooEarly,
+        RuleError::DateInFuture,
+        RuleError::AgeUnder14,
+        RuleError::InnFormat,
+        RuleError::InnChecksum,
+        RuleError::SnilsFormat,
+        RuleError::SnilsChecksum,
+        RuleError::RuPassportFormat,
+        RuleError::RnokppFormat,
+        RuleError::RnokppChecksum,
+        RuleError::UaPassportFormat,
+        RuleError::NameChars,
+        RuleError::NameSeparators,
+        RuleError::NameMixedScript,
+        RuleError::NameUnsupportedMark,
+        RuleError::EmailFormat,
+        RuleError::CodeFormat,
+    ];
+
+    /// The error code reported for this problem.
+    pub fn code(self) -> ErrorCode {
+        match self {
+            RuleError::Required => ErrorCode::FieldRequired,
+            RuleError::TooLong => ErrorCode::FieldTooLong,
+            RuleError::DateFormat => ErrorCode::FieldDateFormat,
+            RuleError::DateNotReal => ErrorCode::FieldDateNotReal,
+            RuleError::DateTooEarly => ErrorCode::FieldDateTooEarly,
+            RuleError::DateInFuture => ErrorCode::FieldDateInFuture,
+            RuleError::AgeUnder14 => ErrorCode::FieldAgeUnder14,
+            RuleError::InnFormat => ErrorCode::FieldInnFormat,
+            RuleError::InnChecksum => ErrorCode::FieldInnChecksum,
+            RuleError::SnilsFormat => ErrorCode::FieldSnilsFormat,
+            RuleError::SnilsChecksum => ErrorCode::FieldSnilsChecksum,
+            RuleError::RuPassportFormat => ErrorCode::FieldRuPassportFormat,
+            RuleError::RnokppFormat => ErrorCode::FieldRnokppFormat,
+            RuleError::RnokppChecksum => ErrorCode::FieldRnokppChecksum,
+            RuleError::UaPassportFormat => ErrorCode::FieldUaPassportFormat,
+            RuleError::NameChars => ErrorCode::FieldNameChars,
+            RuleError::NameSeparators => ErrorCode::FieldNameSeparators,
+            RuleError::NameMixedScript => ErrorCode::FieldNameMixedScript,
+            RuleError::NameUnsupportedMark => ErrorCode::FieldNameUnsupportedMark,
+            RuleError::EmailFormat => ErrorCode::FieldEmailFormat,
+            RuleError::CodeFormat => ErrorCode::FieldCodeFormat,
+        }
+    }
+}
+
+impl From<RuleError> for ErrorCode {
+    fn from(e: RuleError) -> ErrorCode {
+        e.code()
+    }
+}
+
+/// The ASCII digits of `input` with every character for which `skip` holds removed.
+///
+/// `None` when any other character occurs or when there are more than `max` digits (so an
+/// arbitrarily long input costs at most `max` pushes).
+fn strip_to_digits(input: &str, skip: fn(char) -> bool, max: usize) -> Option<String> {
+    let mut digits = String::with_capacity(max);
+    for ch in input.chars() {
+        if ch.is_ascii_digit() {
+            if digits.len() == max {
+                return None;
+            }
+            digits.push(ch);
+        } else if !skip(ch) {
+            return None;
+        }
+    }
+    Some(digits)
+}
 
 /// Longest phone input accepted before normalization (generous for spaces and brackets).
 const PHONE_MAX_INPUT: usize = 32;
@@ -66,6 +224,8 @@ pub fn normalize_phone(input: &str) -> Result<String, ErrorCode> {
 }
 
 /// Masks a normalized phone for display: `+7 ••• •••-45-67`.
+///
+/// Never panics, whatever the input (a non-ASCII tail is cut at a character boundary).
 pub fn mask_phone(e164: &str) -> String {
     let n = e164.chars().count();
     let tail: String = e164.chars().skip(n.saturating_sub(4)).collect();
@@ -74,11 +234,11 @@ pub fn mask_phone(e164: &str) -> String {
     } else {
         ("+7", 2)
     };
-    format!(
-        "{cc} ••• •••-{}-{}",
-        &tail[..tail.len().min(2)],
-        &tail[tail.len().min(2)..]
-    )
+    let mut cut = tail.len().min(2);
+    while !tail.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{cc} ••• •••-{}-{}", &tail[..cut], &tail[cut..])
 }
 
 #[cfg(test)]
@@ -158,8 +318,52 @@ mod tests {
     }
 
     #[test]
+    fn every_rule_error_maps_to_its_own_field_code() {
+        let mut codes: Vec<ErrorCode> = RuleError::ALL.iter().map(|e| e.code()).collect();
+        for e in RuleError::ALL {
+            let code = e.code();
+            assert_eq!(ErrorCode::from(*e), code);
+            assert!(code.as_str().starts_with("FIELD_"), "{e:?}");
+            assert_eq!(code.http_status(), 400, "{e:?}");
+        }
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), RuleError::ALL.len());
+        assert_eq!(RuleError::ALL.len(), 21);
+        assert_eq!(RuleError::AgeUnder14.code().as_str(), "FIELD_AGE_UNDER14");
+        assert_eq!(
+            RuleError::NameUnsupportedMark.code().as_str(),
+            "FIELD_NAME_UNSUPPORTED_MARK"
+        );
+    }
+
+    #[test]
+    fn strip_to_digits_limits_and_refuses() {
+        assert_eq!(
+            strip_to_digits(" 12 3 ", char::is_whitespace, 3).as_deref(),
+            Some("123")
+        );
+        assert_eq!(strip_to_digits("1234", char::is_whitespace, 3), None);
+        assert_eq!(strip_to_digits("12a", char::is_whitespace, 3), None);
+        assert_eq!(
+            strip_to_digits("", char::is_whitespace, 3).as_deref(),
+            Some("")
+        );
+        // Only ASCII digits count.
+        assert_eq!(strip_to_digits("١٢", char::is_whitespace, 3), None);
+    }
+
+    #[test]
     fn masks_all_but_last_four() {
         assert_eq!(mask_phone("+79161234567"), "+7 ••• •••-45-67");
         assert_eq!(mask_phone("+380671234567"), "+380 ••• •••-45-67");
+    }
+
+    #[test]
+    fn masking_garbage_does_not_panic() {
+        // Found by `cargo fuzz run rules`: a multi-byte character in the last four.
+        assert_eq!(mask_phone("1۹"), "+7 ••• •••-1-۹");
+        assert_eq!(mask_phone("۹۹۹۹"), "+7 ••• •••-۹-۹۹۹");
+        assert_eq!(mask_phone(""), "+7 ••• •••--");
     }
 }

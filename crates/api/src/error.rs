@@ -69,6 +69,7 @@ pub enum ErrorCode {
     RegCardBlocked,
     RegUnderAge,
     RegMissingData,
+    RegInvalidData,
     // --- client side only (the SPA produces these, the server never does) ---
     NetOffline,
     NetTimeout,
@@ -131,6 +132,7 @@ impl ErrorCode {
         ErrorCode::RegCardBlocked,
         ErrorCode::RegUnderAge,
         ErrorCode::RegMissingData,
+        ErrorCode::RegInvalidData,
         ErrorCode::NetOffline,
         ErrorCode::NetTimeout,
         ErrorCode::RateLimited,
@@ -192,6 +194,7 @@ impl ErrorCode {
             RegCardBlocked => "REG_CARD_BLOCKED",
             RegUnderAge => "REG_UNDER_AGE",
             RegMissingData => "REG_MISSING_DATA",
+            RegInvalidData => "REG_INVALID_DATA",
             NetOffline => "NET_OFFLINE",
             NetTimeout => "NET_TIMEOUT",
             RateLimited => "RATE_LIMITED",
@@ -242,7 +245,7 @@ impl ErrorCode {
             BankLoginCancelled => 400,
             AuthSessionRequired => 401,
             RegPhoneMismatch | RegAccountInactive | RegCardBlocked | RegUnderAge
-            | RegMissingData => 422,
+            | RegMissingData | RegInvalidData => 422,
             RateLimited => 429,
             ServiceUnavailable | NetOffline | NetTimeout => 503,
             Internal => 500,
@@ -717,6 +720,14 @@ impl ErrorCode {
                     "Банк передал не все данные, нужные для учётной записи.",
                     "Банк передав не всі дані, потрібні для облікового запису.",
                     "Your bank did not share all the data an account needs.",
+                ),
+                CONTACT_BANK,
+            ),
+            RegInvalidData => (
+                (
+                    "Данные из банка не прошли проверку (например, контрольные цифры ИНН или СНИЛС).",
+                    "Дані з банку не пройшли перевірку (наприклад, контрольні цифри РНОКПП).",
+                    "The data from your bank failed our checks (for example, the check digits of a tax number).",
                 ),
                 CONTACT_BANK,
             ),

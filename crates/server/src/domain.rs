@@ -5,6 +5,8 @@ use bankid_api::types::Country;
 use bankid_api::ErrorCode;
 use time::Date;
 
+use bankid_api::validate as v;
+
 use crate::oidc::IdClaims;
 
 /// Age from which a citizen can register through a bank.
@@ -33,71 +35,138 @@ impl Person {
     }
 }
 
-/// Applies the registration rules in a fixed order: data present and well-formed, adult, phone as
-/// typed, a usable card, recent activity. Returns the first rule that fails.
+/// Applies the registration rules in a fixed order: data present, data valid under the same field
+/// rules the portal applies to citizens' input, adult, phone as typed, a usable card, recent
+/// activity. Returns the first rule that fails, with the claim at fault for the journal.
 pub fn evaluate(
     claims: &IdClaims,
     country: Country,
     typed_phone: &str,
     today: Date,
-) -> Result<Person, ErrorCode> {
-    let person = person_from(claims, country).ok_or(ErrorCode::RegMissingData)?;
+) -> Result<Person, Refusal> {
+    let person = person_from(claims, country, today)?;
     let activity = claims
         .bank_activity
         .as_ref()
-        .ok_or(ErrorCode::RegMissingData)?;
+        .ok_or(Refusal::missing("bank_activity"))?;
     if age_on(person.birthdate, today) < ADULT_AGE as i32 {
-        return Err(ErrorCode::RegUnderAge);
+        return Err(Refusal::rule(ErrorCode::RegUnderAge));
     }
     if person.phone != typed_phone {
-        return Err(ErrorCode::RegPhoneMismatch);
+        return Err(Refusal::rule(ErrorCode::RegPhoneMismatch));
     }
     if activity.card_blocked || !activity.has_active_card {
-        return Err(ErrorCode::RegCardBlocked);
+        return Err(Refusal::rule(ErrorCode::RegCardBlocked));
     }
     if activity.transactions_30d == 0 {
-        return Err(ErrorCode::RegAccountInactive);
+        return Err(Refusal::rule(ErrorCode::RegAccountInactive));
     }
     Ok(person)
 }
 
-fn non_empty(v: &Option<String>) -> Option<String> {
+/// Why the bank's data cannot make an account, and which claim caused it (kept in the journal,
+/// never its value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: ErrorCode,
+    pub claim: Option<&'static str>,
+}
+
+impl Refusal {
+    fn missing(claim: &'static str) -> Refusal {
+        Refusal {
+            code: ErrorCode::RegMissingData,
+            claim: Some(claim),
+        }
+    }
+    fn invalid(claim: &'static str) -> Refusal {
+        Refusal {
+            code: ErrorCode::RegInvalidData,
+            claim: Some(claim),
+        }
+    }
+    fn rule(code: ErrorCode) -> Refusal {
+        Refusal { code, claim: None }
+    }
+}
+
+fn present<'a>(v: &'a Option<String>, claim: &'static str) -> Result<&'a str, Refusal> {
     v.as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(str::to_string)
+        .ok_or(Refusal::missing(claim))
 }
 
-fn digits(v: &Option<String>, lens: &[usize]) -> Option<String> {
-    let s = non_empty(v)?;
-    (lens.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())).then_some(s)
+fn checked<T, E>(r: Result<T, E>, claim: &'static str) -> Result<T, Refusal> {
+    r.map_err(|_| Refusal::invalid(claim))
 }
 
-fn person_from(c: &IdClaims, country: Country) -> Option<Person> {
-    let birthdate = Date::parse(
-        c.birthdate.as_deref()?,
-        time::macros::format_description!("[year]-[month]-[day]"),
+fn person_from(c: &IdClaims, country: Country, today: Date) -> Result<Person, Refusal> {
+    let family_name = checked(
+        v::normalize_name(present(&c.family_name, "family_name")?),
+        "family_name",
+    )?;
+    let given_name = checked(
+        v::normalize_name(present(&c.given_name, "given_name")?),
+        "given_name",
+    )?;
+    let middle_name = match c
+        .middle_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(m) => Some(checked(v::normalize_name(m), "middle_name")?),
+        None => None,
+    };
+    // The adult rule comes later with its own reason; here the date only has to be real and past.
+    let today_ymd = v::Ymd::new(today.year(), today.month() as u8, today.day())
+        .ok_or(Refusal::rule(ErrorCode::Internal))?;
+    let iso = present(&c.birthdate, "birthdate")?;
+    let birth = checked(v::Ymd::parse_iso(iso), "birthdate")?;
+    if birth >= today_ymd || birth.year < v::MIN_BIRTH_YEAR {
+        return Err(Refusal::invalid("birthdate"));
+    }
+    let birthdate = Date::from_calendar_date(
+        birth.year,
+        time::Month::try_from(birth.month).map_err(|_| Refusal::invalid("birthdate"))?,
+        birth.day,
     )
-    .ok()?;
-    let phone = bankid_api::validate::normalize_phone(c.phone_number.as_deref()?).ok()?;
+    .map_err(|_| Refusal::invalid("birthdate"))?;
+    let phone = bankid_api::validate::normalize_phone(present(&c.phone_number, "phone_number")?)
+        .map_err(|_| Refusal::invalid("phone_number"))?;
+    // Email is optional for an account: a malformed one is dropped, not fatal.
+    let email = c.email.as_deref().and_then(|e| v::normalize_email(e).ok());
     let (tax_id, passport, snils) = match country {
-        Country::Ru => (
-            digits(&c.inn, &[10, 12])?,
-            digits(&c.passport, &[10])?,
-            Some(digits(&c.snils, &[11])?),
-        ),
+        Country::Ru => {
+            let inn = checked(v::normalize_inn(present(&c.inn, "inn")?), "inn")?;
+            if inn.len() != 12 {
+                // A person's INN has 12 digits; 10 digits belong to organisations.
+                return Err(Refusal::invalid("inn"));
+            }
+            let passport = checked(
+                v::normalize_ru_passport(present(&c.passport, "passport")?),
+                "passport",
+            )?;
+            let snils = checked(v::normalize_snils(present(&c.snils, "snils")?), "snils")?;
+            (inn, passport, Some(snils))
+        }
         Country::Ua => {
-            let passport = non_empty(&c.passport)?;
-            (digits(&c.rnokpp, &[10])?, passport, None)
+            let rnokpp = checked(v::normalize_rnokpp(present(&c.rnokpp, "rnokpp")?), "rnokpp")?;
+            let passport = checked(
+                v::normalize_ua_passport(present(&c.passport, "passport")?),
+                "passport",
+            )?;
+            (rnokpp, passport, None)
         }
     };
-    Some(Person {
-        family_name: non_empty(&c.family_name)?,
-        given_name: non_empty(&c.given_name)?,
-        middle_name: non_empty(&c.middle_name),
+    Ok(Person {
+        family_name,
+        given_name,
+        middle_name,
         birthdate,
         phone,
-        email: non_empty(&c.email),
+        email,
         tax_id,
         passport,
         snils,
@@ -159,17 +228,17 @@ mod tests {
         let mut c = ivanov();
         c.inn = None;
         assert_eq!(
-            evaluate(&c, Country::Ru, "+79161234567", TODAY),
+            evaluate(&c, Country::Ru, "+79161234567", TODAY).map_err(|r| r.code),
             Err(ErrorCode::RegMissingData)
         );
         let mut c = ivanov();
         c.birthdate = Some("2011-11-24".into());
         assert_eq!(
-            evaluate(&c, Country::Ru, "+79161234567", TODAY),
+            evaluate(&c, Country::Ru, "+79161234567", TODAY).map_err(|r| r.code),
             Err(ErrorCode::RegUnderAge)
         );
         assert_eq!(
-            evaluate(&ivanov(), Country::Ru, "+79035550000", TODAY),
+            evaluate(&ivanov(), Country::Ru, "+79035550000", TODAY).map_err(|r| r.code),
             Err(ErrorCode::RegPhoneMismatch)
         );
         let mut c = ivanov();
@@ -179,7 +248,7 @@ mod tests {
             transactions_30d: 3,
         });
         assert_eq!(
-            evaluate(&c, Country::Ru, "+79161234567", TODAY),
+            evaluate(&c, Country::Ru, "+79161234567", TODAY).map_err(|r| r.code),
             Err(ErrorCode::RegCardBlocked)
         );
         let mut c = ivanov();
@@ -189,20 +258,91 @@ mod tests {
             transactions_30d: 0,
         });
         assert_eq!(
-            evaluate(&c, Country::Ru, "+79161234567", TODAY),
+            evaluate(&c, Country::Ru, "+79161234567", TODAY).map_err(|r| r.code),
             Err(ErrorCode::RegAccountInactive)
         );
         let mut c = ivanov();
         c.bank_activity = None;
         assert_eq!(
-            evaluate(&c, Country::Ru, "+79161234567", TODAY),
+            evaluate(&c, Country::Ru, "+79161234567", TODAY).map_err(|r| r.code),
             Err(ErrorCode::RegMissingData)
         );
-        let mut c = ivanov();
-        c.birthdate = Some("14.03.1985".into());
+    }
+
+    #[test]
+    fn bank_data_is_checked_with_the_shared_field_rules() {
+        let check = |f: &dyn Fn(&mut IdClaims)| {
+            let mut c = ivanov();
+            f(&mut c);
+            evaluate(&c, Country::Ru, "+79161234567", TODAY).err()
+        };
+        let invalid = |claim| {
+            Some(Refusal {
+                code: ErrorCode::RegInvalidData,
+                claim: Some(claim),
+            })
+        };
         assert_eq!(
-            evaluate(&c, Country::Ru, "+79161234567", TODAY),
-            Err(ErrorCode::RegMissingData)
+            check(&|c| c.birthdate = Some("14.03.1985".into())),
+            invalid("birthdate")
+        );
+        assert_eq!(
+            check(&|c| c.birthdate = Some("1985-02-30".into())),
+            invalid("birthdate")
+        );
+        assert_eq!(
+            check(&|c| c.birthdate = Some("2030-01-01".into())),
+            invalid("birthdate")
+        );
+        assert_eq!(
+            check(&|c| c.inn = Some("500100732250".into())),
+            invalid("inn")
+        );
+        assert_eq!(
+            check(&|c| c.inn = Some("7707083893".into())),
+            invalid("inn"),
+            "an organisation's INN"
+        );
+        assert_eq!(
+            check(&|c| c.snils = Some("11223344596".into())),
+            invalid("snils")
+        );
+        assert_eq!(
+            check(&|c| c.passport = Some("45101234".into())),
+            invalid("passport")
+        );
+        assert_eq!(
+            check(&|c| c.given_name = Some("Ivan1".into())),
+            invalid("given_name")
+        );
+        assert_eq!(
+            check(&|c| c.phone_number = Some("+1 202 555 0100".into())),
+            invalid("phone_number")
+        );
+        assert_eq!(
+            check(&|c| c.snils = None),
+            Some(Refusal {
+                code: ErrorCode::RegMissingData,
+                claim: Some("snils")
+            })
+        );
+        // Spacing the bank may use is normalized like citizens' input.
+        let mut c = ivanov();
+        c.snils = Some("112-233-445 95".into());
+        c.passport = Some("45 10 123456".into());
+        let p = evaluate(&c, Country::Ru, "+79161234567", TODAY).unwrap();
+        assert_eq!(
+            (p.snils.as_deref(), p.passport.as_str()),
+            (Some("11223344595"), "4510123456")
+        );
+        // An unusable email is dropped, not fatal.
+        let mut c = ivanov();
+        c.email = Some("not-an-email".into());
+        assert_eq!(
+            evaluate(&c, Country::Ru, "+79161234567", TODAY)
+                .unwrap()
+                .email,
+            None
         );
     }
 

@@ -41,7 +41,7 @@ impl RpError {
     /// Short code for the journal's `upstream` column.
     pub fn upstream(&self) -> String {
         match self {
-            RpError::Unreachable(_) => "unreachable".into(),
+            RpError::Unreachable(d) => format!("unreachable:{}", sanitize(d)),
             RpError::Protocol { error, .. } => sanitize(error),
             RpError::Invalid(_) => "invalid_response".into(),
             RpError::IdToken(e) => format!("id_token:{}", e.as_str()),
@@ -476,7 +476,8 @@ impl RelyingParty {
         let body = read_limited(resp).await?;
         if status.is_server_error() || status.is_redirection() {
             return Err(RpError::Unreachable(format!(
-                "token endpoint answered {status}"
+                "token endpoint answered {}",
+                status.as_u16()
             )));
         }
         if !status.is_success() {
@@ -521,7 +522,7 @@ impl RelyingParty {
             .map_err(|e| RpError::Unreachable(describe(&e)))?;
         let status = resp.status();
         if !status.is_success() {
-            return Err(RpError::Unreachable(format!("{url} answered {status}")));
+            return Err(RpError::Unreachable(format!("answered {}", status.as_u16())));
         }
         let body = read_limited(resp).await?;
         serde_json::from_slice(&body).map_err(|e| RpError::Invalid(format!("{url}: {e}")))

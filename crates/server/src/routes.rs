@@ -375,9 +375,10 @@ pub async fn auth_callback(
                 session_hash: &session_hash,
             });
         }
-        Err(reason) => {
+        Err(refusal) => {
             outcome = Outcome::Rejected {
-                reason: reason.as_str(),
+                reason: refusal.code.as_str(),
+                claim: refusal.claim,
             }
         }
     }
@@ -397,7 +398,7 @@ pub async fn auth_callback(
     match done {
         Ok(Completed::Rejected) => {
             tracing::info!(
-                reason = verdict.err().map(|c| c.as_str()).unwrap_or(""),
+                reason = verdict.err().map(|r| r.code.as_str()).unwrap_or(""),
                 "registration rejected"
             );
             Redirect::to(&status_page).into_response()

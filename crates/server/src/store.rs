@@ -73,7 +73,11 @@ pub enum TakeFlow {
 
 /// What the bank's data led to, to be written in one transaction.
 pub enum Outcome<'a> {
-    Rejected { reason: &'a str },
+    /// `claim` names the bank claim at fault (kept as the journal's upstream detail).
+    Rejected {
+        reason: &'a str,
+        claim: Option<&'a str>,
+    },
     Accepted(NewAccount<'a>),
 }
 
@@ -299,7 +303,7 @@ impl Store {
     pub async fn complete_registration(&self, c: &Completion<'_>) -> Result<Completed, StoreError> {
         let mut tx = self.pool.begin().await?;
         let result = match &c.outcome {
-            Outcome::Rejected { reason } => {
+            Outcome::Rejected { reason, claim } => {
                 sqlx::query(
                     "UPDATE registrations SET state = 'rejected', reason = ?1, trace_id = ?2, updated_at = ?3 WHERE id = ?4",
                 )
@@ -316,7 +320,7 @@ impl Store {
                     None,
                     c.now,
                     reason,
-                    None,
+                    claim.map(|c| format!("claim:{c}")).as_deref(),
                     Some(c.trace_id),
                 )
                 .await?;

@@ -615,6 +615,8 @@ async fn bank_failures_are_clear_and_retryable_where_they_should_be() {
     env.callback(&cb).await;
     let st = env.status(&started.registration_id).await;
     assert_eq!(st.reason, Some(ErrorCode::BankUnreachable));
+    // The bank's own failure is kept verbatim for support.
+    assert_eq!(st.journal[0].upstream.as_deref(), Some("unreachable:token endpoint answered 500"));
 
     // The citizen cancels at the bank.
     let started = env.start("sber", "+79161234567").await;
@@ -855,7 +857,10 @@ async fn headers_openapi_and_unknown_routes() {
     let mut all: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
     documented.sort_unstable();
     all.sort_unstable();
-    assert_eq!(documented, all, "openapi.json error codes are out of date");
+    assert_eq!(
+        documented, all,
+        "openapi.json error codes are out of date: run scripts/sync-openapi-codes.py"
+    );
     let resp = env
         .browser
         .get(format!("{}/api/v1/nothing", env.portal))

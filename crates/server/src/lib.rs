@@ -7,9 +7,11 @@ pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod lifecycle;
 pub mod oidc;
 pub mod routes;
 pub mod store;
+pub mod totp;
 pub mod web;
 
 use std::sync::Arc;

@@ -522,7 +522,10 @@ impl RelyingParty {
             .map_err(|e| RpError::Unreachable(describe(&e)))?;
         let status = resp.status();
         if !status.is_success() {
-            return Err(RpError::Unreachable(format!("answered {}", status.as_u16())));
+            return Err(RpError::Unreachable(format!(
+                "answered {}",
+                status.as_u16()
+            )));
         }
         let body = read_limited(resp).await?;
         serde_json::from_slice(&body).map_err(|e| RpError::Invalid(format!("{url}: {e}")))

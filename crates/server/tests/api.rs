@@ -616,7 +616,10 @@ async fn bank_failures_are_clear_and_retryable_where_they_should_be() {
     let st = env.status(&started.registration_id).await;
     assert_eq!(st.reason, Some(ErrorCode::BankUnreachable));
     // The bank's own failure is kept verbatim for support.
-    assert_eq!(st.journal[0].upstream.as_deref(), Some("unreachable:token endpoint answered 500"));
+    assert_eq!(
+        st.journal[0].upstream.as_deref(),
+        Some("unreachable:token endpoint answered 500")
+    );
 
     // The citizen cancels at the bank.
     let started = env.start("sber", "+79161234567").await;

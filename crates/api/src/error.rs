@@ -70,6 +70,13 @@ pub enum ErrorCode {
     RegUnderAge,
     RegMissingData,
     RegInvalidData,
+    // --- activation ---
+    ActNoChallenge,
+    ActCodeWrong,
+    ActCodeExpired,
+    ActCodeLocked,
+    ActAlreadyActive,
+    ActNoDestination,
     // --- client side only (the SPA produces these, the server never does) ---
     NetOffline,
     NetTimeout,
@@ -133,6 +140,12 @@ impl ErrorCode {
         ErrorCode::RegUnderAge,
         ErrorCode::RegMissingData,
         ErrorCode::RegInvalidData,
+        ErrorCode::ActNoChallenge,
+        ErrorCode::ActCodeWrong,
+        ErrorCode::ActCodeExpired,
+        ErrorCode::ActCodeLocked,
+        ErrorCode::ActAlreadyActive,
+        ErrorCode::ActNoDestination,
         ErrorCode::NetOffline,
         ErrorCode::NetTimeout,
         ErrorCode::RateLimited,
@@ -195,6 +208,12 @@ impl ErrorCode {
             RegUnderAge => "REG_UNDER_AGE",
             RegMissingData => "REG_MISSING_DATA",
             RegInvalidData => "REG_INVALID_DATA",
+            ActNoChallenge => "ACT_NO_CHALLENGE",
+            ActCodeWrong => "ACT_CODE_WRONG",
+            ActCodeExpired => "ACT_CODE_EXPIRED",
+            ActCodeLocked => "ACT_CODE_LOCKED",
+            ActAlreadyActive => "ACT_ALREADY_ACTIVE",
+            ActNoDestination => "ACT_NO_DESTINATION",
             NetOffline => "NET_OFFLINE",
             NetTimeout => "NET_TIMEOUT",
             RateLimited => "RATE_LIMITED",
@@ -247,6 +266,13 @@ impl ErrorCode {
             RegPhoneMismatch | RegAccountInactive | RegCardBlocked | RegUnderAge
             | RegMissingData | RegInvalidData => 422,
             RateLimited => 429,
+            ActNoChallenge => 409,
+            ActCodeWrong => 400,
+            ActCodeExpired => 410,
+            ActCodeLocked => 423,
+            ActAlreadyActive => 409,
+            ActNoDestination => 409,
+
             ServiceUnavailable | NetOffline | NetTimeout => 503,
             Internal => 500,
         }
@@ -731,6 +757,54 @@ impl ErrorCode {
                 ),
                 CONTACT_BANK,
             ),
+            ActNoChallenge => (
+                (
+                    "Сначала запросите код подтверждения.",
+                    "Спочатку запросіть код підтвердження.",
+                    "Ask for a confirmation code first.",
+                ),
+                ("Нажмите «Получить код».", "Натисніть «Отримати код».", "Select 'Send code'."),
+            ),
+            ActCodeWrong => (
+                (
+                    "Код неверный.",
+                    "Код неправильний.",
+                    "The code is wrong.",
+                ),
+                ("Проверьте код в сообщении и введите его снова.", "Перевірте код у повідомленні та введіть його знову.", "Check the code in the message and enter it again."),
+            ),
+            ActCodeExpired => (
+                (
+                    "Срок действия кода истёк.",
+                    "Термін дії коду минув.",
+                    "The code has expired.",
+                ),
+                ("Запросите новый код.", "Запросіть новий код.", "Ask for a new code."),
+            ),
+            ActCodeLocked => (
+                (
+                    "Слишком много неверных попыток: код заблокирован.",
+                    "Забагато неправильних спроб: код заблоковано.",
+                    "Too many wrong attempts: the code is locked.",
+                ),
+                ("Запросите новый код.", "Запросіть новий код.", "Ask for a new code."),
+            ),
+            ActAlreadyActive => (
+                (
+                    "Учётная запись уже активирована.",
+                    "Обліковий запис уже активовано.",
+                    "The account is already activated.",
+                ),
+                ("Ничего делать не нужно.", "Нічого робити не потрібно.", "There is nothing more to do."),
+            ),
+            ActNoDestination => (
+                (
+                    "Банк не передал адрес электронной почты.",
+                    "Банк не передав адресу електронної пошти.",
+                    "Your bank did not share an email address.",
+                ),
+                ("Выберите получение кода по SMS.", "Оберіть отримання коду через SMS.", "Choose to get the code by text message."),
+            ),
             NetOffline => (
                 (
                     "Нет связи с порталом.",
@@ -804,6 +878,9 @@ pub struct ErrorBody {
     pub fields: Option<BTreeMap<String, ErrorCode>>,
     /// Correlation id; the citizen gives it to support and it appears in server logs.
     pub trace_id: String,
+    /// For [`ErrorCode::RateLimited`] and locks: seconds until trying again makes sense.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u32>,
 }
 
 #[cfg(test)]
@@ -858,6 +935,7 @@ mod tests {
             message: ErrorCode::ReqInvalidFields.message(Lang::Ru).to_string(),
             fields: Some(fields),
             trace_id: "t-1".into(),
+            retry_after: None,
         };
         let s = serde_json::to_string(&body).unwrap();
         assert!(s.contains("Некоторые поля"));

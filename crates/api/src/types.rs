@@ -233,3 +233,62 @@ mod tests {
         );
     }
 }
+
+/// `GET /api/v1/session`: who is signed in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub display_name: String,
+    /// `pending_confirmation` or `active`.
+    pub account_state: String,
+    /// The registration that created the account, for the status page.
+    pub registration_id: Option<String>,
+    pub phone_masked: String,
+    pub email_masked: Option<String>,
+    pub totp_enabled: bool,
+    /// RFC 3339: when the session ends if nothing happens, and at the latest.
+    pub idle_expires_at: String,
+    pub absolute_expires_at: String,
+}
+
+/// Where an activation code is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Phone,
+    Email,
+}
+
+/// `POST /api/v1/account/activation`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendActivationCode {
+    pub channel: Channel,
+}
+
+/// Answer to [`SendActivationCode`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivationCodeSent {
+    pub channel: Channel,
+    /// Masked destination, e.g. `+7 ••• •••-45-67`.
+    pub destination: String,
+    /// RFC 3339.
+    pub expires_at: String,
+    /// Seconds until another code may be requested.
+    pub resend_after_secs: u32,
+}
+
+/// `POST /api/v1/account/activation/confirm`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmActivation {
+    pub code: String,
+}
+
+/// One message of the sandbox's dev inbox (`GET /api/v1/dev/inbox`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevMessage {
+    pub channel: Channel,
+    pub destination: String,
+    pub body: String,
+    pub at: String,
+}

@@ -14,6 +14,8 @@ use bankid_api::ErrorCode;
 pub struct ApiError {
     pub code: ErrorCode,
     pub fields: Option<BTreeMap<String, ErrorCode>>,
+    /// Seconds until a retry makes sense (rate limits, locks); sent as `Retry-After` too.
+    pub retry_after: Option<u32>,
     /// For the log only. Must not contain tokens, codes or personal data.
     pub detail: Option<String>,
 }
@@ -23,6 +25,7 @@ impl ApiError {
         ApiError {
             code,
             fields: None,
+            retry_after: None,
             detail: None,
         }
     }
@@ -31,6 +34,7 @@ impl ApiError {
         ApiError {
             code: ErrorCode::ReqInvalidFields,
             fields: Some(fields),
+            retry_after: None,
             detail: None,
         }
     }
@@ -39,6 +43,11 @@ impl ApiError {
         let mut f = BTreeMap::new();
         f.insert(name.to_string(), code);
         ApiError::fields(f)
+    }
+
+    pub fn retry_after(mut self, secs: u32) -> ApiError {
+        self.retry_after = Some(secs);
+        self
     }
 
     pub fn detail(mut self, detail: impl Into<String>) -> ApiError {
@@ -67,6 +76,7 @@ impl From<sqlx::Error> for ApiError {
 pub struct PendingError {
     pub code: ErrorCode,
     pub fields: Option<BTreeMap<String, ErrorCode>>,
+    pub retry_after: Option<u32>,
 }
 
 impl IntoResponse for ApiError {
@@ -81,9 +91,16 @@ impl IntoResponse for ApiError {
             }
         }
         let mut resp = status.into_response();
+        if let Some(secs) = self.retry_after {
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(secs),
+            );
+        }
         resp.extensions_mut().insert(PendingError {
             code: self.code,
             fields: self.fields,
+            retry_after: self.retry_after,
         });
         resp
     }

@@ -1,6 +1,7 @@
 //! bankid-portal server: REST API (`/api/v1`), OpenID Connect relying party to the partner banks,
 //! registration domain, SQLite store, and the static SPA.
 
+pub mod activation;
 pub mod config;
 pub mod crypto;
 pub mod domain;
@@ -8,8 +9,11 @@ pub mod error;
 pub mod extract;
 pub mod idempotency;
 pub mod lifecycle;
+pub mod limits;
 pub mod oidc;
+pub mod outbox;
 pub mod routes;
+pub mod session;
 pub mod store;
 pub mod totp;
 pub mod web;
@@ -50,6 +54,8 @@ pub struct Inner {
     pub pepper: Vec<u8>,
     /// Content-Security-Policy of every response.
     pub csp: web::Csp,
+    /// Delivers the outbox (SMS/email gateway; the dev inbox in sandbox mode).
+    pub sender: Arc<dyn outbox::Sender>,
 }
 
 #[derive(Clone)]
@@ -85,6 +91,14 @@ impl std::error::Error for StartError {}
 
 /// Builds the state from a config: opens the store, prepares the relying party and the CSP.
 pub async fn state_from_config(config: Config) -> Result<AppState, StartError> {
+    state_with_clock(config, Arc::new(SystemClock)).await
+}
+
+/// As [`state_from_config`], with the clock given (tests move time with it).
+pub async fn state_with_clock(
+    config: Config,
+    clock: Arc<dyn Clock>,
+) -> Result<AppState, StartError> {
     let store = Store::connect(&config.server.database_url)
         .await
         .map_err(|e| StartError(format!("database {}: {e}", config.server.database_url)))?;
@@ -99,14 +113,23 @@ pub async fn state_from_config(config: Config) -> Result<AppState, StartError> {
         ));
     }
     let csp = web::Csp::new(&config.server.dist_dir);
+    let sender: Arc<dyn outbox::Sender> = if config.sandbox.is_some() {
+        Arc::new(outbox::DevInbox {
+            store: store.clone(),
+            clock: clock.clone(),
+        })
+    } else {
+        Arc::new(outbox::NoGateway)
+    };
     Ok(AppState::new(Inner {
         config,
         store,
         rp,
-        clock: Arc::new(SystemClock),
+        clock,
         rng: Arc::new(crypto::OsRng),
         pepper: pepper.into_bytes(),
         csp,
+        sender,
     }))
 }
 
@@ -121,6 +144,16 @@ pub fn app(state: AppState) -> Router {
         .route("/registrations/{id}", get(routes::registration_status))
         .route("/openapi.json", get(routes::openapi))
         .route("/health", get(routes::health))
+        .route("/session", get(session::current).delete(session::sign_out))
+        .route(
+            "/account/activation",
+            axum::routing::post(activation::send_code),
+        )
+        .route(
+            "/account/activation/confirm",
+            axum::routing::post(activation::confirm),
+        )
+        .route("/dev/inbox", get(activation::dev_inbox))
         .fallback(routes::api_not_found)
         .method_not_allowed_fallback(routes::api_method_not_allowed)
         .layer(DefaultBodyLimit::max(bankid_api::types::MAX_BODY_BYTES))
@@ -155,11 +188,15 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Binds and serves until Ctrl-C / SIGTERM.
+/// Binds and serves until Ctrl-C / SIGTERM, with the outbox delivery worker.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    outbox::spawn_worker(state.clone());
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
 }
 
 async fn shutdown_signal() {

@@ -116,6 +116,60 @@ pub enum Completed {
     },
 }
 
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub account_id: String,
+    pub created_at: i64,
+    pub auth_at: i64,
+    pub mfa_pending: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct AccountRow {
+    pub id: String,
+    pub state: String,
+    pub country: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub phone: String,
+    pub email: Option<String>,
+    pub registration_id: Option<String>,
+    pub totp_enabled: bool,
+}
+
+impl AccountRow {
+    pub fn display_name(&self) -> String {
+        format!(
+            "{} {}.",
+            self.given_name,
+            self.family_name.chars().take(1).collect::<String>()
+        )
+    }
+}
+
+pub struct NewChallenge<'a> {
+    pub id: &'a str,
+    pub account_id: &'a str,
+    pub registration_id: Option<&'a str>,
+    pub channel: &'a str,
+    pub destination: &'a str,
+    pub code_hash: &'a str,
+    pub body: &'a str,
+    pub trace_id: &'a str,
+    pub now: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Confirm {
+    Activated,
+    AlreadyActive,
+    NoChallenge,
+    Expired,
+    Locked,
+    Wrong { tries_left: i64 },
+}
+
 /// What an `Idempotency-Key` has seen before.
 #[derive(Debug, PartialEq, Eq)]
 pub enum IdemBegin {
@@ -417,7 +471,7 @@ impl Store {
                     Some(c.trace_id),
                 )
                 .await?;
-                sqlx::query("INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?3)")
+                sqlx::query("INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, auth_at) VALUES (?1, ?2, ?3, ?3, ?3)")
                     .bind(a.session_hash)
                     .bind(&account_id)
                     .bind(c.now)
@@ -563,6 +617,342 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// A live session (touching its idle timer); expired ones are deleted and give `None`.
+    pub async fn session(
+        &self,
+        id_hash: &str,
+        now: i64,
+    ) -> Result<Option<SessionRow>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT account_id, created_at, last_seen_at, auth_at, mfa_pending FROM sessions WHERE id_hash = ?1",
+        )
+        .bind(id_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let created: i64 = row.try_get("created_at")?;
+        let seen: i64 = row.try_get("last_seen_at")?;
+        if now - seen > SESSION_IDLE_MS || now - created > SESSION_ABSOLUTE_MS {
+            self.delete_session(id_hash).await?;
+            return Ok(None);
+        }
+        sqlx::query("UPDATE sessions SET last_seen_at = ?1 WHERE id_hash = ?2")
+            .bind(now)
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(Some(SessionRow {
+            account_id: row.try_get("account_id")?,
+            created_at: created,
+            auth_at: row.try_get("auth_at")?,
+            mfa_pending: row.try_get::<i64, _>("mfa_pending")? != 0,
+        }))
+    }
+
+    pub async fn delete_session(&self, id_hash: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = ?1")
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn rotate_session(&self, old_hash: &str, new_hash: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE sessions SET id_hash = ?1 WHERE id_hash = ?2")
+            .bind(new_hash)
+            .bind(old_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn account(&self, id: &str) -> Result<Option<AccountRow>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT a.id, a.state, a.country, a.given_name, a.family_name, a.phone, a.email,
+                    (SELECT r.id FROM registrations r WHERE r.account_id = a.id ORDER BY r.created_at DESC LIMIT 1) AS registration_id,
+                    (SELECT COUNT(*) FROM totp t WHERE t.account_id = a.id AND t.confirmed_at IS NOT NULL) AS totp
+             FROM accounts a WHERE a.id = ?1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(r) = row else { return Ok(None) };
+        Ok(Some(AccountRow {
+            id: r.try_get("id")?,
+            state: r.try_get("state")?,
+            country: r.try_get("country")?,
+            given_name: r.try_get("given_name")?,
+            family_name: r.try_get("family_name")?,
+            phone: r.try_get("phone")?,
+            email: r.try_get("email")?,
+            registration_id: r.try_get("registration_id")?,
+            totp_enabled: r.try_get::<i64, _>("totp")? > 0,
+        }))
+    }
+
+    /// Failures of a scope since `since`: how many, and the last one's time.
+    pub async fn failures(
+        &self,
+        scope: &str,
+        since: i64,
+    ) -> Result<(i64, Option<i64>), sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, MAX(at) AS last FROM failures WHERE scope = ?1 AND at >= ?2",
+        )
+        .bind(scope)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get("n")?, row.try_get("last")?))
+    }
+
+    pub async fn add_failure(&self, scope: &str, now: i64) -> Result<(), sqlx::Error> {
+        sqlx::query("INSERT INTO failures (scope, at) VALUES (?1, ?2)")
+            .bind(scope)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn last_challenge_at(&self, account_id: &str) -> Result<Option<i64>, sqlx::Error> {
+        sqlx::query_scalar("SELECT MAX(created_at) FROM challenges WHERE account_id = ?1")
+            .bind(account_id)
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    /// A new activation code: the challenge, its message in the outbox and a journal entry, together.
+    pub async fn create_challenge(&self, c: &NewChallenge<'_>) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO challenges (id, account_id, channel, code_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .bind(c.id)
+        .bind(c.account_id)
+        .bind(c.channel)
+        .bind(c.code_hash)
+        .bind(c.now)
+        .bind(c.expires_at)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO outbox (account_id, channel, destination, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .bind(c.account_id)
+            .bind(c.channel)
+            .bind(c.destination)
+            .bind(c.body)
+            .bind(c.now)
+            .execute(&mut *tx)
+            .await?;
+        journal(
+            &mut tx,
+            c.registration_id,
+            Some(c.account_id),
+            c.now,
+            "ACTIVATION_CODE_SENT",
+            Some(c.channel),
+            Some(c.trace_id),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Checks a code against the account's latest challenge. Exactly one of any number of
+    /// concurrent correct submissions activates; wrong ones count towards the lock.
+    pub async fn confirm_challenge(
+        &self,
+        account_id: &str,
+        now: i64,
+        max_tries: i64,
+        trace_id: &str,
+        hash_for: impl Fn(&str) -> String,
+    ) -> Result<Confirm, sqlx::Error> {
+        let state: Option<String> = sqlx::query_scalar("SELECT state FROM accounts WHERE id = ?1")
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        if state.as_deref() == Some("active") {
+            return Ok(Confirm::AlreadyActive);
+        }
+        let row = sqlx::query(
+            "SELECT id, code_hash, expires_at, tries, used_at, locked_at FROM challenges
+             WHERE account_id = ?1 ORDER BY created_at DESC, rowid DESC LIMIT 1",
+        )
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(Confirm::NoChallenge);
+        };
+        let id: String = row.try_get("id")?;
+        let used: Option<i64> = row.try_get("used_at")?;
+        let locked: Option<i64> = row.try_get("locked_at")?;
+        let expires: i64 = row.try_get("expires_at")?;
+        if used.is_some() {
+            return Ok(Confirm::AlreadyActive);
+        }
+        if locked.is_some() {
+            return Ok(Confirm::Locked);
+        }
+        if expires <= now {
+            return Ok(Confirm::Expired);
+        }
+        let stored: String = row.try_get("code_hash")?;
+        let given = hash_for(&id);
+        let registration_id: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM registrations WHERE account_id = ?1 ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let mut tx = self.pool.begin().await?;
+        if bool::from(subtle::ConstantTimeEq::ct_eq(
+            stored.as_bytes(),
+            given.as_bytes(),
+        )) {
+            let won = sqlx::query(
+                "UPDATE challenges SET used_at = ?1 WHERE id = ?2 AND used_at IS NULL AND locked_at IS NULL AND expires_at > ?1",
+            )
+            .bind(now)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+            if won.rows_affected() != 1 {
+                return Ok(Confirm::AlreadyActive);
+            }
+            sqlx::query("UPDATE accounts SET state = 'active', activated_at = ?1 WHERE id = ?2 AND state = 'pending_confirmation'")
+                .bind(now)
+                .bind(account_id)
+                .execute(&mut *tx)
+                .await?;
+            journal(
+                &mut tx,
+                registration_id.as_deref(),
+                Some(account_id),
+                now,
+                "ACCOUNT_ACTIVATED",
+                None,
+                Some(trace_id),
+            )
+            .await?;
+            tx.commit().await?;
+            return Ok(Confirm::Activated);
+        }
+        let tries: i64 = sqlx::query_scalar(
+            "UPDATE challenges SET tries = tries + 1,
+                 locked_at = CASE WHEN tries + 1 >= ?1 THEN ?2 ELSE locked_at END
+             WHERE id = ?3 AND used_at IS NULL RETURNING tries",
+        )
+        .bind(max_tries)
+        .bind(now)
+        .bind(&id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .unwrap_or(max_tries);
+        let code = if tries >= max_tries {
+            "ACTIVATION_CODE_LOCKED"
+        } else {
+            "ACT_CODE_WRONG"
+        };
+        journal(
+            &mut tx,
+            registration_id.as_deref(),
+            Some(account_id),
+            now,
+            code,
+            None,
+            Some(trace_id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Confirm::Wrong {
+            tries_left: (max_tries - tries).max(0),
+        })
+    }
+
+    pub async fn outbox_pending(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<(i64, crate::outbox::Message)>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT id, channel, destination, body FROM outbox WHERE sent_at IS NULL AND body IS NOT NULL AND attempts < 10
+             ORDER BY id LIMIT ?1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("id")?,
+                    crate::outbox::Message {
+                        channel: r.try_get("channel")?,
+                        destination: r.try_get("destination")?,
+                        body: r.try_get("body")?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    /// Delivered: the text (with its code) is erased.
+    pub async fn outbox_sent(&self, id: i64, now: i64) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE outbox SET sent_at = ?1, body = NULL, attempts = attempts + 1 WHERE id = ?2",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn outbox_failed(&self, id: i64, error: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = ?1 WHERE id = ?2")
+            .bind(error)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn dev_inbox_add(
+        &self,
+        channel: &str,
+        destination: &str,
+        body: &str,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query("INSERT INTO dev_inbox (channel, destination, body, created_at) VALUES (?1, ?2, ?3, ?4)")
+            .bind(channel)
+            .bind(destination)
+            .bind(body)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn dev_inbox(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<(String, String, String, i64)>, sqlx::Error> {
+        let rows = sqlx::query("SELECT channel, destination, body, created_at FROM dev_inbox ORDER BY id DESC LIMIT ?1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("channel")?,
+                    r.try_get("destination")?,
+                    r.try_get("body")?,
+                    r.try_get("created_at")?,
+                ))
+            })
+            .collect()
     }
 
     /// The account of a live session, touching its idle timer; expired sessions are deleted.

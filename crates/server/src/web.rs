@@ -20,6 +20,8 @@ use crate::AppState;
 pub struct Ctx {
     pub trace_id: String,
     pub lang: Lang,
+    /// The client's address as the server sees it (for per-address abuse limits).
+    pub client_ip: Option<String>,
 }
 
 pub const LANG_COOKIE: &str = "bp_lang";
@@ -41,9 +43,14 @@ pub async fn request_context(
                 .and_then(Lang::from_accept_language)
         })
         .unwrap_or_default();
+    let client_ip = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
     let ctx = Ctx {
         trace_id: trace_id.clone(),
         lang,
+        client_ip,
     };
     req.extensions_mut().insert(ctx);
     let method = req.method().clone();
@@ -57,6 +64,7 @@ pub async fn request_context(
             message: pending.code.message(lang).to_string(),
             fields: pending.fields,
             trace_id: trace_id.clone(),
+            retry_after: pending.retry_after,
         };
         let status = resp.status();
         let headers = std::mem::take(resp.headers_mut());

@@ -12,7 +12,17 @@ use serde_json::{json, Value};
 
 const SECRET: &str = "test-client-secret";
 
+/// Real time plus an offset the test can move forward.
+struct TestClock(std::sync::atomic::AtomicI64);
+
+impl bankid_server::Clock for TestClock {
+    fn now(&self) -> time::OffsetDateTime {
+        time::OffsetDateTime::now_utc() + time::Duration::seconds(self.0.load(Ordering::SeqCst))
+    }
+}
+
 struct Env {
+    clock: std::sync::Arc<TestClock>,
     portal: String,
     sandbox: String,
     /// A browser: cookie jar, no redirect following.
@@ -73,6 +83,10 @@ public_url = "{portal}"
 database_url = "sqlite://{}"
 dist_dir = "{dist}"
 pepper = "integration-test-pepper-0123456789"
+
+[sandbox]
+listen = "127.0.0.1:9"
+public_url = "{sandbox}"
 "##,
         db_path.display()
     );
@@ -113,13 +127,15 @@ color = "#000000"
 "##,
     );
     let config = bankid_server::config::Config::from_toml(&toml).expect("config");
-    let state = bankid_server::state_from_config(config)
+    let clock = std::sync::Arc::new(TestClock(std::sync::atomic::AtomicI64::new(0)));
+    let state = bankid_server::state_with_clock(config, clock.clone())
         .await
         .expect("state");
     tokio::spawn(async move {
-        let _ = axum::serve(portal_listener, bankid_server::app(state)).await;
+        let _ = bankid_server::serve(portal_listener, state).await;
     });
     Env {
+        clock,
         portal,
         sandbox,
         browser: browser(),
@@ -128,6 +144,10 @@ color = "#000000"
 }
 
 impl Env {
+    fn advance(&self, secs: i64) {
+        self.clock.0.fetch_add(secs, Ordering::SeqCst);
+    }
+
     async fn count(&self, table: &str) -> i64 {
         let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
             .await
@@ -1082,4 +1102,351 @@ async fn idempotency_key_makes_retries_safe() {
         );
     }
     assert_eq!(env.count("registrations").await, before + 1);
+}
+
+impl Env {
+    async fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let mut req = self
+            .browser
+            .request(method, format!("{}{path}", self.portal));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send().await.expect("request")
+    }
+
+    /// The newest dev-inbox message to `destination`, waiting for the delivery worker.
+    async fn inbox_code(&self, destination: &str) -> String {
+        for _ in 0..50 {
+            let msgs: Vec<bankid_api::types::DevMessage> = self
+                .api(reqwest::Method::GET, "/api/v1/dev/inbox", None)
+                .await
+                .json()
+                .await
+                .unwrap();
+            if let Some(m) = msgs.iter().find(|m| m.destination == destination) {
+                let digits: String = m
+                    .body
+                    .chars()
+                    .filter(char::is_ascii_digit)
+                    .take(6)
+                    .collect();
+                return digits;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
+            .await
+            .unwrap();
+        let rows: Vec<(i64, Option<String>, Option<i64>)> =
+            sqlx::query_as("SELECT attempts, last_error, sent_at FROM outbox")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        panic!("no message to {destination}; outbox: {rows:?}");
+    }
+}
+
+async fn code_of(resp: reqwest::Response) -> (StatusCode, ErrorCode, Option<u32>) {
+    let status = resp.status();
+    let body: ErrorBody = resp.json().await.unwrap();
+    (status, body.code, body.retry_after)
+}
+
+#[tokio::test]
+async fn activation_with_a_code_from_the_outbox() {
+    use reqwest::Method;
+    let env = env().await;
+    // Without a session nothing happens.
+    let (s, c, _) = code_of(
+        env.api(
+            Method::POST,
+            "/api/v1/account/activation",
+            Some(json!({"channel": "phone"})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, c),
+        (StatusCode::UNAUTHORIZED, ErrorCode::AuthSessionRequired)
+    );
+
+    env.register("sber", "ivanov", "+79161234567").await;
+    let info: bankid_api::types::SessionInfo = env
+        .api(Method::GET, "/api/v1/session", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info.account_state, "pending_confirmation");
+    assert_eq!(info.phone_masked, "+7 ••• •••-45-67");
+
+    let resp = env
+        .api(
+            Method::POST,
+            "/api/v1/account/activation",
+            Some(json!({"channel": "phone"})),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::ACCEPTED);
+    let sent: bankid_api::types::ActivationCodeSent = resp.json().await.unwrap();
+    assert_eq!(sent.destination, "+7 ••• •••-45-67");
+    let code = env.inbox_code("+79161234567").await;
+    assert_eq!(code.len(), 6);
+    // The code is not kept in clear once delivered, and never was in the challenge.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", env.db_path.display()))
+        .await
+        .unwrap();
+    let bodies: Vec<Option<String>> = sqlx::query_scalar("SELECT body FROM outbox")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(bodies, [None]);
+    let hashes: Vec<String> = sqlx::query_scalar("SELECT code_hash FROM challenges")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert!(!hashes[0].contains(&code));
+
+    // Resending within a minute is throttled and says when to try again.
+    let (s, c, after) = code_of(
+        env.api(
+            Method::POST,
+            "/api/v1/account/activation",
+            Some(json!({"channel": "phone"})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, c),
+        (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited)
+    );
+    assert!(after.unwrap() <= 60);
+    // Bad input is refused with codes.
+    let (s, c, _) = code_of(
+        env.api(
+            Method::POST,
+            "/api/v1/account/activation",
+            Some(json!({"channel": "pigeon"})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, c),
+        (StatusCode::BAD_REQUEST, ErrorCode::ReqInvalidFields)
+    );
+    let resp = env
+        .api(
+            Method::POST,
+            "/api/v1/account/activation/confirm",
+            Some(json!({"code": "12a456"})),
+        )
+        .await;
+    assert_eq!(
+        resp.json::<ErrorBody>().await.unwrap().fields.unwrap()["code"],
+        ErrorCode::FieldCodeFormat
+    );
+
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let (s, c, _) = code_of(
+        env.api(
+            Method::POST,
+            "/api/v1/account/activation/confirm",
+            Some(json!({"code": wrong})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((s, c), (StatusCode::BAD_REQUEST, ErrorCode::ActCodeWrong));
+
+    // 50 parallel submissions of the right code: exactly one activates.
+    let old_cookie = env
+        .browser
+        .get(format!("{}/api/v1/session", env.portal))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(old_cookie.status(), StatusCode::OK);
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let client = env.browser.clone();
+        let url = format!("{}/api/v1/account/activation/confirm", env.portal);
+        let code = code.clone();
+        tasks.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .json(&json!({"code": code}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        let status = t.await.unwrap();
+        if status == StatusCode::NO_CONTENT {
+            ok += 1;
+        } else {
+            assert_eq!(
+                status,
+                StatusCode::CONFLICT,
+                "others are told the account is already active"
+            );
+        }
+    }
+    assert_eq!(ok, 1);
+    let info: bankid_api::types::SessionInfo = env
+        .api(Method::GET, "/api/v1/session", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info.account_state, "active");
+    let journal: Vec<String> = sqlx::query_scalar("SELECT code FROM journal ORDER BY id")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        journal.iter().filter(|c| *c == "ACCOUNT_ACTIVATED").count(),
+        1
+    );
+    assert!(
+        journal.contains(&"ACT_CODE_WRONG".to_string())
+            && journal.contains(&"ACTIVATION_CODE_SENT".to_string())
+    );
+}
+
+#[tokio::test]
+async fn wrong_codes_slow_down_then_lock_and_codes_expire() {
+    use reqwest::Method;
+    let env = env().await;
+    env.register("sber", "ivanov", "+79161234567").await;
+    env.api(
+        Method::POST,
+        "/api/v1/account/activation",
+        Some(json!({"channel": "phone"})),
+    )
+    .await;
+    let code = env.inbox_code("+79161234567").await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let confirm = |c: &'static str| {
+        env.api(
+            Method::POST,
+            "/api/v1/account/activation/confirm",
+            Some(json!({"code": c})),
+        )
+    };
+    for i in 1..=5 {
+        let (s, c, _) = code_of(confirm(wrong).await).await;
+        if i < 5 {
+            assert_eq!(
+                (s, c),
+                (StatusCode::BAD_REQUEST, ErrorCode::ActCodeWrong),
+                "try {i}"
+            );
+        } else {
+            assert_eq!(c, ErrorCode::ActCodeLocked, "the fifth wrong try locks");
+        }
+        if i >= 3 {
+            // From the third failure on, the next try must wait, and is told how long.
+            let (s, c, after) = code_of(confirm(wrong).await).await;
+            assert_eq!(
+                (s, c),
+                (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+                "try {i}"
+            );
+            let after = after.unwrap();
+            assert!((1..=900).contains(&after), "{after}");
+            env.advance(i64::from(after));
+        }
+    }
+    // Locked: even the right code no longer works; a new code is needed.
+    let right: &'static str = Box::leak(code.clone().into_boxed_str());
+    let (_, c, _) = code_of(confirm(right).await).await;
+    assert_eq!(c, ErrorCode::ActCodeLocked);
+    env.advance(61);
+    env.api(
+        Method::POST,
+        "/api/v1/account/activation",
+        Some(json!({"channel": "phone"})),
+    )
+    .await;
+    // A code expires after 10 minutes (the session is kept alive meanwhile).
+    for _ in 0..2 {
+        env.advance(5 * 60 + 1);
+        env.api(Method::GET, "/api/v1/session", None).await;
+    }
+    let fresh = env.inbox_code("+79161234567").await;
+    let fresh: &'static str = Box::leak(fresh.into_boxed_str());
+    env.advance(15 * 60);
+    env.api(Method::GET, "/api/v1/session", None).await;
+    let (_, c, _) = code_of(confirm(fresh).await).await;
+    assert!(
+        c == ErrorCode::ActCodeExpired || c == ErrorCode::AuthSessionRequired,
+        "{c}"
+    );
+}
+
+#[tokio::test]
+async fn sessions_end_when_idle_and_on_sign_out() {
+    use reqwest::Method;
+    let env = env().await;
+    env.register("sber", "ivanov", "+79161234567").await;
+    assert_eq!(
+        env.api(Method::GET, "/api/v1/session", None).await.status(),
+        StatusCode::OK
+    );
+    env.advance(29 * 60);
+    assert_eq!(
+        env.api(Method::GET, "/api/v1/session", None).await.status(),
+        StatusCode::OK,
+        "29 min idle is fine"
+    );
+    env.advance(31 * 60);
+    assert_eq!(
+        env.api(Method::GET, "/api/v1/session", None).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "31 min idle ends it"
+    );
+    assert_eq!(env.count("sessions").await, 0);
+
+    // Absolute lifetime: 12 h even when active.
+    let env2 = self::env().await;
+    env2.register("vtb", "ivanov", "+79161234567").await;
+    for _ in 0..24 {
+        env2.advance(29 * 60);
+        assert_eq!(
+            env2.api(Method::GET, "/api/v1/session", None)
+                .await
+                .status(),
+            StatusCode::OK
+        );
+    }
+    env2.advance(29 * 60);
+    assert_eq!(
+        env2.api(Method::GET, "/api/v1/session", None)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Sign-out kills it on the server.
+    let env3 = self::env().await;
+    env3.register("sber", "ivanov", "+79161234567").await;
+    let resp = env3.api(Method::DELETE, "/api/v1/session", None).await;
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    assert!(resp.headers()[SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
+    assert_eq!(env3.count("sessions").await, 0);
 }

@@ -1,0 +1,77 @@
+//! Abuse limits for one-time codes, kept in the database so they hold across restarts and
+//! replicas: after a few failures each further try must wait longer (2 s, 4 s, 8 s … 15 min).
+
+use crate::store::Store;
+
+/// Failures counted over this window.
+pub const WINDOW_MS: i64 = 15 * 60 * 1000;
+/// Free failures per account before delays start.
+pub const ACCOUNT_FREE: i64 = 3;
+/// Free failures per client address (shared by everyone behind it) before delays start.
+pub const IP_FREE: i64 = 10;
+pub const MAX_DELAY_SECS: i64 = 15 * 60;
+
+/// Seconds to wait after `failures` failures with `free` of them free of delay.
+pub fn delay_secs(failures: i64, free: i64) -> i64 {
+    if failures < free {
+        return 0;
+    }
+    let exp = (failures - free + 1).min(20) as u32;
+    (1i64 << exp).min(MAX_DELAY_SECS)
+}
+
+/// The scopes a failure of `account` from `ip` counts against.
+pub fn scopes(kind: &str, account: &str, ip: Option<&str>) -> Vec<(String, i64)> {
+    let mut v = vec![(format!("{kind}:acct:{account}"), ACCOUNT_FREE)];
+    if let Some(ip) = ip {
+        v.push((format!("{kind}:ip:{ip}"), IP_FREE));
+    }
+    v
+}
+
+/// `Err(seconds)` when a try now would come too early.
+pub async fn check(
+    store: &Store,
+    scopes: &[(String, i64)],
+    now: i64,
+) -> Result<Result<(), u32>, sqlx::Error> {
+    let mut wait = 0i64;
+    for (scope, free) in scopes {
+        let (n, last) = store.failures(scope, now - WINDOW_MS).await?;
+        if let Some(last) = last {
+            let ready_at = last + delay_secs(n, *free) * 1000;
+            wait = wait.max((ready_at - now + 999) / 1000);
+        }
+    }
+    Ok(if wait > 0 {
+        Err(u32::try_from(wait).unwrap_or(u32::MAX))
+    } else {
+        Ok(())
+    })
+}
+
+pub async fn record_failure(
+    store: &Store,
+    scopes: &[(String, i64)],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    for (scope, _) in scopes {
+        store.add_failure(scope, now).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_grow_and_are_capped() {
+        assert_eq!(delay_secs(0, 3), 0);
+        assert_eq!(delay_secs(2, 3), 0);
+        assert_eq!(delay_secs(3, 3), 2);
+        assert_eq!(delay_secs(4, 3), 4);
+        assert_eq!(delay_secs(6, 3), 16);
+        assert_eq!(delay_secs(40, 3), MAX_DELAY_SECS);
+    }
+}

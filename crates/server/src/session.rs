@@ -1,0 +1,146 @@
+//! Server-side sessions: the extractor that every signed-in endpoint takes, `GET /api/v1/session`
+//! and sign-out. Idle and absolute lifetimes are enforced in the store with the injected clock.
+
+use axum::extract::{FromRequestParts, State};
+use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use bankid_api::types::SessionInfo;
+use bankid_api::ErrorCode;
+
+use crate::crypto::sha256_b64url;
+use crate::error::ApiError;
+use crate::routes::{rfc3339, SESSION_COOKIE};
+use crate::store::{SESSION_ABSOLUTE_MS, SESSION_IDLE_MS};
+use crate::web::{cookie, cookie_name};
+use crate::AppState;
+
+/// A signed-in citizen (second factor done, if they have one).
+#[derive(Debug, Clone)]
+pub struct AuthSession {
+    pub account_id: String,
+    pub id_hash: String,
+    pub created_at: i64,
+    /// Last full bank authentication.
+    pub auth_at: i64,
+}
+
+impl FromRequestParts<AppState> for AuthSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let name = cookie_name(SESSION_COOKIE, app.config.secure_cookies());
+        let raw =
+            cookie(&parts.headers, &name).ok_or(ApiError::new(ErrorCode::AuthSessionRequired))?;
+        let id_hash = sha256_b64url(raw.as_bytes());
+        let row = app
+            .store
+            .session(&id_hash, app.now_ms())
+            .await?
+            .ok_or(ApiError::new(ErrorCode::AuthSessionRequired))?;
+        if row.mfa_pending {
+            return Err(
+                ApiError::new(ErrorCode::AuthSessionRequired).detail("second factor pending")
+            );
+        }
+        Ok(AuthSession {
+            account_id: row.account_id,
+            id_hash,
+            created_at: row.created_at,
+            auth_at: row.auth_at,
+        })
+    }
+}
+
+/// `Set-Cookie` that ends the session cookie in the browser.
+pub fn clear_cookie(app: &AppState) -> Option<HeaderValue> {
+    let secure = app.config.secure_cookies();
+    HeaderValue::from_str(&crate::web::set_cookie(
+        &cookie_name(SESSION_COOKIE, secure),
+        "",
+        0,
+        secure,
+    ))
+    .ok()
+}
+
+/// Replaces the session id (privilege change): the old id stops working at once.
+pub async fn rotate(app: &AppState, s: &AuthSession) -> Result<HeaderValue, ApiError> {
+    let fresh = crate::crypto::token(app.rng.as_ref(), 32);
+    app.store
+        .rotate_session(&s.id_hash, &sha256_b64url(fresh.as_bytes()))
+        .await?;
+    let secure = app.config.secure_cookies();
+    HeaderValue::from_str(&crate::web::set_cookie(
+        &cookie_name(SESSION_COOKIE, secure),
+        &fresh,
+        SESSION_ABSOLUTE_MS / 1000,
+        secure,
+    ))
+    .map_err(ApiError::internal)
+}
+
+/// `GET /api/v1/session`.
+pub async fn current(
+    State(app): State<AppState>,
+    s: AuthSession,
+) -> Result<Json<SessionInfo>, ApiError> {
+    let a = app
+        .store
+        .account(&s.account_id)
+        .await?
+        .ok_or(ApiError::new(ErrorCode::AuthSessionRequired))?;
+    let now = app.now_ms();
+    Ok(Json(SessionInfo {
+        display_name: a.display_name(),
+        account_state: a.state.clone(),
+        registration_id: a.registration_id.clone(),
+        phone_masked: bankid_api::validate::mask_phone(&a.phone),
+        email_masked: a.email.as_deref().map(mask_email),
+        totp_enabled: a.totp_enabled,
+        idle_expires_at: rfc3339(now + SESSION_IDLE_MS),
+        absolute_expires_at: rfc3339(s.created_at + SESSION_ABSOLUTE_MS),
+    }))
+}
+
+/// `DELETE /api/v1/session`: signs out here and on the server.
+pub async fn sign_out(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let name = cookie_name(SESSION_COOKIE, app.config.secure_cookies());
+    if let Some(raw) = cookie(&headers, &name) {
+        app.store
+            .delete_session(&sha256_b64url(raw.as_bytes()))
+            .await?;
+    }
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    if let Some(v) = clear_cookie(&app) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+/// `i•••@example.ru`.
+pub fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}•••@{domain}")
+        }
+        None => "•••".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn masks_email() {
+        assert_eq!(super::mask_email("ivanov@example.ru"), "i•••@example.ru");
+    }
+}

@@ -260,8 +260,9 @@ fn is_hashed_asset(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or("");
     let stem = file.rsplit_once('.').map(|(s, _)| s).unwrap_or("");
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
-    stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    stem.rsplit_once('-').is_some_and(|(_, hash)| {
+        (12..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())
+    })
 }
 
 /// Answer when the SPA has not been built.
@@ -300,6 +301,8 @@ mod tests {
             "/bankid-portal-web-3f2a1b4c5d6e7f80_bg.wasm"
         ));
         assert!(is_hashed_asset("/main-0123456789abcdef.css"));
+        // Trunk drops leading zeros of the hash.
+        assert!(is_hashed_asset("/bankid-portal-web-89529a1e1f23c6a.js"));
         assert!(!is_hashed_asset("/logos/sber.svg"));
         assert!(!is_hashed_asset("/index.html"));
     }

@@ -1,16 +1,78 @@
 //! The only place that talks HTTP. Every answer becomes either the typed body or an [`ApiError`]
 //! built by [`error_from_response`]; components never see a status code or a raw body.
+//!
+//! Resilience, all here and nowhere else:
+//! - **Retries.** Idempotent requests — GETs, and POSTs carrying an `Idempotency-Key` — are
+//!   repeated after a network failure, a 502/503/504 or `REQ_IN_PROGRESS`, with bounded
+//!   exponential backoff and full jitter ([`RETRY`], [`should_retry`]). A POST's key is made once
+//!   per call, i.e. once per submission by the citizen, and sent again with every retry, so the
+//!   server applies it once and replays its answer.
+//! - **Timeout.** Each attempt is aborted after [`REQUEST_TIMEOUT_MS`] and reported as
+//!   [`ErrorCode::NetTimeout`].
+//! - **Cancellation.** A [`Cancel`] made with [`Cancel::on_cleanup`] aborts the requests of the
+//!   component that started them when it is unmounted (navigation); such a request ends with an
+//!   error whose [`ApiError::aborted`] is set, which callers drop without showing anything.
+//! - **Activity.** Every call counts in [`activity`] while it runs (retries and waits included),
+//!   so the layout can show a progress indicator when a call is slow.
 
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use bankid_api::types::{BankInfo, RegistrationStarted, RegistrationStatus, StartRegistration};
 use bankid_api::ErrorCode;
 use gloo_net::http::{Request, Response};
+use leptos::prelude::{ArcRwSignal, Update};
+use send_wrapper::SendWrapper;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 
-/// How many times an idempotent GET is retried after a network failure or a 502/503/504.
-const GET_RETRIES: u32 = 2;
+/// How long one attempt may take, answer body included, before it is abandoned.
+pub const REQUEST_TIMEOUT_MS: u32 = 15_000;
+
+/// Bounded exponential backoff with full jitter (the AWS Architecture Blog's "full jitter"):
+/// before retry `n` (1 = the first retry) wait a uniformly random time in
+/// `[0, min(cap, base · 2^(n−1))]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Ceiling of the first wait.
+    pub base_ms: u32,
+    /// No wait is longer than this.
+    pub cap_ms: u32,
+    /// Attempts in all, the first one included.
+    pub max_attempts: u32,
+}
+
+/// The policy of every API call: 300 ms, 600 ms, 1.2 s ceilings, at most 4 attempts in all.
+pub const RETRY: RetryPolicy = RetryPolicy {
+    base_ms: 300,
+    cap_ms: 4_000,
+    max_attempts: 4,
+};
+
+impl RetryPolicy {
+    /// The longest wait before retry `retry` (1-based): `min(cap, base · 2^(retry−1))`.
+    pub fn ceiling_ms(&self, retry: u32) -> u32 {
+        let doubling = 1u32
+            .checked_shl(retry.saturating_sub(1))
+            .unwrap_or(u32::MAX);
+        self.base_ms.saturating_mul(doubling).min(self.cap_ms)
+    }
+
+    /// The wait before retry `retry`: `unit` (a random number in `[0, 1)`) times the ceiling.
+    /// Out-of-range `unit`s are clamped, so the wait never exceeds the ceiling.
+    pub fn delay_ms(&self, retry: u32, unit: f64) -> u32 {
+        let unit = if unit.is_nan() {
+            0.0
+        } else {
+            unit.clamp(0.0, 1.0)
+        };
+        let ceiling = self.ceiling_ms(retry);
+        ((f64::from(ceiling) * unit) as u32).min(ceiling)
+    }
+}
 
 /// A failed API call, ready to show: the code maps to a message with [`ErrorCode::message`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +84,8 @@ pub struct ApiError {
     pub fields: BTreeMap<String, ErrorCode>,
     /// HTTP status; 0 when the request never got an answer.
     pub status: u16,
+    /// The request was abandoned because its page went away ([`Cancel`]): show nothing.
+    pub aborted: bool,
 }
 
 impl ApiError {
@@ -32,6 +96,15 @@ impl ApiError {
             trace_id: None,
             fields: BTreeMap::new(),
             status: 0,
+            aborted: false,
+        }
+    }
+
+    /// A request abandoned by [`Cancel::cancel`].
+    pub fn aborted() -> Self {
+        ApiError {
+            aborted: true,
+            ..ApiError::local(ErrorCode::NetOffline)
         }
     }
 }
@@ -47,6 +120,34 @@ impl std::fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+/// THE retry decision, after attempt number `attempt` (1-based) failed with `error`.
+///
+/// Only idempotent requests are repeated (`idempotent`: a GET, or a POST with an
+/// `Idempotency-Key`), at most [`RetryPolicy::max_attempts`] times in all, and only for failures
+/// that another try may cure: no answer at all (network), 502/503/504, and `REQ_IN_PROGRESS`
+/// (the same key is still being processed). A timeout is not retried: the citizen has already
+/// waited [`REQUEST_TIMEOUT_MS`]. An aborted request is never retried.
+pub fn should_retry(
+    policy: &RetryPolicy,
+    idempotent: bool,
+    attempt: u32,
+    error: &ApiError,
+) -> bool {
+    idempotent && attempt < policy.max_attempts && is_transient(error)
+}
+
+/// Whether `error` is a failure that the very same request may not meet again.
+pub fn is_transient(error: &ApiError) -> bool {
+    if error.aborted {
+        return false;
+    }
+    match error.status {
+        0 => error.code == ErrorCode::NetOffline,
+        502..=504 => true,
+        _ => error.code == ErrorCode::ReqInProgress,
+    }
+}
 
 /// The error body, read leniently: an unknown future code must not turn into a parse failure.
 #[derive(Deserialize)]
@@ -78,6 +179,7 @@ pub fn error_from_response(status: u16, body: &str, header_trace_id: Option<Stri
                 trace_id: b.trace_id.filter(|t| !t.is_empty()).or(header_trace_id),
                 fields,
                 status,
+                aborted: false,
             }
         }
         Err(_) => ApiError {
@@ -85,6 +187,7 @@ pub fn error_from_response(status: u16, body: &str, header_trace_id: Option<Stri
             trace_id: header_trace_id,
             fields: BTreeMap::new(),
             status,
+            aborted: false,
         },
     }
 }
@@ -106,9 +209,157 @@ fn fallback_code(status: u16) -> ErrorCode {
     }
 }
 
-/// Whether a failed GET is worth repeating at once.
-fn retryable_status(status: u16) -> bool {
-    matches!(status, 0 | 502 | 503 | 504)
+// ---------------------------------------------------------------------------------------------
+// Cancellation
+
+/// Aborts in-flight requests on demand. Cheap to clone; clones share the state.
+///
+/// Made with [`Cancel::on_cleanup`] it cancels itself when the current reactive owner (the
+/// component or effect that started the requests) is cleaned up, e.g. on navigation.
+#[derive(Clone)]
+pub struct Cancel(SendWrapper<Rc<CancelInner>>);
+
+#[derive(Default)]
+struct CancelInner {
+    cancelled: Cell<bool>,
+    next_id: Cell<u32>,
+    /// The controllers of the attempts in flight, by attempt id.
+    in_flight: RefCell<Vec<(u32, web_sys::AbortController)>>,
+}
+
+impl Cancel {
+    /// A canceller that only [`Cancel::cancel`] triggers.
+    pub fn new() -> Self {
+        Cancel(SendWrapper::new(Rc::new(CancelInner::default())))
+    }
+
+    /// A canceller triggered when the current reactive owner is cleaned up.
+    pub fn on_cleanup() -> Self {
+        let cancel = Cancel::new();
+        let on_drop = cancel.clone();
+        leptos::prelude::on_cleanup(move || on_drop.cancel());
+        cancel
+    }
+
+    /// Aborts every request in flight and refuses new ones.
+    pub fn cancel(&self) {
+        self.0.cancelled.set(true);
+        let controllers = std::mem::take(&mut *self.0.in_flight.borrow_mut());
+        for (_, controller) in controllers {
+            controller.abort();
+        }
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.cancelled.get()
+    }
+
+    fn register(&self, controller: &web_sys::AbortController) -> u32 {
+        let id = self.0.next_id.get().wrapping_add(1);
+        self.0.next_id.set(id);
+        self.0.in_flight.borrow_mut().push((id, controller.clone()));
+        id
+    }
+
+    fn unregister(&self, id: u32) {
+        self.0.in_flight.borrow_mut().retain(|(i, _)| *i != id);
+    }
+}
+
+impl Default for Cancel {
+    fn default() -> Self {
+        Cancel::new()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Activity (for the progress indicator)
+
+/// What the API calls in flight are doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Activity {
+    /// GETs in flight.
+    pub loading: u32,
+    /// POSTs in flight.
+    pub sending: u32,
+}
+
+impl Activity {
+    pub fn busy(&self) -> bool {
+        self.loading > 0 || self.sending > 0
+    }
+}
+
+/// The kind of an API call, for [`Activity`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActivityKind {
+    Loading,
+    Sending,
+}
+
+thread_local! {
+    static ACTIVITY: ArcRwSignal<Activity> = ArcRwSignal::new(Activity::default());
+}
+
+/// The calls in flight, as a signal (reading it in a reactive context subscribes).
+pub fn activity() -> ArcRwSignal<Activity> {
+    ACTIVITY.with(Clone::clone)
+}
+
+/// Counts one call in [`activity`] until dropped (also when the call's future is dropped).
+#[must_use]
+pub struct ActivityGuard(ActivityKind);
+
+/// Starts counting one call of `kind`.
+pub fn begin_activity(kind: ActivityKind) -> ActivityGuard {
+    change_activity(kind, true);
+    ActivityGuard(kind)
+}
+
+impl Drop for ActivityGuard {
+    fn drop(&mut self) {
+        change_activity(self.0, false);
+    }
+}
+
+fn change_activity(kind: ActivityKind, up: bool) {
+    ACTIVITY.with(|signal| {
+        signal.update(|a| {
+            let n = match kind {
+                ActivityKind::Loading => &mut a.loading,
+                ActivityKind::Sending => &mut a.sending,
+            };
+            *n = if up {
+                n.saturating_add(1)
+            } else {
+                n.saturating_sub(1)
+            };
+        })
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sending
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Get,
+    Post,
+}
+
+/// One logical call: the same for every attempt.
+struct Call<'a> {
+    method: Method,
+    url: &'a str,
+    /// JSON text of the body (POST).
+    body: Option<String>,
+    idempotency_key: Option<String>,
+}
+
+impl Call<'_> {
+    fn idempotent(&self) -> bool {
+        self.method == Method::Get || self.idempotency_key.is_some()
+    }
 }
 
 async fn read_json<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
@@ -120,63 +371,166 @@ async fn read_json<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
         .map_err(|_| ApiError::local(ErrorCode::NetOffline))?;
     if (200..300).contains(&status) {
         serde_json::from_str(&text).map_err(|_| ApiError {
-            code: ErrorCode::Internal,
             trace_id: trace,
-            fields: BTreeMap::new(),
             status,
+            ..ApiError::local(ErrorCode::Internal)
         })
     } else {
         Err(error_from_response(status, &text, trace))
     }
 }
 
-async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
-    let mut attempt = 0;
+/// Runs `call`, retrying as [`should_retry`] says.
+async fn run<T: DeserializeOwned>(call: Call<'_>, cancel: &Cancel) -> Result<T, ApiError> {
+    let _activity = begin_activity(match call.method {
+        Method::Get => ActivityKind::Loading,
+        Method::Post => ActivityKind::Sending,
+    });
+    let mut attempt = 1;
     loop {
-        let result = match Request::get(url)
-            .header("Accept", "application/json")
-            .send()
-            .await
-        {
-            Ok(resp) => read_json(resp).await,
-            Err(_) => Err(ApiError::local(ErrorCode::NetOffline)),
-        };
+        if cancel.is_cancelled() {
+            return Err(ApiError::aborted());
+        }
+        let result = attempt_once(&call, cancel).await;
         match result {
-            Err(e) if attempt < GET_RETRIES && retryable_status(e.status) => {
+            Err(e) if should_retry(&RETRY, call.idempotent(), attempt, &e) => {
+                sleep_ms(RETRY.delay_ms(attempt, js_sys::Math::random())).await;
                 attempt += 1;
-                // Exponential backoff with jitter: ~0.4 s, ~0.8 s.
-                let jitter = (js_sys::Math::random() * 250.0) as u32;
-                sleep_ms(400 * 2u32.pow(attempt - 1) + jitter).await;
             }
             other => return other,
         }
     }
 }
 
-/// `GET /api/v1/banks`.
-pub async fn banks() -> Result<Vec<BankInfo>, ApiError> {
-    get_json("/api/v1/banks").await
-}
+/// One attempt with its own abort controller, fired by the timeout or by `cancel`.
+async fn attempt_once<T: DeserializeOwned>(
+    call: &Call<'_>,
+    cancel: &Cancel,
+) -> Result<T, ApiError> {
+    let controller = web_sys::AbortController::new().ok();
+    let registration = controller.as_ref().map(|c| cancel.register(c));
+    let timed_out = Rc::new(Cell::new(false));
+    let _timer = {
+        let (controller, timed_out) = (controller.clone(), timed_out.clone());
+        Timer::start(REQUEST_TIMEOUT_MS, move || {
+            timed_out.set(true);
+            if let Some(c) = &controller {
+                c.abort();
+            }
+        })
+    };
+    let signal = controller.as_ref().map(|c| c.signal());
 
-/// `GET /api/v1/registrations/{id}`.
-pub async fn registration(id: &str) -> Result<RegistrationStatus, ApiError> {
-    get_json(&format!("/api/v1/registrations/{}", encode_segment(id))).await
-}
-
-/// `POST /api/v1/registrations`. Not retried: the citizen decides to send again.
-pub async fn start_registration(body: &StartRegistration) -> Result<RegistrationStarted, ApiError> {
-    let request = Request::post("/api/v1/registrations")
-        .header("Accept", "application/json")
-        .header("Idempotency-Key", &idempotency_key())
-        .json(body)
-        .map_err(|_| ApiError::local(ErrorCode::Internal))?;
-    match request.send().await {
-        Ok(resp) => read_json(resp).await,
-        Err(_) => Err(ApiError::local(ErrorCode::NetOffline)),
+    let mut builder = match call.method {
+        Method::Get => Request::get(call.url),
+        Method::Post => Request::post(call.url),
+    }
+    .header("Accept", "application/json")
+    .abort_signal(signal.as_ref());
+    if let Some(key) = &call.idempotency_key {
+        builder = builder.header("Idempotency-Key", key);
+    }
+    let request = match &call.body {
+        Some(json) => builder
+            .header("Content-Type", "application/json")
+            .body(json.as_str()),
+        None => builder.build(),
+    };
+    let result = match request {
+        Ok(request) => match request.send().await {
+            Ok(resp) => read_json(resp).await,
+            Err(_) => Err(ApiError::local(ErrorCode::NetOffline)),
+        },
+        Err(_) => Err(ApiError::local(ErrorCode::Internal)),
+    };
+    if let Some(id) = registration {
+        cancel.unregister(id);
+    }
+    if cancel.is_cancelled() {
+        return Err(ApiError::aborted());
+    }
+    match result {
+        Err(e) if e.status == 0 && timed_out.get() => Err(ApiError::local(ErrorCode::NetTimeout)),
+        other => other,
     }
 }
 
-/// A random key so that a POST repeated by the network is applied once.
+/// A `setTimeout` that is cleared when dropped.
+struct Timer {
+    handle: Option<i32>,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl Timer {
+    fn start(ms: u32, f: impl FnOnce() + 'static) -> Timer {
+        let mut f = Some(f);
+        let callback = Closure::<dyn FnMut()>::new(move || {
+            if let Some(f) = f.take() {
+                f();
+            }
+        });
+        let handle = web_sys::window().and_then(|w| {
+            w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                callback.as_ref().unchecked_ref(),
+                i32::try_from(ms).unwrap_or(i32::MAX),
+            )
+            .ok()
+        });
+        Timer {
+            handle,
+            _callback: callback,
+        }
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        if let (Some(handle), Some(w)) = (self.handle, web_sys::window()) {
+            w.clear_timeout_with_handle(handle);
+        }
+    }
+}
+
+/// `GET /api/v1/banks`.
+pub async fn banks(cancel: &Cancel) -> Result<Vec<BankInfo>, ApiError> {
+    let call = Call {
+        method: Method::Get,
+        url: "/api/v1/banks",
+        body: None,
+        idempotency_key: None,
+    };
+    run(call, cancel).await
+}
+
+/// `GET /api/v1/registrations/{id}`.
+pub async fn registration(id: &str, cancel: &Cancel) -> Result<RegistrationStatus, ApiError> {
+    let url = format!("/api/v1/registrations/{}", encode_segment(id));
+    let call = Call {
+        method: Method::Get,
+        url: &url,
+        body: None,
+        idempotency_key: None,
+    };
+    run(call, cancel).await
+}
+
+/// `POST /api/v1/registrations`. One call is one submission by the citizen: it gets a fresh
+/// `Idempotency-Key`, which its retries reuse (so the server starts one registration at most).
+pub async fn start_registration(
+    body: &StartRegistration,
+    cancel: &Cancel,
+) -> Result<RegistrationStarted, ApiError> {
+    let json = serde_json::to_string(body).map_err(|_| ApiError::local(ErrorCode::Internal))?;
+    let call = Call {
+        method: Method::Post,
+        url: "/api/v1/registrations",
+        body: Some(json),
+        idempotency_key: Some(idempotency_key()),
+    };
+    run(call, cancel).await
+}
+
+/// A random key so that a POST repeated by the network or by a retry is applied once.
 fn idempotency_key() -> String {
     if let Some(uuid) = window_crypto_uuid() {
         return uuid;
@@ -214,7 +568,10 @@ fn encode_segment(s: &str) -> String {
 pub async fn sleep_ms(ms: u32) {
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
         if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                &resolve,
+                i32::try_from(ms).unwrap_or(i32::MAX),
+            );
         }
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
@@ -235,6 +592,7 @@ mod tests {
         assert_eq!(e.trace_id.as_deref(), Some("t-1"));
         assert_eq!(e.fields.get("phone"), Some(&ErrorCode::FieldPhoneFormat));
         assert_eq!(e.status, 400);
+        assert!(!e.aborted);
     }
 
     #[test]
@@ -272,5 +630,102 @@ mod tests {
     fn segments_are_encoded() {
         assert_eq!(encode_segment("abc-123"), "abc-123");
         assert_eq!(encode_segment("a/b?c"), "a%2Fb%3Fc");
+    }
+
+    #[test]
+    fn backoff_ceilings_double_from_base_up_to_cap() {
+        let ceilings: Vec<u32> = (1..=8).map(|n| RETRY.ceiling_ms(n)).collect();
+        assert_eq!(
+            ceilings,
+            [300, 600, 1_200, 2_400, 4_000, 4_000, 4_000, 4_000]
+        );
+        // No overflow however far it goes.
+        assert_eq!(RETRY.ceiling_ms(40), 4_000);
+        assert_eq!(RETRY.ceiling_ms(u32::MAX), 4_000);
+        // Retry 0 does not exist; it is treated as the first.
+        assert_eq!(RETRY.ceiling_ms(0), 300);
+    }
+
+    #[test]
+    fn full_jitter_stays_between_zero_and_the_ceiling() {
+        for n in 1..=6 {
+            let ceiling = RETRY.ceiling_ms(n);
+            assert_eq!(RETRY.delay_ms(n, 0.0), 0);
+            assert_eq!(RETRY.delay_ms(n, 0.5), ceiling / 2);
+            assert!(RETRY.delay_ms(n, 0.999_999) <= ceiling);
+            assert_eq!(RETRY.delay_ms(n, 1.0), ceiling);
+            // A broken random source cannot make the wait longer or negative.
+            assert_eq!(RETRY.delay_ms(n, 7.0), ceiling);
+            assert_eq!(RETRY.delay_ms(n, -1.0), 0);
+            assert_eq!(RETRY.delay_ms(n, f64::NAN), 0);
+        }
+        // The worst case of the whole schedule (3 retries) stays bounded.
+        let worst: u32 = (1..RETRY.max_attempts)
+            .map(|n| RETRY.delay_ms(n, 1.0))
+            .sum();
+        assert_eq!(worst, 300 + 600 + 1_200);
+    }
+
+    fn answered(status: u16, code: ErrorCode) -> ApiError {
+        ApiError {
+            status,
+            ..ApiError::local(code)
+        }
+    }
+
+    #[test]
+    fn transient_failures_are_retried_when_idempotent() {
+        let transient = [
+            ApiError::local(ErrorCode::NetOffline),
+            answered(502, ErrorCode::ServiceUnavailable),
+            answered(503, ErrorCode::ServiceUnavailable),
+            answered(504, ErrorCode::NetTimeout),
+            // A 502 carrying a bank code is still a gateway failure.
+            answered(502, ErrorCode::BankUnreachable),
+            answered(409, ErrorCode::ReqInProgress),
+        ];
+        for e in &transient {
+            assert!(is_transient(e), "{e:?}");
+            assert!(should_retry(&RETRY, true, 1, e), "{e:?}");
+            assert!(should_retry(&RETRY, true, 3, e), "{e:?}");
+            // Attempt 4 was the last one.
+            assert!(!should_retry(&RETRY, true, 4, e), "{e:?}");
+            // A POST without an Idempotency-Key is never repeated.
+            assert!(!should_retry(&RETRY, false, 1, e), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn final_failures_are_not_retried() {
+        let final_ = [
+            answered(400, ErrorCode::ReqInvalidFields),
+            answered(401, ErrorCode::AuthSessionRequired),
+            answered(404, ErrorCode::ReqNotFound),
+            answered(409, ErrorCode::BankUnavailable),
+            answered(422, ErrorCode::ReqIdempotencyKeyReused),
+            answered(429, ErrorCode::RateLimited),
+            answered(500, ErrorCode::Internal),
+            answered(200, ErrorCode::Internal),
+            // Timed out after 15 s: the citizen decides whether to wait again.
+            ApiError::local(ErrorCode::NetTimeout),
+            // Our own page went away.
+            ApiError::aborted(),
+            // Built in the browser (e.g. a body that could not be serialized).
+            ApiError::local(ErrorCode::Internal),
+        ];
+        for e in &final_ {
+            assert!(!is_transient(e), "{e:?}");
+            assert!(!should_retry(&RETRY, true, 1, e), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn the_schedule_makes_at_most_four_attempts() {
+        let e = answered(503, ErrorCode::ServiceUnavailable);
+        let attempts = (1..)
+            .take_while(|&n| n == 1 || should_retry(&RETRY, true, n - 1, &e))
+            .take(100)
+            .count();
+        assert_eq!(attempts, 4);
     }
 }

@@ -10,9 +10,23 @@ use leptos::prelude::*;
 /// Where the chosen language is remembered between visits (no cookie; not a secret).
 const STORAGE_KEY: &str = "bp-lang";
 
-/// Every UI text of the portal that is not an error message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Key {
+/// Declares [`Key`] and [`Key::ALL`] from one list, so the catalogue tests see every key.
+macro_rules! keys {
+    ($($(#[$meta:meta])* $key:ident,)*) => {
+        /// Every UI text of the portal that is not an error message.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Key {
+            $($(#[$meta])* $key,)*
+        }
+
+        impl Key {
+            /// Every key, in declaration order, for catalogue tests.
+            pub const ALL: &'static [Key] = &[$(Key::$key,)*];
+        }
+    };
+}
+
+keys! {
     SiteName,
     SkipToContent,
     LanguageLabel,
@@ -90,88 +104,20 @@ pub enum Key {
     EventStarted,
     EventAccountCreated,
     EventAccountFound,
-}
-
-impl Key {
-    /// Every key, for catalogue tests.
-    pub const ALL: &'static [Key] = &[
-        Key::SiteName,
-        Key::SkipToContent,
-        Key::LanguageLabel,
-        Key::FooterAbout,
-        Key::FooterSandbox,
-        Key::ErrorPrefix,
-        Key::ErrorSummaryTitle,
-        Key::Loading,
-        Key::TryAgain,
-        Key::TraceIdLabel,
-        Key::Back,
-        Key::Continue,
-        Key::GoToStart,
-        Key::BanksTitle,
-        Key::BanksLead,
-        Key::BanksRu,
-        Key::BanksUa,
-        Key::BankUnavailable,
-        Key::BanksEmpty,
-        Key::BanksLoadFailed,
-        Key::StepOneOfTwo,
-        Key::StepTwoOfTwo,
-        Key::PhoneQuestion,
-        Key::PhoneLead,
-        Key::ConsentTitle,
-        Key::ConsentLead,
-        Key::ConsentBank,
-        Key::ConsentPhone,
-        Key::Change,
-        Key::ChangePhoneHidden,
-        Key::ConsentFieldsHeading,
-        Key::ConsentPurposeHeading,
-        Key::ConsentPurposeText,
-        Key::ConsentRetentionHeading,
-        Key::ConsentRetentionText,
-        Key::ConsentOperatorHeading,
-        Key::ConsentOperatorText,
-        Key::ConsentWithdraw,
-        Key::ConsentVersion,
-        Key::ConsentCheckbox,
-        Key::ContinueToBank,
-        Key::Submitting,
-        Key::Redirecting,
-        Key::StatusAwaitingTitle,
-        Key::StatusAwaitingText,
-        Key::StatusPendingTitle,
-        Key::StatusPendingText,
-        Key::StatusRejectedTitle,
-        Key::StatusFailedTitle,
-        Key::BadgeAwaiting,
-        Key::BadgePending,
-        Key::BadgeRejected,
-        Key::BadgeFailed,
-        Key::StatusLabel,
-        Key::RequestNumber,
-        Key::Bank,
-        Key::CreatedAt,
-        Key::AccountHolder,
-        Key::WhatNext,
-        Key::StartAgain,
-        Key::JournalHeading,
-        Key::JournalEmpty,
-        Key::BankCode,
-        Key::StatusUnavailableTitle,
-        Key::Checking,
-        Key::ReturnTitle,
-        Key::NotFoundTitle,
-        Key::NotFoundText,
-        Key::EventStarted,
-        Key::EventAccountCreated,
-        Key::EventAccountFound,
-    ];
+    // form components
+    DateDay,
+    DateMonth,
+    DateYear,
+    DateHint,
 }
 
 /// The text of `key` in `lang`.
 pub fn t(lang: Lang, key: Key) -> &'static str {
-    let (ru, uk, en) = texts(key);
+    pick(lang, texts(key))
+}
+
+/// One of a `(ru, uk, en)` triple, the shape of the shared crate's `*_HINT` constants.
+pub fn pick(lang: Lang, (ru, uk, en): (&'static str, &'static str, &'static str)) -> &'static str {
     match lang {
         Lang::Ru => ru,
         Lang::Uk => uk,
@@ -417,6 +363,15 @@ fn texts(key: Key) -> (&'static str, &'static str, &'static str) {
             "Знайдено ваш наявний обліковий запис",
             "Your existing account was found",
         ),
+
+        DateDay => ("День", "День", "Day"),
+        DateMonth => ("Месяц", "Місяць", "Month"),
+        DateYear => ("Год", "Рік", "Year"),
+        DateHint => (
+            "Например, 17 05 1990. Зарегистрироваться можно с {years}.",
+            "Наприклад, 17 05 1990. Зареєструватися можна з {years}.",
+            "For example, 17 05 1990. You must be at least {years} old.",
+        ),
     }
 }
 
@@ -457,21 +412,37 @@ pub fn provide_lang() -> RwSignal<Lang> {
     lang
 }
 
-/// The remembered choice, else the browser's language, else Russian.
+/// The remembered choice, else the browser's languages in order of preference, else Russian.
 fn initial_lang() -> Lang {
     let stored = window()
         .local_storage()
         .ok()
         .flatten()
-        .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
-        .and_then(|tag| Lang::from_tag(&tag));
+        .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten());
+    choose_lang(stored.as_deref(), &browser_languages())
+}
+
+/// `navigator.languages` (the list the browser sends as `Accept-Language`, best first), or
+/// `navigator.language` where the list is missing.
+fn browser_languages() -> Vec<String> {
+    let navigator = window().navigator();
+    let mut tags: Vec<String> = navigator
+        .languages()
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect();
+    if tags.is_empty() {
+        tags.extend(navigator.language());
+    }
+    tags
+}
+
+/// The first language the portal speaks of: the remembered choice (`stored`), then each of the
+/// browser's `preferred` tags in order; Russian when none fits.
+pub fn choose_lang(stored: Option<&str>, preferred: &[String]) -> Lang {
     stored
-        .or_else(|| {
-            window()
-                .navigator()
-                .language()
-                .and_then(|tag| Lang::from_tag(&tag))
-        })
+        .and_then(Lang::from_tag)
+        .or_else(|| preferred.iter().find_map(|tag| Lang::from_tag(tag)))
         .unwrap_or_default()
 }
 
@@ -504,17 +475,110 @@ pub fn use_page_title(page: impl Fn(Lang) -> String + 'static, has_error: Signal
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bankid_api::ErrorCode;
+
+    /// Keys whose Ukrainian text is spelled exactly as the Russian one because the word is the
+    /// same in both languages (not a forgotten translation).
+    const SAME_IN_RU_AND_UK: &[Key] = &[
+        Key::Back,
+        Key::ConsentBank,
+        Key::StatusLabel,
+        Key::RequestNumber,
+        Key::Bank,
+        Key::DateDay,
+    ];
 
     #[test]
-    fn every_key_has_three_texts() {
+    fn the_whole_catalogue_is_translated() {
+        assert!(Key::ALL.len() > 70, "Key::ALL lists every key");
         for &k in Key::ALL {
             for l in Lang::ALL {
-                assert!(!t(l, k).trim().is_empty(), "{k:?} {l:?}");
+                let text = t(l, k);
+                assert!(!text.trim().is_empty(), "{k:?} {l:?} is empty");
+                assert_eq!(text, text.trim(), "{k:?} {l:?} has stray spaces");
             }
-            // A forgotten translation usually shows up as a copy of the English text.
-            assert_ne!(t(Lang::Ru, k), t(Lang::En, k), "{k:?}");
-            assert_ne!(t(Lang::Uk, k), t(Lang::En, k), "{k:?}");
+            // A forgotten translation shows up as a copy of the Russian text.
+            assert_ne!(t(Lang::En, k), t(Lang::Ru, k), "{k:?}: en is a copy of ru");
+            assert_ne!(t(Lang::En, k), t(Lang::Uk, k), "{k:?}: en is a copy of uk");
+            if !SAME_IN_RU_AND_UK.contains(&k) {
+                assert_ne!(t(Lang::Uk, k), t(Lang::Ru, k), "{k:?}: uk is a copy of ru");
+            }
         }
+        // And the exceptions are exactly the words that really are the same.
+        for &k in SAME_IN_RU_AND_UK {
+            assert_eq!(
+                t(Lang::Uk, k),
+                t(Lang::Ru, k),
+                "{k:?} is no longer the same word"
+            );
+        }
+    }
+
+    #[test]
+    fn each_language_reads_in_its_own_script() {
+        let cyrillic = |s: &str| s.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c));
+        for &k in Key::ALL {
+            assert!(cyrillic(t(Lang::Ru, k)), "{k:?} ru");
+            assert!(cyrillic(t(Lang::Uk, k)), "{k:?} uk");
+            assert!(!cyrillic(t(Lang::En, k)), "{k:?} en");
+            // Letters only Ukrainian has never appear in Russian text, and the reverse.
+            assert!(!t(Lang::Ru, k).contains(['і', 'ї', 'є', 'ґ']), "{k:?} ru");
+            assert!(!t(Lang::Uk, k).contains(['ы', 'э', 'ъ', 'ё']), "{k:?} uk");
+        }
+    }
+
+    #[test]
+    fn every_error_code_has_texts_in_every_language() {
+        for &code in ErrorCode::ALL {
+            for l in Lang::ALL {
+                assert!(!code.message(l).trim().is_empty(), "{code} {l:?} message");
+                assert!(
+                    !code.next_step(l).trim().is_empty(),
+                    "{code} {l:?} next step"
+                );
+                // The journal shows an error code with the same text.
+                assert_eq!(
+                    event_text(l, code.as_str()),
+                    Some(code.message(l)),
+                    "{code}"
+                );
+            }
+            assert_ne!(code.message(Lang::En), code.message(Lang::Ru), "{code}");
+            assert_ne!(code.message(Lang::Uk), code.message(Lang::Ru), "{code}");
+        }
+    }
+
+    #[test]
+    fn journal_event_codes() {
+        for (code, key) in [
+            ("REGISTRATION_STARTED", Key::EventStarted),
+            ("ACCOUNT_CREATED", Key::EventAccountCreated),
+            ("ACCOUNT_FOUND", Key::EventAccountFound),
+        ] {
+            for l in Lang::ALL {
+                assert_eq!(event_text(l, code), Some(t(l, key)));
+            }
+        }
+        // Unknown codes have no text: the page shows the raw code.
+        assert_eq!(event_text(Lang::En, "SOMETHING_NEW"), None);
+        assert_eq!(event_text(Lang::Ru, ""), None);
+    }
+
+    #[test]
+    fn language_choice_order() {
+        let tags = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // Nothing known: Russian.
+        assert_eq!(choose_lang(None, &[]), Lang::Ru);
+        assert_eq!(choose_lang(None, &tags(&["de-DE", "fr"])), Lang::Ru);
+        // The browser's list, in order, skipping what the portal does not speak.
+        assert_eq!(
+            choose_lang(None, &tags(&["de-DE", "uk-UA", "en"])),
+            Lang::Uk
+        );
+        assert_eq!(choose_lang(None, &tags(&["en-GB", "ru"])), Lang::En);
+        // A remembered choice wins; a broken one is ignored.
+        assert_eq!(choose_lang(Some("uk"), &tags(&["en-GB"])), Lang::Uk);
+        assert_eq!(choose_lang(Some("xx"), &tags(&["en-GB"])), Lang::En);
     }
 
     #[test]
@@ -522,6 +586,7 @@ mod tests {
         for l in Lang::ALL {
             assert!(t(l, Key::ContinueToBank).contains("{bank}"));
             assert!(t(l, Key::ConsentRetentionText).contains("{years}"));
+            assert!(t(l, Key::DateHint).contains("{years}"));
         }
         assert_eq!(
             tf(Lang::En, Key::ContinueToBank, &[("bank", "VTB")]),

@@ -8,21 +8,37 @@ use crate::api::{self, ApiError};
 
 /// The partner banks, loaded once per visit.
 #[derive(Clone, Copy)]
-pub struct Banks(pub LocalResource<Result<Vec<BankInfo>, ApiError>>);
+pub struct Banks {
+    list: LocalResource<Result<Vec<BankInfo>, ApiError>>,
+    /// A load is in flight (the first one, or one started by [`Banks::refetch`]).
+    loading: RwSignal<bool>,
+}
 
 impl Banks {
     fn new() -> Self {
-        Banks(LocalResource::new(api::banks))
+        let loading = RwSignal::new(true);
+        // The list serves the whole visit: its requests are never cancelled.
+        let list = LocalResource::new(move || async move {
+            let result = api::banks(&api::Cancel::new()).await;
+            let _ = loading.try_set(false);
+            result
+        });
+        Banks { list, loading }
     }
 
     /// `None` while loading.
     pub fn get(&self) -> Option<Result<Vec<BankInfo>, ApiError>> {
-        self.0.get()
+        self.list.get()
+    }
+
+    /// Whether a load is in flight.
+    pub fn loading(&self) -> bool {
+        self.loading.get()
     }
 
     /// The bank with `id`: `None` while loading, `Some(None)` when there is no such bank.
     pub fn find(&self, id: &str) -> Option<Option<BankInfo>> {
-        match self.0.get() {
+        match self.list.get() {
             None => None,
             Some(Ok(list)) => Some(list.into_iter().find(|b| b.id == id)),
             // The list failed to load: carry on without the bank's details.
@@ -33,7 +49,7 @@ impl Banks {
     /// Why registration through bank `id` cannot go on: unknown or unavailable bank.
     /// `None` while loading, when the list failed to load, or when the bank is fine.
     pub fn problem(&self, id: &str) -> Option<ErrorCode> {
-        match self.0.get() {
+        match self.list.get() {
             Some(Ok(list)) => match list.iter().find(|b| b.id == id) {
                 None => Some(ErrorCode::FieldBankUnknown),
                 Some(b) if !b.workable => Some(ErrorCode::BankUnavailable),
@@ -43,9 +59,13 @@ impl Banks {
         }
     }
 
-    /// Loads the list again (after an error).
+    /// Loads the list again (after an error); does nothing while a load is in flight.
     pub fn refetch(&self) {
-        self.0.refetch();
+        if self.loading.get_untracked() {
+            return;
+        }
+        self.loading.set(true);
+        self.list.refetch();
     }
 }
 

@@ -6,6 +6,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
 use crate::components::focus_element;
+use crate::components::progress::ProgressIndicator;
 use crate::i18n::{tr, use_lang, Key, LangContext};
 
 /// Id of `<main>`, target of the skip link and of focus after client-side navigation.
@@ -63,6 +64,8 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <p class="bp-footer__text">{tr(Key::FooterSandbox)}</p>
             </div>
         </footer>
+        // Last, so it takes no part in the page's layout; what it shows floats on top.
+        <ProgressIndicator />
     }
 }
 

@@ -2,11 +2,15 @@
 
 pub mod bank_card;
 pub mod checkbox;
+pub mod date_input;
 pub mod error_message;
 pub mod error_summary;
 pub mod layout;
 pub mod phone_field;
 pub mod problem;
+pub mod progress;
+pub mod radios;
+pub mod text_input;
 
 use wasm_bindgen::JsCast;
 

@@ -19,10 +19,8 @@ pub fn BanksPage() -> impl IntoView {
     );
 
     let content = move || match banks.get() {
-        None => view! {
-            <p class="bp-body bp-loading" role="status">{tr(Key::Loading)}</p>
-        }
-        .into_any(),
+        // The layout's progress indicator appears if this takes long.
+        None => ().into_any(),
         Some(Err(e)) => {
             let code = e.code;
             let trace_id = e.trace_id.clone();
@@ -30,7 +28,12 @@ pub fn BanksPage() -> impl IntoView {
                 <div class="bp-panel bp-panel--error">
                     <h2 class="bp-heading-l">{tr(Key::BanksLoadFailed)}</h2>
                     <Problem code trace_id=trace_id />
-                    <button type="button" class="bp-button bp-button--secondary" on:click=move |_| banks.refetch()>
+                    <button
+                        type="button"
+                        class="bp-button bp-button--secondary"
+                        disabled=move || banks.loading()
+                        on:click=move |_| banks.refetch()
+                    >
                         {tr(Key::TryAgain)}
                     </button>
                 </div>

@@ -1,7 +1,7 @@
 //! `/registration/{id}` — where a registration stands. Polls while the bank has not answered.
 
 use bankid_api::types::{JournalEntry, RegistrationState, RegistrationStatus};
-use bankid_api::ErrorCode;
+use bankid_api::{ErrorCode, Lang};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -32,15 +32,20 @@ pub fn StatusPage() -> impl IntoView {
     let status = RwSignal::new(None::<Result<RegistrationStatus, ApiError>>);
     let polling = RwSignal::new(false);
 
-    // Load, then poll while the bank has not answered. The task belongs to this effect's owner:
-    // it is cancelled when the id changes or the page is left.
+    // Load, then poll while the bank has not answered. The task and its request belong to this
+    // effect's owner: both are cancelled (the request aborted) when the id changes or the page
+    // is left.
     Effect::new(move |_| {
         let id = id.get();
         status.set(None);
+        let cancel = api::Cancel::on_cleanup();
         leptos::task::spawn_local_scoped_with_cancellation(async move {
             let mut n = 0;
             loop {
-                let result = api::registration(&id).await;
+                let result = api::registration(&id, &cancel).await;
+                if matches!(&result, Err(e) if e.aborted) {
+                    break;
+                }
                 let again = match &result {
                     Ok(s) => s.state == RegistrationState::AwaitingBank,
                     // A hiccup while waiting: keep the last answer on screen and try again.
@@ -77,16 +82,14 @@ pub fn StatusPage() -> impl IntoView {
     let announcement = move || {
         let l = lang.get();
         match status.get() {
-            None => t(l, Key::Loading),
+            // While loading the layout's progress indicator speaks, if it takes long.
+            None => "",
             Some(Ok(s)) => state_title(l, s.state),
             Some(Err(_)) => t(l, Key::StatusUnavailableTitle),
         }
     };
     let content = move || match status.get() {
-        None => view! {
-            <p class="bp-body bp-loading" aria-hidden="true">{tr(Key::Loading)}</p>
-        }
-        .into_any(),
+        None => ().into_any(),
         Some(Err(e)) => view! { <Unavailable error=e /> }.into_any(),
         Some(Ok(s)) => view! { <StatusView status=s polling /> }.into_any(),
     };
@@ -217,7 +220,7 @@ fn StatusView(status: RegistrationStatus, polling: RwSignal<bool>) -> impl IntoV
 
 /// The registration's events, newest first, with localized times.
 #[component]
-fn Journal(entries: Vec<JournalEntry>) -> impl IntoView {
+pub fn Journal(entries: Vec<JournalEntry>) -> impl IntoView {
     let lang = use_lang();
     let mut entries = entries;
     // RFC 3339 UTC strings sort by time; the server sends newest first, make sure of it.
@@ -230,20 +233,33 @@ fn Journal(entries: Vec<JournalEntry>) -> impl IntoView {
             let at_attr = e.at.clone();
             let code = e.code.clone();
             let upstream = e.upstream.clone();
+            // A known event or error code reads as text, with the code beside it for support;
+            // a code this version does not know is shown as it is.
+            let known = event_text(Lang::En, &code).is_some();
+            let text = {
+                let code = code.clone();
+                move || match event_text(lang.get(), &code) {
+                    Some(text) => text.into_any(),
+                    None => view! { <code>{code.clone()}</code> }.into_any(),
+                }
+            };
+            let details = (known || upstream.is_some()).then(|| {
+                view! {
+                    <span class="bp-timeline__code">
+                        {known.then(|| view! { <code>{code}</code> })}
+                        {upstream.map(|u| view! {
+                            " (" {tr(Key::BankCode)} ": " <code>{u}</code> ")"
+                        })}
+                    </span>
+                }
+            });
             view! {
                 <li class="bp-timeline__item">
                     <time class="bp-timeline__time" datetime=at_attr>
                         {move || local_time(lang.get(), &at)}
                     </time>
-                    <span class="bp-timeline__text">
-                        {move || event_text(lang.get(), &code).map(str::to_string)}
-                    </span>
-                    <span class="bp-timeline__code">
-                        <code>{e.code.clone()}</code>
-                        {upstream.map(|u| view! {
-                            " (" {tr(Key::BankCode)} ": " <code>{u}</code> ")"
-                        })}
-                    </span>
+                    <span class="bp-timeline__text">{text}</span>
+                    {details}
                 </li>
             }
         })

@@ -51,6 +51,8 @@ fn ConsentPage(bank_id: Memo<String>, phone: String) -> impl IntoView {
     let redirecting = RwSignal::new(false);
     let server_error = RwSignal::new(None::<ApiError>);
     let consent_error = RwSignal::new(None::<ErrorCode>);
+    // Leaving the page (Back, Change) aborts a registration request still in flight.
+    let cancel = api::Cancel::on_cleanup();
 
     let bank = Memo::new(move |_| banks.find(&bank_id.get()).flatten());
     let bank_problem = Memo::new(move |_| banks.problem(&bank_id.get()));
@@ -103,9 +105,12 @@ fn ConsentPage(bank_id: Memo<String>, phone: String) -> impl IntoView {
                 },
                 lang: Some(lang.get_untracked()),
             };
+            let cancel = cancel.clone();
             leptos::task::spawn_local(async move {
-                let result = api::start_registration(&body).await;
+                let result = api::start_registration(&body, &cancel).await;
                 match result {
+                    // The page is gone: nobody to tell.
+                    Err(e) if e.aborted => {}
                     Ok(started) if is_web_url(&started.authorize_url) => {
                         let _ = redirecting.try_set(true);
                         if window().location().assign(&started.authorize_url).is_err() {
@@ -302,12 +307,11 @@ pub fn ConsentForm(
         }
     };
 
+    // While the request is in flight the layout's progress indicator speaks (if it is slow);
+    // once the bank's address is known, the wait is for the bank's page.
     let progress = move || {
-        let l = lang.get();
         if redirecting.get() {
-            t(l, Key::Redirecting)
-        } else if busy.get() {
-            t(l, Key::Submitting)
+            t(lang.get(), Key::Redirecting)
         } else {
             ""
         }

@@ -25,6 +25,7 @@ pub fn state_name(state: RegistrationState) -> &'static str {
     match state {
         RegistrationState::AwaitingBank => "awaiting_bank",
         RegistrationState::PendingConfirmation => "pending_confirmation",
+        RegistrationState::Active => "active",
         RegistrationState::Rejected => "rejected",
         RegistrationState::Failed => "failed",
     }

@@ -105,6 +105,7 @@ fn state_title(lang: bankid_api::Lang, state: RegistrationState) -> &'static str
     let key = match state {
         RegistrationState::AwaitingBank => Key::StatusAwaitingTitle,
         RegistrationState::PendingConfirmation => Key::StatusPendingTitle,
+        RegistrationState::Active => Key::StatusActiveTitle,
         RegistrationState::Rejected => Key::StatusRejectedTitle,
         RegistrationState::Failed => Key::StatusFailedTitle,
     };
@@ -141,6 +142,7 @@ fn StatusView(status: RegistrationStatus, polling: RwSignal<bool>) -> impl IntoV
     let (badge_key, modifier) = match state {
         RegistrationState::AwaitingBank => (Key::BadgeAwaiting, "awaiting"),
         RegistrationState::PendingConfirmation => (Key::BadgePending, "pending"),
+        RegistrationState::Active => (Key::BadgeActive, "active"),
         RegistrationState::Rejected => (Key::BadgeRejected, "rejected"),
         RegistrationState::Failed => (Key::BadgeFailed, "failed"),
     };
@@ -156,6 +158,10 @@ fn StatusView(status: RegistrationStatus, polling: RwSignal<bool>) -> impl IntoV
         .into_any(),
         RegistrationState::PendingConfirmation => view! {
             <p class="bp-body-l">{tr(Key::StatusPendingText)}</p>
+        }
+        .into_any(),
+        RegistrationState::Active => view! {
+            <p class="bp-body-l">{tr(Key::StatusActiveText)}</p>
         }
         .into_any(),
         RegistrationState::Rejected | RegistrationState::Failed => {

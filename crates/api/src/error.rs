@@ -77,6 +77,16 @@ pub enum ErrorCode {
     ActCodeLocked,
     ActAlreadyActive,
     ActNoDestination,
+    // --- two-factor and sign-in ---
+    MfaAlreadyOn,
+    MfaNotOn,
+    MfaNotStarted,
+    MfaCodeWrong,
+    MfaCodeReused,
+    MfaReauthRequired,
+    AuthSecondFactorRequired,
+    AuthNoAccount,
+    AuthBankNotLinked,
     // --- client side only (the SPA produces these, the server never does) ---
     NetOffline,
     NetTimeout,
@@ -146,6 +156,15 @@ impl ErrorCode {
         ErrorCode::ActCodeLocked,
         ErrorCode::ActAlreadyActive,
         ErrorCode::ActNoDestination,
+        ErrorCode::MfaAlreadyOn,
+        ErrorCode::MfaNotOn,
+        ErrorCode::MfaNotStarted,
+        ErrorCode::MfaCodeWrong,
+        ErrorCode::MfaCodeReused,
+        ErrorCode::MfaReauthRequired,
+        ErrorCode::AuthSecondFactorRequired,
+        ErrorCode::AuthNoAccount,
+        ErrorCode::AuthBankNotLinked,
         ErrorCode::NetOffline,
         ErrorCode::NetTimeout,
         ErrorCode::RateLimited,
@@ -214,6 +233,15 @@ impl ErrorCode {
             ActCodeLocked => "ACT_CODE_LOCKED",
             ActAlreadyActive => "ACT_ALREADY_ACTIVE",
             ActNoDestination => "ACT_NO_DESTINATION",
+            MfaAlreadyOn => "MFA_ALREADY_ON",
+            MfaNotOn => "MFA_NOT_ON",
+            MfaNotStarted => "MFA_NOT_STARTED",
+            MfaCodeWrong => "MFA_CODE_WRONG",
+            MfaCodeReused => "MFA_CODE_REUSED",
+            MfaReauthRequired => "MFA_REAUTH_REQUIRED",
+            AuthSecondFactorRequired => "AUTH_SECOND_FACTOR_REQUIRED",
+            AuthNoAccount => "AUTH_NO_ACCOUNT",
+            AuthBankNotLinked => "AUTH_BANK_NOT_LINKED",
             NetOffline => "NET_OFFLINE",
             NetTimeout => "NET_TIMEOUT",
             RateLimited => "RATE_LIMITED",
@@ -266,6 +294,16 @@ impl ErrorCode {
             RegPhoneMismatch | RegAccountInactive | RegCardBlocked | RegUnderAge
             | RegMissingData | RegInvalidData => 422,
             RateLimited => 429,
+            MfaAlreadyOn => 409,
+            MfaNotOn => 409,
+            MfaNotStarted => 409,
+            MfaCodeWrong => 400,
+            MfaCodeReused => 400,
+            MfaReauthRequired => 403,
+            AuthSecondFactorRequired => 401,
+            AuthNoAccount => 404,
+            AuthBankNotLinked => 403,
+
             ActNoChallenge => 409,
             ActCodeWrong => 400,
             ActCodeExpired => 410,
@@ -804,6 +842,78 @@ impl ErrorCode {
                     "Your bank did not share an email address.",
                 ),
                 ("Выберите получение кода по SMS.", "Оберіть отримання коду через SMS.", "Choose to get the code by text message."),
+            ),
+            MfaAlreadyOn => (
+                (
+                    "Двухфакторная защита уже включена.",
+                    "Двофакторний захист уже ввімкнено.",
+                    "Two-factor protection is already on.",
+                ),
+                ("Ничего делать не нужно.", "Нічого робити не потрібно.", "There is nothing more to do."),
+            ),
+            MfaNotOn => (
+                (
+                    "Двухфакторная защита не включена.",
+                    "Двофакторний захист не ввімкнено.",
+                    "Two-factor protection is not on.",
+                ),
+                ("Включите её на странице безопасности.", "Увімкніть його на сторінці безпеки.", "Turn it on on the security page."),
+            ),
+            MfaNotStarted => (
+                (
+                    "Сначала отсканируйте новый QR-код.",
+                    "Спочатку відскануйте новий QR-код.",
+                    "Scan a new QR code first.",
+                ),
+                ("Начните подключение приложения заново.", "Почніть підключення застосунку заново.", "Start setting up the app again."),
+            ),
+            MfaCodeWrong => (
+                (
+                    "Код из приложения неверный.",
+                    "Код із застосунку неправильний.",
+                    "The code from the app is wrong.",
+                ),
+                ("Введите текущий код из приложения-аутентификатора или резервный код.", "Введіть поточний код із застосунку-автентифікатора або резервний код.", "Enter the current code from your authenticator app, or a backup code."),
+            ),
+            MfaCodeReused => (
+                (
+                    "Этот код уже использован.",
+                    "Цей код уже використано.",
+                    "This code has already been used.",
+                ),
+                ("Дождитесь следующего кода в приложении.", "Дочекайтеся наступного коду в застосунку.", "Wait for the next code in the app."),
+            ),
+            MfaReauthRequired => (
+                (
+                    "Для этого действия подтвердите, что это вы.",
+                    "Для цієї дії підтвердьте, що це ви.",
+                    "Confirm it is you to do this.",
+                ),
+                ("Введите код из приложения или войдите снова через банк.", "Введіть код із застосунку або увійдіть знову через банк.", "Enter a code from the app, or sign in again through your bank."),
+            ),
+            AuthSecondFactorRequired => (
+                (
+                    "Нужен код из приложения-аутентификатора.",
+                    "Потрібен код із застосунку-автентифікатора.",
+                    "A code from your authenticator app is needed.",
+                ),
+                ("Введите код из приложения или резервный код.", "Введіть код із застосунку або резервний код.", "Enter the code from the app or a backup code."),
+            ),
+            AuthNoAccount => (
+                (
+                    "Учётной записи для этих данных нет.",
+                    "Облікового запису для цих даних немає.",
+                    "There is no account for this person.",
+                ),
+                ("Зарегистрируйтесь через банк.", "Зареєструйтеся через банк.", "Register through your bank."),
+            ),
+            AuthBankNotLinked => (
+                (
+                    "Этот банк не привязан к вашей учётной записи.",
+                    "Цей банк не прив'язано до вашого облікового запису.",
+                    "This bank is not linked to your account.",
+                ),
+                ("Войдите через банк, который привязан к учётной записи.", "Увійдіть через банк, прив'язаний до облікового запису.", "Sign in through a bank linked to your account."),
             ),
             NetOffline => (
                 (

@@ -162,6 +162,8 @@ pub enum RegistrationState {
     AwaitingBank,
     /// The bank confirmed the person; the account waits for activation.
     PendingConfirmation,
+    /// The account is activated.
+    Active,
     /// The bank's data does not allow an account; `reason` says why.
     Rejected,
     /// The bank round trip failed (cancelled, bank error); nothing was created.
@@ -291,4 +293,41 @@ pub struct DevMessage {
     pub destination: String,
     pub body: String,
     pub at: String,
+}
+
+/// `POST /api/v1/account/totp`: a new secret to scan (not active until confirmed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TotpEnrolment {
+    /// Base32, for typing into the app by hand.
+    pub secret: String,
+    /// `otpauth://totp/…`, for the QR code.
+    pub otpauth_uri: String,
+}
+
+/// A code from the authenticator app or a backup code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MfaCode {
+    pub code: String,
+}
+
+/// Backup codes, shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupCodes {
+    pub codes: Vec<String>,
+}
+
+/// `POST /api/v1/sessions`: sign in again through a linked bank.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartSignIn {
+    pub bank_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<Lang>,
+}
+
+/// Answer to [`StartSignIn`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInStarted {
+    pub authorize_url: String,
 }

@@ -173,6 +173,17 @@ fn person_from(c: &IdClaims, country: Country, today: Date) -> Result<Person, Re
     })
 }
 
+/// The validated taxpayer number (RU INN of a person, UA RNOKPP) that identifies a person across
+/// banks, if the claims carry a valid one.
+pub fn tax_id(c: &IdClaims, country: Country) -> Option<String> {
+    match country {
+        Country::Ru => v::normalize_inn(c.inn.as_deref()?)
+            .ok()
+            .filter(|i| i.len() == 12),
+        Country::Ua => v::normalize_rnokpp(c.rnokpp.as_deref()?).ok(),
+    }
+}
+
 /// Full years between `birth` and `today`.
 pub fn age_on(birth: Date, today: Date) -> i32 {
     let mut age = today.year() - birth.year();

@@ -10,6 +10,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod lifecycle;
 pub mod limits;
+pub mod mfa;
 pub mod oidc;
 pub mod outbox;
 pub mod routes;
@@ -154,6 +155,20 @@ pub fn app(state: AppState) -> Router {
             axum::routing::post(activation::confirm),
         )
         .route("/dev/inbox", get(activation::dev_inbox))
+        .route(
+            "/account/totp",
+            axum::routing::post(mfa::enrol).delete(mfa::disable),
+        )
+        .route("/account/totp/confirm", axum::routing::post(mfa::confirm))
+        .route(
+            "/account/backup-codes",
+            axum::routing::post(mfa::regenerate),
+        )
+        .route("/sessions", axum::routing::post(routes::start_sign_in))
+        .route(
+            "/session/second-factor",
+            axum::routing::post(mfa::second_factor),
+        )
         .fallback(routes::api_not_found)
         .method_not_allowed_fallback(routes::api_method_not_allowed)
         .layer(DefaultBodyLimit::max(bankid_api::types::MAX_BODY_BYTES))

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Json};
 use bankid_api::types::{
     BankInfo, ConsentField, JournalEntry, RegistrationStarted, RegistrationState,
-    RegistrationStatus, StartRegistration, CONSENT_VERSION,
+    RegistrationStatus, SignInStarted, StartRegistration, StartSignIn, CONSENT_VERSION,
 };
 use bankid_api::validate::normalize_phone;
 use bankid_api::ErrorCode;
@@ -264,10 +264,16 @@ pub async fn auth_callback(
             return to_return_page(ErrorCode::ServiceUnavailable, &ctx.trace_id);
         }
     };
-    let status_page = format!("/registration/{}", flow.registration_id);
+    if flow.purpose == "signin" {
+        return sign_in_callback(&app, &ctx, &flow, &p, now).await;
+    }
+    let Some(registration_id) = flow.registration_id.clone() else {
+        return to_return_page(ErrorCode::AuthStateInvalid, &ctx.trace_id);
+    };
+    let status_page = format!("/registration/{registration_id}");
     let fail = |code: ErrorCode, upstream: Option<String>| {
         let app = app.clone();
-        let reg = flow.registration_id.clone();
+        let reg = registration_id.clone();
         let trace = ctx.trace_id.clone();
         let page = status_page.clone();
         async move {
@@ -286,68 +292,16 @@ pub async fn auth_callback(
     let Some(bank) = app.config.bank(&flow.bank_id) else {
         return fail(ErrorCode::BankUnavailable, None).await;
     };
-    let meta = match app.rp.metadata(bank).await {
-        Ok(m) => m,
-        Err(e) => return fail(bank_error(e).code, Some("discovery".into())).await,
-    };
-    match p.iss.as_deref() {
-        Some(iss) if iss != meta.issuer => {
-            return fail(ErrorCode::AuthIssMismatch, Some("iss".into())).await
-        }
-        None if meta.authorization_response_iss_parameter_supported => {
-            return fail(ErrorCode::AuthIssMismatch, Some("iss_missing".into())).await
-        }
-        _ => {}
-    }
-    if let Some(err) = p.error.as_deref() {
-        let code = if err == "access_denied" {
-            ErrorCode::BankLoginCancelled
-        } else {
-            ErrorCode::BankError
-        };
-        return fail(code, Some(oidc::sanitize(err))).await;
-    }
-    let Some(code) = p
-        .code
-        .as_deref()
-        .filter(|c| !c.is_empty() && c.len() <= 512)
-    else {
-        return fail(ErrorCode::BankError, Some("missing_code".into())).await;
-    };
-    let secret = match bank.secret() {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::error!(error = %e, "callback: bank secret");
-            return fail(ErrorCode::Internal, None).await;
-        }
-    };
-    let claims = match app
-        .rp
-        .exchange(
-            bank,
-            &secret,
-            &app.config.redirect_uri(),
-            code,
-            &flow.pkce_verifier,
-            &flow.nonce,
-            now / 1000,
-        )
-        .await
-    {
+    let claims = match bank_exchange(&app, bank, &flow, &p, now).await {
         Ok(c) => c,
-        Err(e) => {
-            tracing::warn!(error = %e, "callback: bank exchange");
-            let code = match &e {
-                RpError::Unreachable(_) => ErrorCode::BankUnreachable,
-                RpError::IdToken(_) => ErrorCode::AuthIdTokenInvalid,
-                _ => ErrorCode::BankError,
-            };
-            return fail(code, Some(e.upstream())).await;
-        }
+        Err((code, upstream)) => return fail(code, upstream).await,
+    };
+    let Some(registration_phone) = flow.phone.clone() else {
+        return fail(ErrorCode::Internal, None).await;
     };
 
     let today = app.clock.now().date();
-    let verdict = domain::evaluate(&claims, bank.country, &flow.phone, today);
+    let verdict = domain::evaluate(&claims, bank.country, &registration_phone, today);
     let session = token(app.rng.as_ref(), 32);
     let session_hash = sha256_b64url(session.as_bytes());
     let account_id = token(app.rng.as_ref(), 16);
@@ -385,7 +339,7 @@ pub async fn auth_callback(
     let done = app
         .store
         .complete_registration(&Completion {
-            registration_id: &flow.registration_id,
+            registration_id: &registration_id,
             bank_id: &bank.id,
             trace_id: &ctx.trace_id,
             consent_fields: &fields,
@@ -420,6 +374,200 @@ pub async fn auth_callback(
         Err(StoreError::Db(e)) => {
             tracing::error!(error = %e, "callback: store");
             fail(ErrorCode::ServiceUnavailable, None).await
+        }
+    }
+}
+
+/// The bank part of every callback: `iss` (RFC 9207), the bank's error, then the code exchange
+/// and ID-token verification. Errors come back as the code for the citizen and the bank's own
+/// detail for the journal.
+async fn bank_exchange(
+    app: &AppState,
+    bank: &BankConfig,
+    flow: &crate::store::FlowRow,
+    p: &CallbackParams,
+    now: i64,
+) -> Result<crate::oidc::IdClaims, (ErrorCode, Option<String>)> {
+    let meta = app
+        .rp
+        .metadata(bank)
+        .await
+        .map_err(|e| (bank_error(e).code, Some("discovery".to_string())))?;
+    match p.iss.as_deref() {
+        Some(iss) if iss != meta.issuer => {
+            return Err((ErrorCode::AuthIssMismatch, Some("iss".into())))
+        }
+        None if meta.authorization_response_iss_parameter_supported => {
+            return Err((ErrorCode::AuthIssMismatch, Some("iss_missing".into())))
+        }
+        _ => {}
+    }
+    if let Some(err) = p.error.as_deref() {
+        let code = if err == "access_denied" {
+            ErrorCode::BankLoginCancelled
+        } else {
+            ErrorCode::BankError
+        };
+        return Err((code, Some(oidc::sanitize(err))));
+    }
+    let code = p
+        .code
+        .as_deref()
+        .filter(|c| !c.is_empty() && c.len() <= 512)
+        .ok_or((ErrorCode::BankError, Some("missing_code".to_string())))?;
+    let secret = bank.secret().map_err(|e| {
+        tracing::error!(error = %e, "callback: bank secret");
+        (ErrorCode::Internal, None)
+    })?;
+    app.rp
+        .exchange(
+            bank,
+            &secret,
+            &app.config.redirect_uri(),
+            code,
+            &flow.pkce_verifier,
+            &flow.nonce,
+            now / 1000,
+        )
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, "callback: bank exchange");
+            let code = match &e {
+                RpError::Unreachable(_) => ErrorCode::BankUnreachable,
+                RpError::IdToken(_) => ErrorCode::AuthIdTokenInvalid,
+                _ => ErrorCode::BankError,
+            };
+            (code, Some(e.upstream()))
+        })
+}
+
+/// `POST /api/v1/sessions`: sign in again through a bank linked to the account.
+pub async fn start_sign_in(
+    State(app): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<StartSignIn>,
+) -> Result<Response, ApiError> {
+    let bank = app.config.bank(req.bank_id.trim()).ok_or_else(|| {
+        ApiError::field(
+            "bank_id",
+            if req.bank_id.trim().is_empty() {
+                ErrorCode::FieldRequired
+            } else {
+                ErrorCode::FieldBankUnknown
+            },
+        )
+    })?;
+    if !bank.workable {
+        return Err(ApiError::new(ErrorCode::BankUnavailable));
+    }
+    let meta = app.rp.metadata(bank).await.map_err(bank_error)?;
+    let rng = app.rng.as_ref();
+    let (state, nonce, verifier) = (token(rng, 32), token(rng, 32), token(rng, 32));
+    let lang = req.lang.unwrap_or(ctx.lang);
+    let authorize_url = oidc::authorize_url(
+        &meta,
+        &AuthRequest {
+            client_id: &bank.client_id,
+            redirect_uri: &app.config.redirect_uri(),
+            // Sign-in needs only what identifies the person.
+            scope: "openid inn",
+            state: &state,
+            nonce: &nonce,
+            code_challenge: &pkce_challenge(&verifier),
+            ui_locales: lang.tag(),
+        },
+    )
+    .map_err(bank_error)?;
+    let (browser, set_browser) = browser_cookie(&app, &headers);
+    let now = app.now_ms();
+    app.store
+        .start_signin_flow(
+            &sha256_b64url(state.as_bytes()),
+            &sha256_b64url(browser.as_bytes()),
+            &bank.id,
+            &nonce,
+            &verifier,
+            now,
+            now + FLOW_TTL_MS,
+        )
+        .await?;
+    let mut resp = (StatusCode::CREATED, Json(SignInStarted { authorize_url })).into_response();
+    if let Some(v) = set_browser {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+/// The callback of a sign-in: the bank's subject must be linked (not retired) to an account.
+/// With two-factor on, the new session waits for a code.
+async fn sign_in_callback(
+    app: &AppState,
+    ctx: &Ctx,
+    flow: &crate::store::FlowRow,
+    p: &CallbackParams,
+    now: i64,
+) -> Response {
+    let Some(bank) = app.config.bank(&flow.bank_id) else {
+        return to_return_page(ErrorCode::BankUnavailable, &ctx.trace_id);
+    };
+    let claims = match bank_exchange(app, bank, flow, p, now).await {
+        Ok(c) => c,
+        Err((code, upstream)) => {
+            tracing::info!(code = %code, upstream = upstream.as_deref().unwrap_or(""), "sign-in failed");
+            return to_return_page(code, &ctx.trace_id);
+        }
+    };
+    let person_key = domain::tax_id(&claims, bank.country).map(|t| {
+        let country = match bank.country {
+            bankid_api::types::Country::Ru => "RU",
+            bankid_api::types::Country::Ua => "UA",
+        };
+        keyed_hash(&app.pepper, &format!("{country}|{t}"))
+    });
+    let session = token(app.rng.as_ref(), 32);
+    let found = app
+        .store
+        .sign_in(
+            &bank.id,
+            &claims.sub,
+            person_key.as_deref(),
+            &sha256_b64url(session.as_bytes()),
+            now,
+            &ctx.trace_id,
+        )
+        .await;
+    match found {
+        Ok(crate::store::SignIn::Session {
+            mfa_pending,
+            registration_id,
+        }) => {
+            let target = if mfa_pending {
+                "/signin/second-factor".to_string()
+            } else {
+                registration_id
+                    .map(|r| format!("/registration/{r}"))
+                    .unwrap_or_else(|| "/".into())
+            };
+            let mut resp = Redirect::to(&target).into_response();
+            let secure = app.config.secure_cookies();
+            let name = cookie_name(SESSION_COOKIE, secure);
+            if let Ok(v) =
+                HeaderValue::from_str(&set_cookie(&name, &session, SESSION_COOKIE_SECS, secure))
+            {
+                resp.headers_mut().append(header::SET_COOKIE, v);
+            }
+            resp
+        }
+        Ok(crate::store::SignIn::NotLinked) => {
+            to_return_page(ErrorCode::AuthBankNotLinked, &ctx.trace_id)
+        }
+        Ok(crate::store::SignIn::NoAccount) => {
+            to_return_page(ErrorCode::AuthNoAccount, &ctx.trace_id)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "sign-in: store");
+            to_return_page(ErrorCode::ServiceUnavailable, &ctx.trace_id)
         }
     }
 }
@@ -472,12 +620,13 @@ pub async fn registration_status(
         return Err(ApiError::new(ErrorCode::ReqNotFound));
     }
     let journal = app.store.journal(&row.id).await?;
-    let state = match row.state.as_str() {
-        "awaiting_bank" => RegistrationState::AwaitingBank,
-        "pending_confirmation" => RegistrationState::PendingConfirmation,
-        "rejected" => RegistrationState::Rejected,
-        "failed" => RegistrationState::Failed,
-        other => {
+    let state = match (row.state.as_str(), row.account_state.as_deref()) {
+        ("pending_confirmation", Some("active")) => RegistrationState::Active,
+        ("awaiting_bank", _) => RegistrationState::AwaitingBank,
+        ("pending_confirmation", _) => RegistrationState::PendingConfirmation,
+        ("rejected", _) => RegistrationState::Rejected,
+        ("failed", _) => RegistrationState::Failed,
+        (other, _) => {
             return Err(ApiError::internal(format!(
                 "unknown registration state {other}"
             )))

@@ -57,6 +57,36 @@ impl FromRequestParts<AppState> for AuthSession {
     }
 }
 
+/// A session signed in at the bank that still owes the second factor.
+#[derive(Debug, Clone)]
+pub struct PendingSession(pub AuthSession);
+
+impl FromRequestParts<AppState> for PendingSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let name = cookie_name(SESSION_COOKIE, app.config.secure_cookies());
+        let raw =
+            cookie(&parts.headers, &name).ok_or(ApiError::new(ErrorCode::AuthSessionRequired))?;
+        let id_hash = sha256_b64url(raw.as_bytes());
+        let row = app
+            .store
+            .session(&id_hash, app.now_ms())
+            .await?
+            .filter(|r| r.mfa_pending)
+            .ok_or(ApiError::new(ErrorCode::AuthSessionRequired))?;
+        Ok(PendingSession(AuthSession {
+            account_id: row.account_id,
+            id_hash,
+            created_at: row.created_at,
+            auth_at: row.auth_at,
+        }))
+    }
+}
+
 /// `Set-Cookie` that ends the session cookie in the browser.
 pub fn clear_cookie(app: &AppState) -> Option<HeaderValue> {
     let secure = app.config.secure_cookies();

@@ -29,6 +29,8 @@ pub struct RegistrationRow {
     pub account_id: Option<String>,
     pub created_at: i64,
     pub display_name: Option<String>,
+    /// State of the account the registration created, if any.
+    pub account_state: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -40,11 +42,26 @@ pub struct JournalRow {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowRow {
-    pub registration_id: String,
+    /// `register` or `signin`.
+    pub purpose: String,
+    pub registration_id: Option<String>,
     pub bank_id: String,
     pub nonce: String,
     pub pkce_verifier: String,
-    pub phone: String,
+    /// The phone the citizen typed (registrations only).
+    pub phone: Option<String>,
+}
+
+/// Outcome of a sign-in at a bank.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SignIn {
+    Session {
+        mfa_pending: bool,
+        registration_id: Option<String>,
+    },
+    /// The person has an account, but not through this bank (or the link was retired).
+    NotLinked,
+    NoAccount,
 }
 
 pub struct NewRegistration<'a> {
@@ -170,6 +187,14 @@ pub enum Confirm {
     Wrong { tries_left: i64 },
 }
 
+/// A second-factor code after checking.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SecondFactor {
+    Ok,
+    Reused,
+    Wrong,
+}
+
 /// What an `Idempotency-Key` has seen before.
 #[derive(Debug, PartialEq, Eq)]
 pub enum IdemBegin {
@@ -280,9 +305,9 @@ impl Store {
         now: i64,
     ) -> Result<TakeFlow, sqlx::Error> {
         let row = sqlx::query(
-            "SELECT f.registration_id, f.bank_id, f.nonce, f.pkce_verifier, f.expires_at, f.consumed_at,
-                    r.browser_hash, r.phone
-             FROM auth_flows f JOIN registrations r ON r.id = f.registration_id
+            "SELECT f.purpose, f.registration_id, f.bank_id, f.nonce, f.pkce_verifier, f.expires_at, f.consumed_at,
+                    COALESCE(f.browser_hash, r.browser_hash) AS browser_hash, r.phone
+             FROM auth_flows f LEFT JOIN registrations r ON r.id = f.registration_id
              WHERE f.state_hash = ?1",
         )
         .bind(state_hash)
@@ -296,8 +321,8 @@ impl Store {
         if consumed_at.is_some() || expires_at <= now {
             return Ok(TakeFlow::Invalid);
         }
-        let owner: String = row.try_get("browser_hash")?;
-        if browser_hash != Some(owner.as_str()) {
+        let owner: Option<String> = row.try_get("browser_hash")?;
+        if owner.is_none() || browser_hash != owner.as_deref() {
             return Ok(TakeFlow::OtherBrowser);
         }
         let done = sqlx::query(
@@ -311,12 +336,129 @@ impl Store {
             return Ok(TakeFlow::Invalid);
         }
         Ok(TakeFlow::Taken(FlowRow {
+            purpose: row.try_get("purpose")?,
             registration_id: row.try_get("registration_id")?,
             bank_id: row.try_get("bank_id")?,
             nonce: row.try_get("nonce")?,
             pkce_verifier: row.try_get("pkce_verifier")?,
             phone: row.try_get("phone")?,
         }))
+    }
+
+    /// A pending sign-in round trip (no registration).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn start_signin_flow(
+        &self,
+        state_hash: &str,
+        browser_hash: &str,
+        bank_id: &str,
+        nonce: &str,
+        verifier: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO auth_flows (state_hash, purpose, browser_hash, bank_id, nonce, pkce_verifier, created_at, expires_at)
+             VALUES (?1, 'signin', ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .bind(state_hash)
+        .bind(browser_hash)
+        .bind(bank_id)
+        .bind(nonce)
+        .bind(verifier)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Finds the account of a bank subject (a live link) and opens a session for it; with TOTP on,
+    /// the session waits for the second factor. Never creates an account.
+    pub async fn sign_in(
+        &self,
+        bank_id: &str,
+        subject: &str,
+        person_key: Option<&str>,
+        session_hash: &str,
+        now: i64,
+        trace_id: &str,
+    ) -> Result<SignIn, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let account: Option<String> = sqlx::query_scalar(
+            "SELECT account_id FROM bank_links WHERE bank_id = ?1 AND subject = ?2 AND retired_at IS NULL",
+        )
+        .bind(bank_id)
+        .bind(subject)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(account_id) = account else {
+            let exists: Option<String> = match person_key {
+                Some(k) => {
+                    sqlx::query_scalar("SELECT id FROM accounts WHERE person_key = ?1")
+                        .bind(k)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                }
+                None => None,
+            };
+            return Ok(if exists.is_some() {
+                SignIn::NotLinked
+            } else {
+                SignIn::NoAccount
+            });
+        };
+        let mfa: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM totp WHERE account_id = ?1 AND confirmed_at IS NOT NULL",
+        )
+        .bind(&account_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE bank_links SET last_used_at = ?1 WHERE bank_id = ?2 AND subject = ?3")
+            .bind(now)
+            .bind(bank_id)
+            .bind(subject)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, auth_at, mfa_pending) VALUES (?1, ?2, ?3, ?3, ?3, ?4)",
+        )
+        .bind(session_hash)
+        .bind(&account_id)
+        .bind(now)
+        .bind(i64::from(mfa > 0))
+        .execute(&mut *tx)
+        .await?;
+        let registration_id: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM registrations WHERE account_id = ?1 ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(&account_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        journal(
+            &mut tx,
+            None,
+            Some(&account_id),
+            now,
+            "SIGNED_IN",
+            Some(bank_id),
+            Some(trace_id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(SignIn::Session {
+            mfa_pending: mfa > 0,
+            registration_id,
+        })
+    }
+
+    /// The second factor was given: the session becomes a full one.
+    pub async fn complete_mfa(&self, id_hash: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE sessions SET mfa_pending = 0 WHERE id_hash = ?1")
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Marks a bank round trip as failed (nothing else is written).
@@ -490,7 +632,7 @@ impl Store {
     pub async fn registration(&self, id: &str) -> Result<Option<RegistrationRow>, sqlx::Error> {
         let row = sqlx::query(
             "SELECT r.id, r.request_number, r.bank_id, r.phone, r.state, r.reason, r.trace_id, r.browser_hash,
-                    r.account_id, r.created_at, a.given_name, a.family_name
+                    r.account_id, r.created_at, a.given_name, a.family_name, a.state AS account_state
              FROM registrations r LEFT JOIN accounts a ON a.id = r.account_id WHERE r.id = ?1",
         )
         .bind(id)
@@ -515,6 +657,7 @@ impl Store {
             account_id: row.try_get("account_id")?,
             created_at: row.try_get("created_at")?,
             display_name,
+            account_state: row.try_get("account_state")?,
         }))
     }
 
@@ -955,6 +1098,201 @@ impl Store {
             .collect()
     }
 
+    /// The TOTP secret of an account: the active one (`confirmed`) or the one being set up.
+    pub async fn totp_secret(
+        &self,
+        account_id: &str,
+        confirmed: bool,
+    ) -> Result<Option<Vec<u8>>, sqlx::Error> {
+        let sql = if confirmed {
+            "SELECT secret FROM totp WHERE account_id = ?1 AND confirmed_at IS NOT NULL"
+        } else {
+            "SELECT secret FROM totp WHERE account_id = ?1 AND confirmed_at IS NULL"
+        };
+        let hex: Option<String> = sqlx::query_scalar(sql)
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(hex.and_then(|h| from_hex(&h)))
+    }
+
+    pub async fn put_pending_totp(
+        &self,
+        account_id: &str,
+        secret: &[u8],
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO totp (account_id, secret, created_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (account_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at, last_step = -1
+             WHERE totp.confirmed_at IS NULL",
+        )
+        .bind(account_id)
+        .bind(to_hex(secret))
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Turns TOTP on with its backup codes, ends the account's other sessions, journals it.
+    pub async fn enable_totp(
+        &self,
+        account_id: &str,
+        step: i64,
+        backup_hashes: &[String],
+        keep_session: &str,
+        now: i64,
+        trace_id: &str,
+    ) -> Result<bool, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE totp SET confirmed_at = ?1, last_step = ?2 WHERE account_id = ?3 AND confirmed_at IS NULL",
+        )
+        .bind(now)
+        .bind(step)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM backup_codes WHERE account_id = ?1")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        for h in backup_hashes {
+            sqlx::query("INSERT INTO backup_codes (account_id, code_hash) VALUES (?1, ?2)")
+                .bind(account_id)
+                .bind(h)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM sessions WHERE account_id = ?1 AND id_hash <> ?2")
+            .bind(account_id)
+            .bind(keep_session)
+            .execute(&mut *tx)
+            .await?;
+        journal(
+            &mut tx,
+            None,
+            Some(account_id),
+            now,
+            "MFA_ENABLED",
+            None,
+            Some(trace_id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn disable_totp(
+        &self,
+        account_id: &str,
+        keep_session: &str,
+        now: i64,
+        trace_id: &str,
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM totp WHERE account_id = ?1")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM backup_codes WHERE account_id = ?1")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE account_id = ?1 AND id_hash <> ?2")
+            .bind(account_id)
+            .bind(keep_session)
+            .execute(&mut *tx)
+            .await?;
+        journal(
+            &mut tx,
+            None,
+            Some(account_id),
+            now,
+            "MFA_DISABLED",
+            None,
+            Some(trace_id),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    pub async fn replace_backup_codes(
+        &self,
+        account_id: &str,
+        hashes: &[String],
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM backup_codes WHERE account_id = ?1")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        for h in hashes {
+            sqlx::query("INSERT INTO backup_codes (account_id, code_hash) VALUES (?1, ?2)")
+                .bind(account_id)
+                .bind(h)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await
+    }
+
+    /// Spends a TOTP step: a step at or before the last one used is a replay.
+    pub async fn spend_totp_step(
+        &self,
+        account_id: &str,
+        step: i64,
+    ) -> Result<SecondFactor, sqlx::Error> {
+        let done = sqlx::query(
+            "UPDATE totp SET last_step = ?1 WHERE account_id = ?2 AND confirmed_at IS NOT NULL AND last_step < ?1",
+        )
+        .bind(step)
+        .bind(account_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(if done.rows_affected() == 1 {
+            SecondFactor::Ok
+        } else {
+            SecondFactor::Reused
+        })
+    }
+
+    /// Spends a backup code once: of two concurrent uses exactly one succeeds.
+    pub async fn spend_backup_code(
+        &self,
+        account_id: &str,
+        hash: &str,
+        now: i64,
+    ) -> Result<SecondFactor, sqlx::Error> {
+        let done = sqlx::query(
+            "UPDATE backup_codes SET used_at = ?1 WHERE account_id = ?2 AND code_hash = ?3 AND used_at IS NULL",
+        )
+        .bind(now)
+        .bind(account_id)
+        .bind(hash)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 1 {
+            return Ok(SecondFactor::Ok);
+        }
+        let used: Option<i64> = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM backup_codes WHERE account_id = ?1 AND code_hash = ?2",
+        )
+        .bind(account_id)
+        .bind(hash)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(if used.unwrap_or(0) > 0 {
+            SecondFactor::Reused
+        } else {
+            SecondFactor::Wrong
+        })
+    }
+
     /// The account of a live session, touching its idle timer; expired sessions are deleted.
     pub async fn session_account(
         &self,
@@ -1028,4 +1366,18 @@ async fn consent(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn from_hex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
 }

@@ -1,0 +1,216 @@
+//! Two-factor protection with an authenticator app (TOTP) and backup codes: enrolment, first code
+//! confirms, replay refused, disabling or new backup codes need a valid code or a fresh bank
+//! sign-in, other sessions end whenever it changes.
+
+use axum::extract::State;
+use axum::http::header;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use bankid_api::types::{BackupCodes, MfaCode, TotpEnrolment};
+use bankid_api::ErrorCode;
+
+use crate::crypto::keyed_hash;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::limits;
+use crate::session::{rotate, AuthSession, PendingSession};
+use crate::store::SecondFactor;
+use crate::totp;
+use crate::web::Ctx;
+use crate::AppState;
+
+/// A bank sign-in this recent counts as proof for sensitive changes.
+pub const FRESH_AUTH_MS: i64 = 10 * 60 * 1000;
+pub const ISSUER: &str = "Госуслуги (bankid-portal)";
+
+pub fn backup_hash(app: &AppState, account_id: &str, code: &str) -> String {
+    keyed_hash(
+        &app.pepper,
+        &format!("backup:{account_id}:{}", totp::canonical_backup_code(code)),
+    )
+}
+
+fn new_backup_codes(app: &AppState) -> Vec<String> {
+    (0..totp::BACKUP_CODES)
+        .map(|_| {
+            let mut b = [0u8; 7];
+            app.rng.fill(&mut b);
+            totp::backup_code(&b)
+        })
+        .collect()
+}
+
+/// Checks a TOTP or backup code for an account with abuse limits; `Ok(())` when it is valid (and
+/// now spent).
+pub async fn verify_second_factor(
+    app: &AppState,
+    ctx: &Ctx,
+    account_id: &str,
+    code: &str,
+) -> Result<(), ApiError> {
+    let now = app.now_ms();
+    let scopes = limits::scopes("mfa", account_id, ctx.client_ip.as_deref());
+    if let Err(wait) = limits::check(&app.store, &scopes, now).await? {
+        return Err(ApiError::new(ErrorCode::RateLimited).retry_after(wait));
+    }
+    let digits: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    let result = if digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        let Some(secret) = app.store.totp_secret(account_id, true).await? else {
+            return Err(ApiError::new(ErrorCode::MfaNotOn));
+        };
+        match totp::matching_step(&secret, &digits, now / 1000) {
+            Some(step) => app.store.spend_totp_step(account_id, step).await?,
+            None => SecondFactor::Wrong,
+        }
+    } else {
+        app.store
+            .spend_backup_code(account_id, &backup_hash(app, account_id, code), now)
+            .await?
+    };
+    match result {
+        SecondFactor::Ok => Ok(()),
+        SecondFactor::Reused => Err(ApiError::new(ErrorCode::MfaCodeReused)),
+        SecondFactor::Wrong => {
+            limits::record_failure(&app.store, &scopes, now).await?;
+            Err(ApiError::new(ErrorCode::MfaCodeWrong))
+        }
+    }
+}
+
+/// `POST /api/v1/account/totp`: a new secret to scan.
+pub async fn enrol(
+    State(app): State<AppState>,
+    s: AuthSession,
+) -> Result<Json<TotpEnrolment>, ApiError> {
+    if app.store.totp_secret(&s.account_id, true).await?.is_some() {
+        return Err(ApiError::new(ErrorCode::MfaAlreadyOn));
+    }
+    let account = app
+        .store
+        .account(&s.account_id)
+        .await?
+        .ok_or(ApiError::new(ErrorCode::AuthSessionRequired))?;
+    let mut secret = [0u8; totp::SECRET_BYTES];
+    app.rng.fill(&mut secret);
+    app.store
+        .put_pending_totp(&s.account_id, &secret, app.now_ms())
+        .await?;
+    let b32 = totp::base32(&secret);
+    Ok(Json(TotpEnrolment {
+        otpauth_uri: totp::otpauth_uri(ISSUER, &account.display_name(), &b32),
+        secret: b32,
+    }))
+}
+
+/// `POST /api/v1/account/totp/confirm`: the first valid code turns it on; answers the backup codes.
+pub async fn confirm(
+    State(app): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    s: AuthSession,
+    ApiJson(req): ApiJson<MfaCode>,
+) -> Result<Response, ApiError> {
+    let code = bankid_api::validate::normalize_otp_code(&req.code)
+        .map_err(|e| ApiError::field("code", e.code()))?;
+    let now = app.now_ms();
+    let scopes = limits::scopes("mfa", &s.account_id, ctx.client_ip.as_deref());
+    if let Err(wait) = limits::check(&app.store, &scopes, now).await? {
+        return Err(ApiError::new(ErrorCode::RateLimited).retry_after(wait));
+    }
+    if app.store.totp_secret(&s.account_id, true).await?.is_some() {
+        return Err(ApiError::new(ErrorCode::MfaAlreadyOn));
+    }
+    let Some(secret) = app.store.totp_secret(&s.account_id, false).await? else {
+        return Err(ApiError::new(ErrorCode::MfaNotStarted));
+    };
+    let Some(step) = totp::matching_step(&secret, &code, now / 1000) else {
+        limits::record_failure(&app.store, &scopes, now).await?;
+        return Err(ApiError::new(ErrorCode::MfaCodeWrong));
+    };
+    let codes = new_backup_codes(&app);
+    let hashes: Vec<String> = codes
+        .iter()
+        .map(|c| backup_hash(&app, &s.account_id, c))
+        .collect();
+    if !app
+        .store
+        .enable_totp(&s.account_id, step, &hashes, &s.id_hash, now, &ctx.trace_id)
+        .await?
+    {
+        return Err(ApiError::new(ErrorCode::MfaAlreadyOn));
+    }
+    let cookie = rotate(&app, &s).await?;
+    let mut resp = Json(BackupCodes { codes }).into_response();
+    resp.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(resp)
+}
+
+async fn recent_or_code(
+    app: &AppState,
+    ctx: &Ctx,
+    s: &AuthSession,
+    code: Option<&str>,
+) -> Result<(), ApiError> {
+    match code.filter(|c| !c.trim().is_empty()) {
+        Some(c) => verify_second_factor(app, ctx, &s.account_id, c).await,
+        None if app.now_ms() - s.auth_at <= FRESH_AUTH_MS => Ok(()),
+        None => Err(ApiError::new(ErrorCode::MfaReauthRequired)),
+    }
+}
+
+/// `DELETE /api/v1/account/totp` with `{code}` (or an empty code after a fresh bank sign-in).
+pub async fn disable(
+    State(app): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    s: AuthSession,
+    ApiJson(req): ApiJson<MfaCode>,
+) -> Result<Response, ApiError> {
+    if app.store.totp_secret(&s.account_id, true).await?.is_none() {
+        return Err(ApiError::new(ErrorCode::MfaNotOn));
+    }
+    recent_or_code(&app, &ctx, &s, Some(&req.code)).await?;
+    app.store
+        .disable_totp(&s.account_id, &s.id_hash, app.now_ms(), &ctx.trace_id)
+        .await?;
+    let cookie = rotate(&app, &s).await?;
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    resp.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(resp)
+}
+
+/// `POST /api/v1/account/backup-codes` with `{code}`: ten new codes, the old ones stop working.
+pub async fn regenerate(
+    State(app): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    s: AuthSession,
+    ApiJson(req): ApiJson<MfaCode>,
+) -> Result<Json<BackupCodes>, ApiError> {
+    if app.store.totp_secret(&s.account_id, true).await?.is_none() {
+        return Err(ApiError::new(ErrorCode::MfaNotOn));
+    }
+    recent_or_code(&app, &ctx, &s, Some(&req.code)).await?;
+    let codes = new_backup_codes(&app);
+    let hashes: Vec<String> = codes
+        .iter()
+        .map(|c| backup_hash(&app, &s.account_id, c))
+        .collect();
+    app.store
+        .replace_backup_codes(&s.account_id, &hashes)
+        .await?;
+    Ok(Json(BackupCodes { codes }))
+}
+
+/// `POST /api/v1/session/second-factor`: finishes a sign-in with a TOTP or backup code.
+pub async fn second_factor(
+    State(app): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    PendingSession(s): PendingSession,
+    ApiJson(req): ApiJson<MfaCode>,
+) -> Result<Response, ApiError> {
+    verify_second_factor(&app, &ctx, &s.account_id, &req.code).await?;
+    app.store.complete_mfa(&s.id_hash).await?;
+    let cookie = rotate(&app, &s).await?;
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    resp.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(resp)
+}

@@ -44,9 +44,7 @@ impl FromRequestParts<AppState> for AuthSession {
             .await?
             .ok_or(ApiError::new(ErrorCode::AuthSessionRequired))?;
         if row.mfa_pending {
-            return Err(
-                ApiError::new(ErrorCode::AuthSessionRequired).detail("second factor pending")
-            );
+            return Err(ApiError::new(ErrorCode::AuthSecondFactorRequired));
         }
         Ok(AuthSession {
             account_id: row.account_id,

@@ -33,6 +33,25 @@ pub fn base32(bytes: &[u8]) -> String {
     out
 }
 
+/// Decodes base32 (RFC 4648 alphabet, no padding; spaces ignored, any case).
+pub fn base32_decode(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut buffer: u32 = 0;
+    let mut bits = 0;
+    for c in s.chars().filter(|c| !c.is_whitespace() && *c != '=') {
+        let v = B32
+            .iter()
+            .position(|&b| b as char == c.to_ascii_uppercase())? as u32;
+        buffer = (buffer << 5) | v;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(((buffer >> bits) & 0xff) as u8);
+        }
+    }
+    Some(out)
+}
+
 /// HOTP (RFC 4226) value for a counter.
 pub fn hotp(secret: &[u8], counter: u64) -> u32 {
     let Ok(mut mac) = <Hmac<Sha1> as Mac>::new_from_slice(secret) else {
@@ -153,6 +172,15 @@ mod tests {
         );
         assert_eq!(base32(b"f"), "MY");
         assert_eq!(base32(b"foobar"), "MZXW6YTBOI");
+        assert_eq!(
+            base32_decode("mzxw 6ytboi").as_deref(),
+            Some(&b"foobar"[..])
+        );
+        assert_eq!(
+            base32_decode("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ").as_deref(),
+            Some(&b"12345678901234567890"[..])
+        );
+        assert_eq!(base32_decode("1"), None);
     }
 
     #[test]

@@ -1450,3 +1450,282 @@ async fn sessions_end_when_idle_and_on_sign_out() {
         .contains("Max-Age=0"));
     assert_eq!(env3.count("sessions").await, 0);
 }
+
+async fn json_of<T: serde::de::DeserializeOwned>(resp: reqwest::Response) -> T {
+    assert!(
+        resp.status().is_success(),
+        "{}: {:?}",
+        resp.status(),
+        resp.text().await
+    );
+    resp.json().await.unwrap()
+}
+
+fn totp_now(env: &Env, secret: &[u8]) -> String {
+    use bankid_server::Clock as _;
+    let now = env.clock.now().unix_timestamp();
+    bankid_server::totp::code_at(secret, bankid_server::totp::step_of(now))
+}
+
+#[tokio::test]
+async fn two_factor_enrolment_sign_in_and_replay() {
+    use bankid_api::types::{BackupCodes, SignInStarted, TotpEnrolment};
+    use reqwest::Method;
+    let env = env().await;
+    env.register("sber", "ivanov", "+79161234567").await;
+    // A second session of the same account (another device, through another bank).
+    let other = Env {
+        browser: browser(),
+        ..env
+    };
+    other.register("vtb", "ivanov", "+79161234567").await;
+    let env = Env {
+        browser: browser(),
+        ..other.clone_handles()
+    };
+    env.register("sber", "ivanov", "+79161234567").await;
+
+    let enrol: TotpEnrolment =
+        json_of(env.api(Method::POST, "/api/v1/account/totp", None).await).await;
+    assert!(
+        enrol.otpauth_uri.starts_with("otpauth://totp/")
+            && enrol.otpauth_uri.contains(&enrol.secret)
+    );
+    let secret = bankid_server::totp::base32_decode(&enrol.secret).unwrap();
+    assert_eq!(secret.len(), 20);
+    let code = totp_now(&env, &secret);
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let (s, c, _) = code_of(
+        env.api(
+            Method::POST,
+            "/api/v1/account/totp/confirm",
+            Some(json!({"code": wrong})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((s, c), (StatusCode::BAD_REQUEST, ErrorCode::MfaCodeWrong));
+    let backup: BackupCodes = json_of(
+        env.api(
+            Method::POST,
+            "/api/v1/account/totp/confirm",
+            Some(json!({"code": code})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(backup.codes.len(), 10);
+    let distinct: std::collections::HashSet<_> = backup.codes.iter().collect();
+    assert_eq!(distinct.len(), 10);
+    assert!(backup
+        .codes
+        .iter()
+        .all(|c| c.len() == 11 && c.as_bytes()[5] == b'-'));
+    let info: bankid_api::types::SessionInfo =
+        json_of(env.api(Method::GET, "/api/v1/session", None).await).await;
+    assert!(info.totp_enabled);
+    // Other sessions of the account ended when 2FA changed.
+    assert_eq!(
+        other
+            .api(Method::GET, "/api/v1/session", None)
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // Backup codes are stored hashed only.
+    let raw = std::fs::read(&env.db_path).unwrap();
+    let wal = std::fs::read(env.db_path.with_extension("sqlite-wal")).unwrap_or_default();
+    let plain = backup.codes[0].replace('-', "");
+    for bytes in [&raw, &wal] {
+        assert!(!bytes.windows(plain.len()).any(|w| w == plain.as_bytes()));
+    }
+
+    // The code that turned it on cannot be used again in its window.
+    let (_, c, _) = code_of(
+        env.api(
+            Method::DELETE,
+            "/api/v1/account/totp",
+            Some(json!({"code": code})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(c, ErrorCode::MfaCodeReused);
+
+    // Sign out, then sign in again through the bank: the session waits for the second factor.
+    assert_eq!(
+        env.api(Method::DELETE, "/api/v1/session", None)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    let started: SignInStarted = json_of(
+        env.api(
+            Method::POST,
+            "/api/v1/sessions",
+            Some(json!({"bank_id": "sber"})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(query_of(&started.authorize_url)["scope"], "openid inn");
+    let cb = env
+        .bank_login(&started.authorize_url, "ivanov", "allow")
+        .await;
+    let (loc, _) = env.callback(&cb).await;
+    assert_eq!(loc, "/signin/second-factor");
+    let (s, c, _) = code_of(env.api(Method::GET, "/api/v1/session", None).await).await;
+    assert_eq!(
+        (s, c),
+        (
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::AuthSecondFactorRequired
+        )
+    );
+    // Two parallel uses of one backup code: exactly one succeeds.
+    let mut tasks = Vec::new();
+    for _ in 0..2 {
+        let client = env.browser.clone();
+        let url = format!("{}/api/v1/session/second-factor", env.portal);
+        let code = backup.codes[3].to_lowercase();
+        tasks.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .json(&json!({"code": code}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::NO_CONTENT)
+            .count(),
+        1,
+        "{statuses:?}"
+    );
+    let info: bankid_api::types::SessionInfo =
+        json_of(env.api(Method::GET, "/api/v1/session", None).await).await;
+    assert_eq!(info.display_name, "Иван И.");
+
+    // Turning it off: within 10 minutes of the bank sign-in no code is needed; later it is.
+    env.advance(11 * 60);
+    let (s, c, _) = code_of(
+        env.api(
+            Method::DELETE,
+            "/api/v1/account/totp",
+            Some(json!({"code": ""})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, c),
+        (StatusCode::FORBIDDEN, ErrorCode::MfaReauthRequired)
+    );
+    let fresh = totp_now(&env, &secret);
+    let resp = env
+        .api(
+            Method::DELETE,
+            "/api/v1/account/totp",
+            Some(json!({"code": fresh})),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    let info: bankid_api::types::SessionInfo =
+        json_of(env.api(Method::GET, "/api/v1/session", None).await).await;
+    assert!(!info.totp_enabled);
+}
+
+#[tokio::test]
+async fn sign_in_needs_a_linked_bank_and_an_account() {
+    use bankid_api::types::SignInStarted;
+    use reqwest::Method;
+    let env = env().await;
+    env.register("sber", "ivanov", "+79161234567").await;
+    let accounts = env.count("accounts").await;
+    for (bank, login, expected) in [
+        ("vtb", "ivanov", "AUTH_BANK_NOT_LINKED"),
+        ("sber", "dormant", "AUTH_NO_ACCOUNT"),
+    ] {
+        let b = Env {
+            browser: browser(),
+            ..env.clone_handles()
+        };
+        let started: SignInStarted = json_of(
+            b.api(
+                Method::POST,
+                "/api/v1/sessions",
+                Some(json!({"bank_id": bank})),
+            )
+            .await,
+        )
+        .await;
+        let cb = b.bank_login(&started.authorize_url, login, "allow").await;
+        let (loc, _) = b.callback(&cb).await;
+        assert!(
+            loc.starts_with(&format!("/return?error={expected}")),
+            "{loc}"
+        );
+        assert_eq!(
+            b.api(Method::GET, "/api/v1/session", None).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Signing in never creates an account.
+    assert_eq!(env.count("accounts").await, accounts);
+    // Without 2FA, a linked bank signs in straight to the status page.
+    let b = Env {
+        browser: browser(),
+        ..env.clone_handles()
+    };
+    let started: SignInStarted = json_of(
+        b.api(
+            Method::POST,
+            "/api/v1/sessions",
+            Some(json!({"bank_id": "sber"})),
+        )
+        .await,
+    )
+    .await;
+    let cb = b
+        .bank_login(&started.authorize_url, "ivanov", "allow")
+        .await;
+    let (loc, _) = b.callback(&cb).await;
+    assert!(loc.starts_with("/registration/"), "{loc}");
+    assert_eq!(
+        b.api(Method::GET, "/api/v1/session", None).await.status(),
+        StatusCode::OK
+    );
+    let (s, c, _) = code_of(
+        b.api(
+            Method::POST,
+            "/api/v1/sessions",
+            Some(json!({"bank_id": "nobank"})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, c),
+        (StatusCode::BAD_REQUEST, ErrorCode::ReqInvalidFields)
+    );
+}
+
+impl Env {
+    fn clone_handles(&self) -> Env {
+        Env {
+            clock: self.clock.clone(),
+            portal: self.portal.clone(),
+            sandbox: self.sandbox.clone(),
+            browser: self.browser.clone(),
+            db_path: self.db_path.clone(),
+        }
+    }
+}

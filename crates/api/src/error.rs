@@ -70,6 +70,7 @@ pub enum ErrorCode {
     RegUnderAge,
     RegMissingData,
     RegInvalidData,
+    RegNotRetryable,
     // --- activation ---
     ActNoChallenge,
     ActCodeWrong,
@@ -150,6 +151,7 @@ impl ErrorCode {
         ErrorCode::RegUnderAge,
         ErrorCode::RegMissingData,
         ErrorCode::RegInvalidData,
+        ErrorCode::RegNotRetryable,
         ErrorCode::ActNoChallenge,
         ErrorCode::ActCodeWrong,
         ErrorCode::ActCodeExpired,
@@ -227,6 +229,7 @@ impl ErrorCode {
             RegUnderAge => "REG_UNDER_AGE",
             RegMissingData => "REG_MISSING_DATA",
             RegInvalidData => "REG_INVALID_DATA",
+            RegNotRetryable => "REG_NOT_RETRYABLE",
             ActNoChallenge => "ACT_NO_CHALLENGE",
             ActCodeWrong => "ACT_CODE_WRONG",
             ActCodeExpired => "ACT_CODE_EXPIRED",
@@ -294,6 +297,7 @@ impl ErrorCode {
             RegPhoneMismatch | RegAccountInactive | RegCardBlocked | RegUnderAge
             | RegMissingData | RegInvalidData => 422,
             RateLimited => 429,
+            RegNotRetryable => 409,
             MfaAlreadyOn => 409,
             MfaNotOn => 409,
             MfaNotStarted => 409,
@@ -914,6 +918,14 @@ impl ErrorCode {
                     "This bank is not linked to your account.",
                 ),
                 ("Войдите через банк, который привязан к учётной записи.", "Увійдіть через банк, прив'язаний до облікового запису.", "Sign in through a bank linked to your account."),
+            ),
+            RegNotRetryable => (
+                (
+                    "Эту заявку нельзя отправить повторно: она не отклонена.",
+                    "Цю заявку не можна надіслати повторно: її не відхилено.",
+                    "This request cannot be sent again: it was not rejected.",
+                ),
+                ("Откройте страницу статуса заявки.", "Відкрийте сторінку статусу заявки.", "Open the status page of the request."),
             ),
             NetOffline => (
                 (

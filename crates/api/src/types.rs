@@ -331,3 +331,16 @@ pub struct StartSignIn {
 pub struct SignInStarted {
     pub authorize_url: String,
 }
+
+/// `POST /api/v1/registrations/{id}/reverify`: go through the bank again after a rejection or a
+/// failure (for example once the bank has fixed the data), keeping the request number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reverify {
+    pub consent: ConsentAcceptance,
+    /// A corrected phone number; the one given before when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<Lang>,
+}

@@ -166,6 +166,10 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/sessions", axum::routing::post(routes::start_sign_in))
         .route(
+            "/registrations/{id}/reverify",
+            axum::routing::post(routes::reverify),
+        )
+        .route(
             "/session/second-factor",
             axum::routing::post(mfa::second_factor),
         )

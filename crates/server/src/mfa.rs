@@ -73,6 +73,9 @@ pub async fn verify_second_factor(
         SecondFactor::Reused => Err(ApiError::new(ErrorCode::MfaCodeReused)),
         SecondFactor::Wrong => {
             limits::record_failure(&app.store, &scopes, now).await?;
+            app.store
+                .journal_account(account_id, "MFA_CODE_WRONG", now, &ctx.trace_id)
+                .await?;
             Err(ApiError::new(ErrorCode::MfaCodeWrong))
         }
     }

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Json};
 use bankid_api::types::{
     BankInfo, ConsentField, JournalEntry, RegistrationStarted, RegistrationState,
-    RegistrationStatus, SignInStarted, StartRegistration, StartSignIn, CONSENT_VERSION,
+    RegistrationStatus, Reverify, SignInStarted, StartRegistration, StartSignIn, CONSENT_VERSION,
 };
 use bankid_api::validate::normalize_phone;
 use bankid_api::ErrorCode;
@@ -570,6 +570,98 @@ async fn sign_in_callback(
             to_return_page(ErrorCode::ServiceUnavailable, &ctx.trace_id)
         }
     }
+}
+
+/// `POST /api/v1/registrations/{id}/reverify`: back to the bank after a rejection or failure.
+pub async fn reverify(
+    State(app): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<Reverify>,
+) -> Result<Response, ApiError> {
+    let secure = app.config.secure_cookies();
+    let browser = cookie(&headers, &cookie_name(BROWSER_COOKIE, secure))
+        .ok_or(ApiError::new(ErrorCode::AuthSessionRequired))?;
+    let row = if valid_id(&id) {
+        app.store.registration(&id).await?
+    } else {
+        None
+    };
+    let row = row
+        .filter(|r| {
+            bool::from(subtle::ConstantTimeEq::ct_eq(
+                sha256_b64url(browser.as_bytes()).as_bytes(),
+                r.browser_hash.as_bytes(),
+            ))
+        })
+        .ok_or(ApiError::new(ErrorCode::ReqNotFound))?;
+    let mut fields = BTreeMap::new();
+    let phone = match req.phone.as_deref() {
+        Some(p) => normalize_phone(p)
+            .map_err(|c| fields.insert("phone".to_string(), c))
+            .ok(),
+        None => Some(row.phone.clone()),
+    };
+    if !req.consent.accepted {
+        fields.insert(
+            "consent.accepted".to_string(),
+            ErrorCode::FieldConsentRequired,
+        );
+    } else if req.consent.version != CONSENT_VERSION {
+        fields.insert(
+            "consent.version".to_string(),
+            ErrorCode::FieldConsentVersion,
+        );
+    }
+    let (Some(phone), true) = (phone, fields.is_empty()) else {
+        return Err(ApiError::fields(fields));
+    };
+    let bank = app
+        .config
+        .bank(&row.bank_id)
+        .ok_or(ApiError::new(ErrorCode::BankUnavailable))?;
+    if !bank.workable {
+        return Err(ApiError::new(ErrorCode::BankUnavailable));
+    }
+    let meta = app.rp.metadata(bank).await.map_err(bank_error)?;
+    let rng = app.rng.as_ref();
+    let (state, nonce, verifier) = (token(rng, 32), token(rng, 32), token(rng, 32));
+    let lang = req.lang.unwrap_or(ctx.lang);
+    let authorize_url = oidc::authorize_url(
+        &meta,
+        &AuthRequest {
+            client_id: &bank.client_id,
+            redirect_uri: &app.config.redirect_uri(),
+            scope: scope_for(bank.country),
+            state: &state,
+            nonce: &nonce,
+            code_challenge: &pkce_challenge(&verifier),
+            ui_locales: lang.tag(),
+        },
+    )
+    .map_err(bank_error)?;
+    let ok = app
+        .store
+        .reverify(
+            &row.id,
+            &phone,
+            &sha256_b64url(state.as_bytes()),
+            &nonce,
+            &verifier,
+            app.now_ms(),
+            FLOW_TTL_MS,
+            &ctx.trace_id,
+        )
+        .await?;
+    if !ok {
+        return Err(ApiError::new(ErrorCode::RegNotRetryable));
+    }
+    Ok(Json(RegistrationStarted {
+        registration_id: row.id,
+        authorize_url,
+    })
+    .into_response())
 }
 
 fn valid_id(id: &str) -> bool {

@@ -461,6 +461,100 @@ impl Store {
         Ok(())
     }
 
+    /// Starts another bank round trip for a rejected or failed registration, as the lifecycle
+    /// allows; `Ok(false)` when the registration is in a state that cannot be re-verified.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn reverify(
+        &self,
+        id: &str,
+        phone: &str,
+        state_hash: &str,
+        nonce: &str,
+        verifier: &str,
+        now: i64,
+        flow_ttl_ms: i64,
+        trace_id: &str,
+    ) -> Result<bool, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let current: Option<String> =
+            sqlx::query_scalar("SELECT state FROM registrations WHERE id = ?1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(from) = current.as_deref().and_then(crate::lifecycle::parse_state) else {
+            return Ok(false);
+        };
+        let Ok(to) = crate::lifecycle::next(from, crate::lifecycle::Event::Reverify) else {
+            return Ok(false);
+        };
+        let done = sqlx::query(
+            "UPDATE registrations SET state = ?1, phone = ?2, reason = NULL, trace_id = ?3, updated_at = ?4
+             WHERE id = ?5 AND state = ?6",
+        )
+        .bind(crate::lifecycle::state_name(to))
+        .bind(phone)
+        .bind(trace_id)
+        .bind(now)
+        .bind(id)
+        .bind(crate::lifecycle::state_name(from))
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        let bank_id: String = sqlx::query_scalar("SELECT bank_id FROM registrations WHERE id = ?1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO auth_flows (state_hash, registration_id, bank_id, nonce, pkce_verifier, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .bind(state_hash)
+        .bind(id)
+        .bind(&bank_id)
+        .bind(nonce)
+        .bind(verifier)
+        .bind(now)
+        .bind(now + flow_ttl_ms)
+        .execute(&mut *tx)
+        .await?;
+        journal(
+            &mut tx,
+            Some(id),
+            None,
+            now,
+            "REVERIFY_STARTED",
+            None,
+            Some(trace_id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// An account-level journal entry (sign-ins, two-factor changes and failures).
+    pub async fn journal_account(
+        &self,
+        account_id: &str,
+        code: &str,
+        now: i64,
+        trace_id: &str,
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        journal(
+            &mut tx,
+            None,
+            Some(account_id),
+            now,
+            code,
+            None,
+            Some(trace_id),
+        )
+        .await?;
+        tx.commit().await
+    }
+
     /// Marks a bank round trip as failed (nothing else is written).
     pub async fn fail_registration(
         &self,

@@ -1729,3 +1729,94 @@ impl Env {
         }
     }
 }
+
+#[tokio::test]
+async fn a_rejected_registration_can_go_through_the_bank_again() {
+    use reqwest::Method;
+    let env = env().await;
+    // Typed the wrong phone: rejected.
+    let first = env.register("sber", "otherphone", "+79161234567").await;
+    assert_eq!(first.reason, Some(ErrorCode::RegPhoneMismatch));
+    let consent = json!({"accepted": true, "version": CONSENT_VERSION});
+    let path = format!("/api/v1/registrations/{}/reverify", first.registration_id);
+    // Bad input changes nothing.
+    let (s, c, _) = code_of(
+        env.api(
+            Method::POST,
+            &path,
+            Some(json!({"consent": {"accepted": false, "version": CONSENT_VERSION}})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (s, c),
+        (StatusCode::BAD_REQUEST, ErrorCode::ReqInvalidFields)
+    );
+    let (s, _, _) = code_of(
+        env.api(
+            Method::POST,
+            &path,
+            Some(json!({"consent": consent, "phone": "12"})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        env.status(&first.registration_id).await.state,
+        bankid_api::types::RegistrationState::Rejected
+    );
+    // Another browser cannot.
+    let stranger = Env {
+        browser: browser(),
+        ..env.clone_handles()
+    };
+    stranger.api(Method::GET, "/api/v1/banks", None).await;
+    let (s, _, _) = code_of(
+        stranger
+            .api(Method::POST, &path, Some(json!({"consent": consent})))
+            .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    let again: RegistrationStarted = json_of(
+        env.api(
+            Method::POST,
+            &path,
+            Some(json!({"consent": consent, "phone": "+7 903 555-00-00"})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(again.registration_id, first.registration_id);
+    let cb = env
+        .bank_login(&again.authorize_url, "otherphone", "allow")
+        .await;
+    let (loc, _) = env.callback(&cb).await;
+    assert_eq!(loc, format!("/registration/{}", first.registration_id));
+    let st = env.status(&first.registration_id).await;
+    assert_eq!(
+        st.state,
+        bankid_api::types::RegistrationState::PendingConfirmation
+    );
+    assert_eq!(st.request_number, first.request_number);
+    let codes: Vec<&str> = st.journal.iter().map(|j| j.code.as_str()).collect();
+    assert_eq!(
+        codes,
+        [
+            "ACCOUNT_CREATED",
+            "REVERIFY_STARTED",
+            "REG_PHONE_MISMATCH",
+            "REGISTRATION_STARTED"
+        ]
+    );
+    // Not again once accepted: the lifecycle refuses it.
+    let (s, c, _) = code_of(
+        env.api(Method::POST, &path, Some(json!({"consent": consent})))
+            .await,
+    )
+    .await;
+    assert_eq!((s, c), (StatusCode::CONFLICT, ErrorCode::RegNotRetryable));
+}

@@ -141,31 +141,14 @@ pub async fn start_registration(
     let (Some(bank), Some(phone), true) = (bank, phone, fields.is_empty()) else {
         return Err(ApiError::fields(fields));
     };
-    if !bank.workable {
-        return Err(ApiError::new(ErrorCode::BankUnavailable));
-    }
-    let meta = app.rp.metadata(bank).await.map_err(bank_error)?;
-
-    let rng = app.rng.as_ref();
-    let id = token(rng, 16);
-    let state = token(rng, 32);
-    let nonce = token(rng, 32);
-    let verifier = token(rng, 32);
     let lang = req.lang.unwrap_or(ctx.lang);
-    let redirect_uri = app.config.redirect_uri();
-    let authorize_url = oidc::authorize_url(
-        &meta,
-        &AuthRequest {
-            client_id: &bank.client_id,
-            redirect_uri: &redirect_uri,
-            scope: scope_for(bank.country),
-            state: &state,
-            nonce: &nonce,
-            code_challenge: &pkce_challenge(&verifier),
-            ui_locales: lang.tag(),
-        },
-    )
-    .map_err(bank_error)?;
+    let BankRequest {
+        authorize_url,
+        state,
+        nonce,
+        verifier,
+    } = bank_request(&app, bank, scope_for(bank.country), lang).await?;
+    let id = token(app.rng.as_ref(), 16);
 
     let (browser, set_browser) = browser_cookie(&app, &headers);
     app.store
@@ -196,6 +179,48 @@ pub async fn start_registration(
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(resp)
+}
+
+/// One authorization request to a bank: fresh state, nonce and PKCE verifier (the caller keeps
+/// them server-side) and the URL to send the browser to.
+pub struct BankRequest {
+    pub authorize_url: String,
+    pub state: String,
+    pub nonce: String,
+    pub verifier: String,
+}
+
+async fn bank_request(
+    app: &AppState,
+    bank: &BankConfig,
+    scope: &str,
+    lang: bankid_api::Lang,
+) -> Result<BankRequest, ApiError> {
+    if !bank.workable {
+        return Err(ApiError::new(ErrorCode::BankUnavailable));
+    }
+    let meta = app.rp.metadata(bank).await.map_err(bank_error)?;
+    let rng = app.rng.as_ref();
+    let (state, nonce, verifier) = (token(rng, 32), token(rng, 32), token(rng, 32));
+    let authorize_url = oidc::authorize_url(
+        &meta,
+        &AuthRequest {
+            client_id: &bank.client_id,
+            redirect_uri: &app.config.redirect_uri(),
+            scope,
+            state: &state,
+            nonce: &nonce,
+            code_challenge: &pkce_challenge(&verifier),
+            ui_locales: lang.tag(),
+        },
+    )
+    .map_err(bank_error)?;
+    Ok(BankRequest {
+        authorize_url,
+        state,
+        nonce,
+        verifier,
+    })
 }
 
 fn bank_error(e: RpError) -> ApiError {
@@ -458,27 +483,14 @@ pub async fn start_sign_in(
             },
         )
     })?;
-    if !bank.workable {
-        return Err(ApiError::new(ErrorCode::BankUnavailable));
-    }
-    let meta = app.rp.metadata(bank).await.map_err(bank_error)?;
-    let rng = app.rng.as_ref();
-    let (state, nonce, verifier) = (token(rng, 32), token(rng, 32), token(rng, 32));
     let lang = req.lang.unwrap_or(ctx.lang);
-    let authorize_url = oidc::authorize_url(
-        &meta,
-        &AuthRequest {
-            client_id: &bank.client_id,
-            redirect_uri: &app.config.redirect_uri(),
-            // Sign-in needs only what identifies the person.
-            scope: "openid inn",
-            state: &state,
-            nonce: &nonce,
-            code_challenge: &pkce_challenge(&verifier),
-            ui_locales: lang.tag(),
-        },
-    )
-    .map_err(bank_error)?;
+    // Sign-in needs only what identifies the person.
+    let BankRequest {
+        authorize_url,
+        state,
+        nonce,
+        verifier,
+    } = bank_request(&app, bank, "openid inn", lang).await?;
     let (browser, set_browser) = browser_cookie(&app, &headers);
     let now = app.now_ms();
     app.store
@@ -621,26 +633,13 @@ pub async fn reverify(
         .config
         .bank(&row.bank_id)
         .ok_or(ApiError::new(ErrorCode::BankUnavailable))?;
-    if !bank.workable {
-        return Err(ApiError::new(ErrorCode::BankUnavailable));
-    }
-    let meta = app.rp.metadata(bank).await.map_err(bank_error)?;
-    let rng = app.rng.as_ref();
-    let (state, nonce, verifier) = (token(rng, 32), token(rng, 32), token(rng, 32));
     let lang = req.lang.unwrap_or(ctx.lang);
-    let authorize_url = oidc::authorize_url(
-        &meta,
-        &AuthRequest {
-            client_id: &bank.client_id,
-            redirect_uri: &app.config.redirect_uri(),
-            scope: scope_for(bank.country),
-            state: &state,
-            nonce: &nonce,
-            code_challenge: &pkce_challenge(&verifier),
-            ui_locales: lang.tag(),
-        },
-    )
-    .map_err(bank_error)?;
+    let BankRequest {
+        authorize_url,
+        state,
+        nonce,
+        verifier,
+    } = bank_request(&app, bank, scope_for(bank.country), lang).await?;
     let ok = app
         .store
         .reverify(

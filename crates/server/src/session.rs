@@ -27,6 +27,25 @@ pub struct AuthSession {
     pub auth_at: i64,
 }
 
+/// The live session of the request's cookie, whether or not it still owes the second factor.
+async fn live_session(parts: &Parts, app: &AppState) -> Result<(AuthSession, bool), ApiError> {
+    let name = cookie_name(SESSION_COOKIE, app.config.secure_cookies());
+    let raw = cookie(&parts.headers, &name).ok_or(ApiError::new(ErrorCode::AuthSessionRequired))?;
+    let id_hash = sha256_b64url(raw.as_bytes());
+    let row = app
+        .store
+        .session(&id_hash, app.now_ms())
+        .await?
+        .ok_or(ApiError::new(ErrorCode::AuthSessionRequired))?;
+    let session = AuthSession {
+        account_id: row.account_id,
+        id_hash,
+        created_at: row.created_at,
+        auth_at: row.auth_at,
+    };
+    Ok((session, row.mfa_pending))
+}
+
 impl FromRequestParts<AppState> for AuthSession {
     type Rejection = ApiError;
 
@@ -34,24 +53,10 @@ impl FromRequestParts<AppState> for AuthSession {
         parts: &mut Parts,
         app: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let name = cookie_name(SESSION_COOKIE, app.config.secure_cookies());
-        let raw =
-            cookie(&parts.headers, &name).ok_or(ApiError::new(ErrorCode::AuthSessionRequired))?;
-        let id_hash = sha256_b64url(raw.as_bytes());
-        let row = app
-            .store
-            .session(&id_hash, app.now_ms())
-            .await?
-            .ok_or(ApiError::new(ErrorCode::AuthSessionRequired))?;
-        if row.mfa_pending {
-            return Err(ApiError::new(ErrorCode::AuthSecondFactorRequired));
+        match live_session(parts, app).await? {
+            (_, true) => Err(ApiError::new(ErrorCode::AuthSecondFactorRequired)),
+            (s, false) => Ok(s),
         }
-        Ok(AuthSession {
-            account_id: row.account_id,
-            id_hash,
-            created_at: row.created_at,
-            auth_at: row.auth_at,
-        })
     }
 }
 
@@ -66,22 +71,10 @@ impl FromRequestParts<AppState> for PendingSession {
         parts: &mut Parts,
         app: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let name = cookie_name(SESSION_COOKIE, app.config.secure_cookies());
-        let raw =
-            cookie(&parts.headers, &name).ok_or(ApiError::new(ErrorCode::AuthSessionRequired))?;
-        let id_hash = sha256_b64url(raw.as_bytes());
-        let row = app
-            .store
-            .session(&id_hash, app.now_ms())
-            .await?
-            .filter(|r| r.mfa_pending)
-            .ok_or(ApiError::new(ErrorCode::AuthSessionRequired))?;
-        Ok(PendingSession(AuthSession {
-            account_id: row.account_id,
-            id_hash,
-            created_at: row.created_at,
-            auth_at: row.auth_at,
-        }))
+        match live_session(parts, app).await? {
+            (s, true) => Ok(PendingSession(s)),
+            (_, false) => Err(ApiError::new(ErrorCode::AuthSessionRequired)),
+        }
     }
 }
 

@@ -1251,17 +1251,7 @@ impl Store {
         if done.rows_affected() != 1 {
             return Ok(false);
         }
-        sqlx::query("DELETE FROM backup_codes WHERE account_id = ?1")
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?;
-        for h in backup_hashes {
-            sqlx::query("INSERT INTO backup_codes (account_id, code_hash) VALUES (?1, ?2)")
-                .bind(account_id)
-                .bind(h)
-                .execute(&mut *tx)
-                .await?;
-        }
+        insert_backup_codes(&mut tx, account_id, backup_hashes).await?;
         sqlx::query("DELETE FROM sessions WHERE account_id = ?1 AND id_hash <> ?2")
             .bind(account_id)
             .bind(keep_session)
@@ -1321,17 +1311,7 @@ impl Store {
         hashes: &[String],
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM backup_codes WHERE account_id = ?1")
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?;
-        for h in hashes {
-            sqlx::query("INSERT INTO backup_codes (account_id, code_hash) VALUES (?1, ?2)")
-                .bind(account_id)
-                .bind(h)
-                .execute(&mut *tx)
-                .await?;
-        }
+        insert_backup_codes(&mut tx, account_id, hashes).await?;
         tx.commit().await
     }
 
@@ -1474,4 +1454,24 @@ fn from_hex(s: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
         .collect()
+}
+
+/// Replaces the account's backup codes (hashes) within a transaction.
+async fn insert_backup_codes(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    account_id: &str,
+    hashes: &[String],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM backup_codes WHERE account_id = ?1")
+        .bind(account_id)
+        .execute(&mut **tx)
+        .await?;
+    for h in hashes {
+        sqlx::query("INSERT INTO backup_codes (account_id, code_hash) VALUES (?1, ?2)")
+            .bind(account_id)
+            .bind(h)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }

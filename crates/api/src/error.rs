@@ -88,6 +88,10 @@ pub enum ErrorCode {
     AuthSecondFactorRequired,
     AuthNoAccount,
     AuthBankNotLinked,
+    // --- linked banks ---
+    LinkLastBank,
+    LinkNotFound,
+    AuthReauthRequired,
     // --- client side only (the SPA produces these, the server never does) ---
     NetOffline,
     NetTimeout,
@@ -167,6 +171,9 @@ impl ErrorCode {
         ErrorCode::AuthSecondFactorRequired,
         ErrorCode::AuthNoAccount,
         ErrorCode::AuthBankNotLinked,
+        ErrorCode::LinkLastBank,
+        ErrorCode::LinkNotFound,
+        ErrorCode::AuthReauthRequired,
         ErrorCode::NetOffline,
         ErrorCode::NetTimeout,
         ErrorCode::RateLimited,
@@ -245,6 +252,9 @@ impl ErrorCode {
             AuthSecondFactorRequired => "AUTH_SECOND_FACTOR_REQUIRED",
             AuthNoAccount => "AUTH_NO_ACCOUNT",
             AuthBankNotLinked => "AUTH_BANK_NOT_LINKED",
+            LinkLastBank => "LINK_LAST_BANK",
+            LinkNotFound => "LINK_NOT_FOUND",
+            AuthReauthRequired => "AUTH_REAUTH_REQUIRED",
             NetOffline => "NET_OFFLINE",
             NetTimeout => "NET_TIMEOUT",
             RateLimited => "RATE_LIMITED",
@@ -297,6 +307,10 @@ impl ErrorCode {
             RegPhoneMismatch | RegAccountInactive | RegCardBlocked | RegUnderAge
             | RegMissingData | RegInvalidData => 422,
             RateLimited => 429,
+            LinkLastBank => 409,
+            LinkNotFound => 404,
+            AuthReauthRequired => 403,
+
             RegNotRetryable => 409,
             MfaAlreadyOn => 409,
             MfaNotOn => 409,
@@ -926,6 +940,30 @@ impl ErrorCode {
                     "This request cannot be sent again: it was not rejected.",
                 ),
                 ("Откройте страницу статуса заявки.", "Відкрийте сторінку статусу заявки.", "Open the status page of the request."),
+            ),
+            LinkLastBank => (
+                (
+                    "Нельзя отвязать единственный банк: без него вы не сможете войти.",
+                    "Не можна відв'язати єдиний банк: без нього ви не зможете увійти.",
+                    "You cannot remove your only bank: you would not be able to sign in.",
+                ),
+                ("Сначала привяжите другой банк, затем отвяжите этот.", "Спочатку прив'яжіть інший банк, потім відв'яжіть цей.", "Link another bank first, then remove this one."),
+            ),
+            LinkNotFound => (
+                (
+                    "Этот банк не привязан к учётной записи.",
+                    "Цей банк не прив'язано до облікового запису.",
+                    "This bank is not linked to the account.",
+                ),
+                ("Обновите страницу со списком банков.", "Оновіть сторінку зі списком банків.", "Reload the list of banks."),
+            ),
+            AuthReauthRequired => (
+                (
+                    "Для этого действия нужно недавно войти через банк.",
+                    "Для цієї дії потрібно нещодавно увійти через банк.",
+                    "This needs a recent sign-in through your bank.",
+                ),
+                ("Войдите снова через банк и повторите действие.", "Увійдіть знову через банк і повторіть дію.", "Sign in again through your bank and try again."),
             ),
             NetOffline => (
                 (

@@ -344,3 +344,12 @@ pub struct Reverify {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lang: Option<Lang>,
 }
+
+/// A bank linked to the account (`GET /api/v1/account/banks`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkedBank {
+    pub bank_id: String,
+    /// RFC 3339.
+    pub linked_at: String,
+    pub last_used_at: String,
+}

@@ -10,6 +10,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod lifecycle;
 pub mod limits;
+pub mod links;
 pub mod mfa;
 pub mod oidc;
 pub mod outbox;
@@ -165,6 +166,11 @@ pub fn app(state: AppState) -> Router {
             axum::routing::post(mfa::regenerate),
         )
         .route("/sessions", axum::routing::post(routes::start_sign_in))
+        .route("/account/banks", get(links::list))
+        .route(
+            "/account/banks/{bank_id}",
+            axum::routing::delete(links::remove),
+        )
         .route(
             "/registrations/{id}/reverify",
             axum::routing::post(routes::reverify),

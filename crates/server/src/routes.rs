@@ -393,6 +393,9 @@ pub async fn auth_callback(
             }
             resp
         }
+        Err(StoreError::Retired) => {
+            fail(ErrorCode::AuthBankNotLinked, Some("link_retired".into())).await
+        }
         Err(StoreError::SubjectConflict) => {
             fail(ErrorCode::BankError, Some("subject_conflict".into())).await
         }

@@ -187,6 +187,15 @@ pub enum Confirm {
     Wrong { tries_left: i64 },
 }
 
+/// Outcome of removing a bank link.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Unlink {
+    Done,
+    /// It is the account's only live link: refused.
+    Last,
+    NotLinked,
+}
+
 /// A second-factor code after checking.
 #[derive(Debug, PartialEq, Eq)]
 pub enum SecondFactor {
@@ -218,6 +227,8 @@ pub enum StoreError {
     Db(sqlx::Error),
     /// The bank subject is linked to another person's account.
     SubjectConflict,
+    /// The bank subject's link to the account was removed.
+    Retired,
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -533,6 +544,65 @@ impl Store {
         Ok(true)
     }
 
+    /// Live links of an account: bank, linked at, last used at.
+    pub async fn links(&self, account_id: &str) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT bank_id, linked_at, last_used_at FROM bank_links
+             WHERE account_id = ?1 AND retired_at IS NULL ORDER BY linked_at, id",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Retires a link unless it is the last live one; the check and the change are one statement,
+    /// so two concurrent removals cannot leave zero links.
+    pub async fn retire_link(
+        &self,
+        account_id: &str,
+        bank_id: &str,
+        now: i64,
+        trace_id: &str,
+    ) -> Result<Unlink, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE bank_links SET retired_at = ?1
+             WHERE account_id = ?2 AND bank_id = ?3 AND retired_at IS NULL
+               AND (SELECT COUNT(*) FROM bank_links WHERE account_id = ?2 AND retired_at IS NULL) > 1",
+        )
+        .bind(now)
+        .bind(account_id)
+        .bind(bank_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            let linked: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM bank_links WHERE account_id = ?1 AND bank_id = ?2 AND retired_at IS NULL",
+            )
+            .bind(account_id)
+            .bind(bank_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            return Ok(if linked > 0 {
+                Unlink::Last
+            } else {
+                Unlink::NotLinked
+            });
+        }
+        journal(
+            &mut tx,
+            None,
+            Some(account_id),
+            now,
+            "BANK_UNLINKED",
+            Some(bank_id),
+            Some(trace_id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Unlink::Done)
+    }
+
     /// An account-level journal entry (sign-ins, two-factor changes and failures).
     pub async fn journal_account(
         &self,
@@ -646,15 +716,19 @@ impl Store {
                         a.new_account_id.to_string()
                     }
                 };
-                let linked_to: Option<String> = sqlx::query_scalar(
-                    "SELECT account_id FROM bank_links WHERE bank_id = ?1 AND subject = ?2",
+                let linked_to: Option<(String, Option<i64>)> = sqlx::query_as(
+                    "SELECT account_id, retired_at FROM bank_links WHERE bank_id = ?1 AND subject = ?2",
                 )
                 .bind(c.bank_id)
                 .bind(a.subject)
                 .fetch_optional(&mut *tx)
                 .await?;
                 match linked_to {
-                    Some(owner) if owner != account_id => return Err(StoreError::SubjectConflict),
+                    Some((owner, _)) if owner != account_id => {
+                        return Err(StoreError::SubjectConflict)
+                    }
+                    // A removed bank does not reach the account again, not even by registering.
+                    Some((_, Some(_))) => return Err(StoreError::Retired),
                     Some(_) => {
                         sqlx::query("UPDATE bank_links SET last_used_at = ?1 WHERE bank_id = ?2 AND subject = ?3")
                             .bind(c.now)

@@ -1820,3 +1820,102 @@ async fn a_rejected_registration_can_go_through_the_bank_again() {
     .await;
     assert_eq!((s, c), (StatusCode::CONFLICT, ErrorCode::RegNotRetryable));
 }
+
+#[tokio::test]
+async fn linked_banks_are_listed_and_the_last_one_stays() {
+    use bankid_api::types::{LinkedBank, SignInStarted};
+    use reqwest::Method;
+    let env = env().await;
+    env.register("sber", "ivanov", "+79161234567").await;
+    let env = Env {
+        browser: browser(),
+        ..env.clone_handles()
+    };
+    env.register("vtb", "ivanov", "+79161234567").await;
+    let links: Vec<LinkedBank> =
+        json_of(env.api(Method::GET, "/api/v1/account/banks", None).await).await;
+    let ids: Vec<&str> = links.iter().map(|l| l.bank_id.as_str()).collect();
+    assert_eq!(ids, ["sber", "vtb"]);
+
+    // A session older than 10 minutes must sign in at the bank again first.
+    env.advance(11 * 60);
+    let (s, c, _) = code_of(
+        env.api(Method::DELETE, "/api/v1/account/banks/sber", None)
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (s, c),
+        (StatusCode::FORBIDDEN, ErrorCode::AuthReauthRequired)
+    );
+    let fresh = Env {
+        browser: browser(),
+        ..env.clone_handles()
+    };
+    let started: SignInStarted = json_of(
+        fresh
+            .api(
+                Method::POST,
+                "/api/v1/sessions",
+                Some(json!({"bank_id": "vtb"})),
+            )
+            .await,
+    )
+    .await;
+    // The sandbox's tokens carry real time; keep the portal's clock in step for the sign-in.
+    env.advance(-11 * 60);
+    let cb = fresh
+        .bank_login(&started.authorize_url, "ivanov", "allow")
+        .await;
+    fresh.callback(&cb).await;
+
+    let resp = fresh
+        .api(Method::DELETE, "/api/v1/account/banks/sber", None)
+        .await;
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    let links: Vec<LinkedBank> =
+        json_of(fresh.api(Method::GET, "/api/v1/account/banks", None).await).await;
+    assert_eq!(links.len(), 1);
+    let (s, c, _) = code_of(
+        fresh
+            .api(Method::DELETE, "/api/v1/account/banks/vtb", None)
+            .await,
+    )
+    .await;
+    assert_eq!((s, c), (StatusCode::CONFLICT, ErrorCode::LinkLastBank));
+    let (s, c, _) = code_of(
+        fresh
+            .api(Method::DELETE, "/api/v1/account/banks/sber", None)
+            .await,
+    )
+    .await;
+    assert_eq!((s, c), (StatusCode::NOT_FOUND, ErrorCode::LinkNotFound));
+    assert_eq!(
+        env.count("bank_links").await,
+        2,
+        "history is kept: the link is retired, not deleted"
+    );
+
+    // Signing in through the removed bank no longer reaches the account.
+    let b = Env {
+        browser: browser(),
+        ..env.clone_handles()
+    };
+    let started: SignInStarted = json_of(
+        b.api(
+            Method::POST,
+            "/api/v1/sessions",
+            Some(json!({"bank_id": "sber"})),
+        )
+        .await,
+    )
+    .await;
+    let cb = b
+        .bank_login(&started.authorize_url, "ivanov", "allow")
+        .await;
+    let (loc, _) = b.callback(&cb).await;
+    assert!(
+        loc.starts_with("/return?error=AUTH_BANK_NOT_LINKED"),
+        "{loc}"
+    );
+}

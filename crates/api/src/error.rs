@@ -92,6 +92,8 @@ pub enum ErrorCode {
     LinkLastBank,
     LinkNotFound,
     AuthReauthRequired,
+    LinkAlreadyLinked,
+    LinkPersonMismatch,
     // --- client side only (the SPA produces these, the server never does) ---
     NetOffline,
     NetTimeout,
@@ -174,6 +176,8 @@ impl ErrorCode {
         ErrorCode::LinkLastBank,
         ErrorCode::LinkNotFound,
         ErrorCode::AuthReauthRequired,
+        ErrorCode::LinkAlreadyLinked,
+        ErrorCode::LinkPersonMismatch,
         ErrorCode::NetOffline,
         ErrorCode::NetTimeout,
         ErrorCode::RateLimited,
@@ -255,6 +259,8 @@ impl ErrorCode {
             LinkLastBank => "LINK_LAST_BANK",
             LinkNotFound => "LINK_NOT_FOUND",
             AuthReauthRequired => "AUTH_REAUTH_REQUIRED",
+            LinkAlreadyLinked => "LINK_ALREADY_LINKED",
+            LinkPersonMismatch => "LINK_PERSON_MISMATCH",
             NetOffline => "NET_OFFLINE",
             NetTimeout => "NET_TIMEOUT",
             RateLimited => "RATE_LIMITED",
@@ -307,6 +313,9 @@ impl ErrorCode {
             RegPhoneMismatch | RegAccountInactive | RegCardBlocked | RegUnderAge
             | RegMissingData | RegInvalidData => 422,
             RateLimited => 429,
+            LinkAlreadyLinked => 409,
+            LinkPersonMismatch => 409,
+
             LinkLastBank => 409,
             LinkNotFound => 404,
             AuthReauthRequired => 403,
@@ -964,6 +973,22 @@ impl ErrorCode {
                     "This needs a recent sign-in through your bank.",
                 ),
                 ("Войдите снова через банк и повторите действие.", "Увійдіть знову через банк і повторіть дію.", "Sign in again through your bank and try again."),
+            ),
+            LinkAlreadyLinked => (
+                (
+                    "Этот банк уже привязан к учётной записи.",
+                    "Цей банк уже прив'язано до облікового запису.",
+                    "This bank is already linked to the account.",
+                ),
+                ("Выберите другой банк.", "Оберіть інший банк.", "Choose another bank."),
+            ),
+            LinkPersonMismatch => (
+                (
+                    "Новый банк передал данные другого человека: ИНН, дата рождения или имя не совпадают.",
+                    "Новий банк передав дані іншої особи: РНОКПП, дата народження або ім'я не збігаються.",
+                    "The new bank identified a different person: the tax number, date of birth or name do not match.",
+                ),
+                ("Проверьте, что вы вошли в свой банк. Ничего не изменилось.", "Перевірте, що ви увійшли до свого банку. Нічого не змінилося.", "Check that you signed in to your own bank. Nothing has changed."),
             ),
             NetOffline => (
                 (

@@ -353,3 +353,17 @@ pub struct LinkedBank {
     pub linked_at: String,
     pub last_used_at: String,
 }
+
+/// `POST /api/v1/account/banks`: link another bank, optionally replacing a linked one (bank
+/// change). The new bank must present the same person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkBank {
+    pub bank_id: String,
+    /// The linked bank to retire once the new one is linked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replace: Option<String>,
+    pub consent: ConsentAcceptance,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<Lang>,
+}

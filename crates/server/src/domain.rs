@@ -184,6 +184,34 @@ pub fn tax_id(c: &IdClaims, country: Country) -> Option<String> {
     }
 }
 
+/// Whether a bank's verified claims show the person an account belongs to: the keyed hash of the
+/// taxpayer number, the birth date and the names (after the shared normalization, ignoring case).
+pub fn same_person(
+    claims: &IdClaims,
+    country: Country,
+    person_key_of: impl Fn(&str) -> String,
+    account_person_key: &str,
+    account_birthdate: &str,
+    account_names: (&str, &str),
+) -> bool {
+    let Some(tax) = tax_id(claims, country) else {
+        return false;
+    };
+    let key_ok: bool = subtle::ConstantTimeEq::ct_eq(
+        person_key_of(&tax).as_bytes(),
+        account_person_key.as_bytes(),
+    )
+    .into();
+    let birth_ok = claims.birthdate.as_deref().map(str::trim) == Some(account_birthdate);
+    let norm = |n: Option<&str>| {
+        n.and_then(|n| v::normalize_name(n).ok())
+            .map(|n| n.to_lowercase())
+    };
+    let names_ok = norm(claims.family_name.as_deref()) == norm(Some(account_names.0))
+        && norm(claims.given_name.as_deref()) == norm(Some(account_names.1));
+    key_ok && birth_ok && names_ok
+}
+
 /// Full years between `birth` and `today`.
 pub fn age_on(birth: Date, today: Date) -> i32 {
     let mut age = today.year() - birth.year();

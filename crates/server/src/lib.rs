@@ -166,7 +166,7 @@ pub fn app(state: AppState) -> Router {
             axum::routing::post(mfa::regenerate),
         )
         .route("/sessions", axum::routing::post(routes::start_sign_in))
-        .route("/account/banks", get(links::list))
+        .route("/account/banks", get(links::list).post(links::start_link))
         .route(
             "/account/banks/{bank_id}",
             axum::routing::delete(links::remove),

@@ -2,15 +2,26 @@
 //! never has zero links; removing needs a bank sign-in in the last 10 minutes.
 
 use axum::extract::{Path, State};
+use axum::http::header::{self, HeaderMap};
 use axum::http::StatusCode;
+use axum::response::Redirect;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use bankid_api::types::LinkedBank;
+use bankid_api::types::{LinkBank, SignInStarted, CONSENT_VERSION};
 use bankid_api::ErrorCode;
+use std::collections::BTreeMap;
 
+use crate::crypto::{keyed_hash, sha256_b64url};
 use crate::error::ApiError;
+use crate::extract::ApiJson;
 use crate::routes::rfc3339;
+use crate::routes::{
+    bank_exchange, bank_request, browser_cookie, to_return_page, BankRequest, CallbackParams,
+    FLOW_TTL_MS,
+};
 use crate::session::AuthSession;
+use crate::store::FlowRow;
 use crate::store::Unlink;
 use crate::web::Ctx;
 use crate::AppState;
@@ -55,5 +66,164 @@ pub async fn remove(
         Unlink::Done => Ok(StatusCode::NO_CONTENT.into_response()),
         Unlink::Last => Err(ApiError::new(ErrorCode::LinkLastBank)),
         Unlink::NotLinked => Err(ApiError::new(ErrorCode::LinkNotFound)),
+    }
+}
+
+/// `POST /api/v1/account/banks`: link another bank, or change banks (`replace`). The citizen goes
+/// through the new bank's full authentication; nothing changes until it presents the same person.
+pub async fn start_link(
+    State(app): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    s: AuthSession,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<LinkBank>,
+) -> Result<Response, ApiError> {
+    let now = app.now_ms();
+    let mut fields = BTreeMap::new();
+    let bank = app.config.bank(req.bank_id.trim());
+    if bank.is_none() {
+        fields.insert("bank_id".to_string(), ErrorCode::FieldBankUnknown);
+    }
+    if !req.consent.accepted {
+        fields.insert(
+            "consent.accepted".to_string(),
+            ErrorCode::FieldConsentRequired,
+        );
+    } else if req.consent.version != CONSENT_VERSION {
+        fields.insert(
+            "consent.version".to_string(),
+            ErrorCode::FieldConsentVersion,
+        );
+    }
+    let (Some(bank), true) = (bank, fields.is_empty()) else {
+        return Err(ApiError::fields(fields));
+    };
+    if now - s.auth_at > RECENT_AUTH_MS {
+        return Err(ApiError::new(ErrorCode::AuthReauthRequired));
+    }
+    let links = app.store.links(&s.account_id).await?;
+    if links.iter().any(|(b, _, _)| *b == bank.id) {
+        return Err(ApiError::new(ErrorCode::LinkAlreadyLinked));
+    }
+    if let Some(old) = &req.replace {
+        if !links.iter().any(|(b, _, _)| b == old) {
+            return Err(ApiError::new(ErrorCode::LinkNotFound));
+        }
+    }
+    let account = app
+        .store
+        .account(&s.account_id)
+        .await?
+        .ok_or(ApiError::new(ErrorCode::AuthSessionRequired))?;
+    let bank_country = match bank.country {
+        bankid_api::types::Country::Ru => "RU",
+        bankid_api::types::Country::Ua => "UA",
+    };
+    if bank_country != account.country {
+        return Err(ApiError::field("bank_id", ErrorCode::FieldBankUnknown)
+            .detail("bank of another country"));
+    }
+    let lang = req.lang.unwrap_or(ctx.lang);
+    let BankRequest {
+        authorize_url,
+        state,
+        nonce,
+        verifier,
+    } = bank_request(&app, bank, crate::routes::scope_for(bank.country), lang).await?;
+    let (browser, set_browser) = browser_cookie(&app, &headers);
+    app.store
+        .start_link_flow(
+            &sha256_b64url(state.as_bytes()),
+            &sha256_b64url(browser.as_bytes()),
+            &s.account_id,
+            &bank.id,
+            req.replace.as_deref(),
+            &nonce,
+            &verifier,
+            now,
+            now + FLOW_TTL_MS,
+        )
+        .await?;
+    let mut resp = (StatusCode::CREATED, Json(SignInStarted { authorize_url })).into_response();
+    if let Some(v) = set_browser {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+/// The callback of a link or bank change.
+pub async fn link_callback(
+    app: &AppState,
+    ctx: &Ctx,
+    flow: &FlowRow,
+    p: &CallbackParams,
+    now: i64,
+) -> Response {
+    let (Some(bank), Some(account_id)) =
+        (app.config.bank(&flow.bank_id), flow.account_id.as_deref())
+    else {
+        return to_return_page(ErrorCode::AuthStateInvalid, &ctx.trace_id);
+    };
+    let page = |code: Option<ErrorCode>| match code {
+        None => Redirect::to("/account/banks").into_response(),
+        Some(c) => Redirect::to(&format!(
+            "/account/banks?error={}&trace_id={}",
+            c.as_str(),
+            ctx.trace_id
+        ))
+        .into_response(),
+    };
+    let claims = match bank_exchange(app, bank, flow, p, now).await {
+        Ok(c) => c,
+        Err((code, upstream)) => {
+            tracing::info!(code = %code, upstream = upstream.as_deref().unwrap_or(""), "bank link failed");
+            return page(Some(code));
+        }
+    };
+    let account = match app.store.account(account_id).await {
+        Ok(Some(a)) => a,
+        _ => return to_return_page(ErrorCode::AuthSessionRequired, &ctx.trace_id),
+    };
+    let country = account.country.clone();
+    let same = crate::domain::same_person(
+        &claims,
+        bank.country,
+        |tax| keyed_hash(&app.pepper, &format!("{country}|{tax}")),
+        &account.person_key,
+        &account.birthdate,
+        (&account.family_name, &account.given_name),
+    );
+    if !same {
+        tracing::info!("bank link refused: another person");
+        return page(Some(ErrorCode::LinkPersonMismatch));
+    }
+    let fields = crate::routes::consent_fields(bank.country);
+    match app
+        .store
+        .link_bank(
+            account_id,
+            &bank.id,
+            &claims.sub,
+            flow.replace_bank.as_deref(),
+            &fields,
+            CONSENT_VERSION,
+            now,
+            &ctx.trace_id,
+        )
+        .await
+    {
+        Ok(Ok(())) => page(None),
+        Ok(Err(why)) => {
+            tracing::info!(why, "bank link refused");
+            page(Some(if why == "already_linked" {
+                ErrorCode::LinkAlreadyLinked
+            } else {
+                ErrorCode::BankError
+            }))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "bank link: store");
+            page(Some(ErrorCode::ServiceUnavailable))
+        }
     }
 }

@@ -28,7 +28,7 @@ use crate::web::{cookie, cookie_name, set_cookie, Ctx};
 use crate::AppState;
 
 /// A pending bank round trip expires after this.
-const FLOW_TTL_MS: i64 = 10 * 60 * 1000;
+pub const FLOW_TTL_MS: i64 = 10 * 60 * 1000;
 pub const BROWSER_COOKIE: &str = "bp_browser";
 const BROWSER_COOKIE_SECS: i64 = 24 * 3600;
 pub const SESSION_COOKIE: &str = "bp_session";
@@ -50,7 +50,7 @@ fn bank_info(b: &BankConfig) -> BankInfo {
 
 /// The browser-binding cookie of the request, or a new one to set. The SPA's first call (the bank
 /// list) gets it, so that retried POSTs can be recognised by their `Idempotency-Key`.
-fn browser_cookie(app: &AppState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+pub fn browser_cookie(app: &AppState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
     let secure = app.config.secure_cookies();
     let name = cookie_name(BROWSER_COOKIE, secure);
     match cookie(headers, &name).filter(|v| v.len() == 43) {
@@ -86,7 +86,7 @@ pub async fn openapi() -> Response {
         .into_response()
 }
 
-fn scope_for(country: bankid_api::types::Country) -> &'static str {
+pub fn scope_for(country: bankid_api::types::Country) -> &'static str {
     match country {
         bankid_api::types::Country::Ru => {
             "openid profile phone email passport inn snils bank_activity"
@@ -95,7 +95,7 @@ fn scope_for(country: bankid_api::types::Country) -> &'static str {
     }
 }
 
-fn consent_fields(country: bankid_api::types::Country) -> String {
+pub fn consent_fields(country: bankid_api::types::Country) -> String {
     let names: Vec<String> = ConsentField::requested(country)
         .iter()
         .filter_map(|f| serde_json::to_value(f).ok())
@@ -190,7 +190,7 @@ pub struct BankRequest {
     pub verifier: String,
 }
 
-async fn bank_request(
+pub async fn bank_request(
     app: &AppState,
     bank: &BankConfig,
     scope: &str,
@@ -243,7 +243,7 @@ pub struct CallbackParams {
     error: Option<String>,
 }
 
-fn to_return_page(code: ErrorCode, trace_id: &str) -> Response {
+pub fn to_return_page(code: ErrorCode, trace_id: &str) -> Response {
     let mut url = String::from("/return?");
     url.push_str(
         &url::form_urlencoded::Serializer::new(String::new())
@@ -291,6 +291,9 @@ pub async fn auth_callback(
     };
     if flow.purpose == "signin" {
         return sign_in_callback(&app, &ctx, &flow, &p, now).await;
+    }
+    if flow.purpose == "link" {
+        return crate::links::link_callback(&app, &ctx, &flow, &p, now).await;
     }
     let Some(registration_id) = flow.registration_id.clone() else {
         return to_return_page(ErrorCode::AuthStateInvalid, &ctx.trace_id);
@@ -409,7 +412,7 @@ pub async fn auth_callback(
 /// The bank part of every callback: `iss` (RFC 9207), the bank's error, then the code exchange
 /// and ID-token verification. Errors come back as the code for the citizen and the bank's own
 /// detail for the journal.
-async fn bank_exchange(
+pub async fn bank_exchange(
     app: &AppState,
     bank: &BankConfig,
     flow: &crate::store::FlowRow,

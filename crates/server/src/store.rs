@@ -14,6 +14,9 @@ pub const SESSION_ABSOLUTE_MS: i64 = 12 * 60 * 60 * 1000;
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
+    /// Test seam: a named point inside a transaction that fails once, to prove the transaction
+    /// leaves exactly the old state. Never set in production.
+    fault: std::sync::Arc<std::sync::Mutex<Option<&'static str>>>,
 }
 
 #[derive(Debug, Clone)]
@@ -50,6 +53,9 @@ pub struct FlowRow {
     pub pkce_verifier: String,
     /// The phone the citizen typed (registrations only).
     pub phone: Option<String>,
+    /// The signed-in account (links only) and the bank it replaces, if any.
+    pub account_id: Option<String>,
+    pub replace_bank: Option<String>,
 }
 
 /// Outcome of a sign-in at a bank.
@@ -144,6 +150,8 @@ pub struct SessionRow {
 #[derive(Debug, Clone)]
 pub struct AccountRow {
     pub id: String,
+    pub person_key: String,
+    pub birthdate: String,
     pub state: String,
     pub country: String,
     pub given_name: String,
@@ -253,11 +261,35 @@ impl Store {
             .connect_with(opts)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool })
+        Ok(Store {
+            pool,
+            fault: Default::default(),
+        })
     }
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// Makes the named fault point fail once (tests only).
+    pub fn inject_fault(&self, point: &'static str) {
+        if let Ok(mut f) = self.fault.lock() {
+            *f = Some(point);
+        }
+    }
+
+    fn fault_point(&self, point: &'static str) -> Result<(), sqlx::Error> {
+        let hit = self.fault.lock().map(|mut f| {
+            if *f == Some(point) {
+                f.take().is_some()
+            } else {
+                false
+            }
+        });
+        if hit.unwrap_or(false) {
+            return Err(sqlx::Error::Protocol(format!("injected fault at {point}")));
+        }
+        Ok(())
     }
 
     /// Writes the registration, its bank flow and the first journal entry together.
@@ -316,7 +348,7 @@ impl Store {
         now: i64,
     ) -> Result<TakeFlow, sqlx::Error> {
         let row = sqlx::query(
-            "SELECT f.purpose, f.registration_id, f.bank_id, f.nonce, f.pkce_verifier, f.expires_at, f.consumed_at,
+            "SELECT f.purpose, f.registration_id, f.account_id, f.replace_bank, f.bank_id, f.nonce, f.pkce_verifier, f.expires_at, f.consumed_at,
                     COALESCE(f.browser_hash, r.browser_hash) AS browser_hash, r.phone
              FROM auth_flows f LEFT JOIN registrations r ON r.id = f.registration_id
              WHERE f.state_hash = ?1",
@@ -353,6 +385,8 @@ impl Store {
             nonce: row.try_get("nonce")?,
             pkce_verifier: row.try_get("pkce_verifier")?,
             phone: row.try_get("phone")?,
+            account_id: row.try_get("account_id")?,
+            replace_bank: row.try_get("replace_bank")?,
         }))
     }
 
@@ -542,6 +576,136 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn start_link_flow(
+        &self,
+        state_hash: &str,
+        browser_hash: &str,
+        account_id: &str,
+        bank_id: &str,
+        replace_bank: Option<&str>,
+        nonce: &str,
+        verifier: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO auth_flows (state_hash, purpose, browser_hash, account_id, bank_id, replace_bank, nonce, pkce_verifier, created_at, expires_at)
+             VALUES (?1, 'link', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )
+        .bind(state_hash)
+        .bind(browser_hash)
+        .bind(account_id)
+        .bind(bank_id)
+        .bind(replace_bank)
+        .bind(nonce)
+        .bind(verifier)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Links a bank subject to the account and, for a bank change, retires the old link — in one
+    /// transaction, so the account has exactly the old or exactly the new links. The transfer is
+    /// recorded in the consent ledger.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn link_bank(
+        &self,
+        account_id: &str,
+        bank_id: &str,
+        subject: &str,
+        replace: Option<&str>,
+        consent_fields: &str,
+        consent_version: &str,
+        now: i64,
+        trace_id: &str,
+    ) -> Result<Result<(), &'static str>, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let owner: Option<(String, Option<i64>)> = sqlx::query_as(
+            "SELECT account_id, retired_at FROM bank_links WHERE bank_id = ?1 AND subject = ?2",
+        )
+        .bind(bank_id)
+        .bind(subject)
+        .fetch_optional(&mut *tx)
+        .await?;
+        match owner {
+            Some((other, _)) if other != account_id => return Ok(Err("subject_of_other_account")),
+            Some((_, None)) => return Ok(Err("already_linked")),
+            Some((_, Some(_))) => {
+                sqlx::query("UPDATE bank_links SET retired_at = NULL, linked_at = ?1, last_used_at = ?1 WHERE bank_id = ?2 AND subject = ?3")
+                    .bind(now)
+                    .bind(bank_id)
+                    .bind(subject)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            None => {
+                sqlx::query(
+                    "INSERT INTO bank_links (account_id, bank_id, subject, linked_at, last_used_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+                )
+                .bind(account_id)
+                .bind(bank_id)
+                .bind(subject)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        self.fault_point("link:between")?;
+        if let Some(old) = replace {
+            let done = sqlx::query(
+                "UPDATE bank_links SET retired_at = ?1 WHERE account_id = ?2 AND bank_id = ?3 AND retired_at IS NULL",
+            )
+            .bind(now)
+            .bind(account_id)
+            .bind(old)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Ok(Err("replaced_bank_not_linked"));
+            }
+        }
+        let registration_id: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM registrations WHERE account_id = ?1 ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(account_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(reg) = &registration_id {
+            sqlx::query(
+                "INSERT INTO consents (registration_id, account_id, bank_id, fields, purpose, version, outcome, at)
+                 VALUES (?1, ?2, ?3, ?4, 'bank link: confirm the same person', ?5, 'linked', ?6)",
+            )
+            .bind(reg)
+            .bind(account_id)
+            .bind(bank_id)
+            .bind(consent_fields)
+            .bind(consent_version)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let code = if replace.is_some() {
+            "BANK_CHANGED"
+        } else {
+            "BANK_LINKED"
+        };
+        journal(
+            &mut tx,
+            None,
+            Some(account_id),
+            now,
+            code,
+            Some(bank_id),
+            Some(trace_id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(()))
     }
 
     /// Live links of an account: bank, linked at, last used at.
@@ -981,7 +1145,7 @@ impl Store {
 
     pub async fn account(&self, id: &str) -> Result<Option<AccountRow>, sqlx::Error> {
         let row = sqlx::query(
-            "SELECT a.id, a.state, a.country, a.given_name, a.family_name, a.phone, a.email,
+            "SELECT a.id, a.person_key, a.birthdate, a.state, a.country, a.given_name, a.family_name, a.phone, a.email,
                     (SELECT r.id FROM registrations r WHERE r.account_id = a.id ORDER BY r.created_at DESC LIMIT 1) AS registration_id,
                     (SELECT COUNT(*) FROM totp t WHERE t.account_id = a.id AND t.confirmed_at IS NOT NULL) AS totp
              FROM accounts a WHERE a.id = ?1",
@@ -992,6 +1156,8 @@ impl Store {
         let Some(r) = row else { return Ok(None) };
         Ok(Some(AccountRow {
             id: r.try_get("id")?,
+            person_key: r.try_get("person_key")?,
+            birthdate: r.try_get("birthdate")?,
             state: r.try_get("state")?,
             country: r.try_get("country")?,
             given_name: r.try_get("given_name")?,

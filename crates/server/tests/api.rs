@@ -22,6 +22,7 @@ impl bankid_server::Clock for TestClock {
 }
 
 struct Env {
+    app: bankid_server::AppState,
     clock: std::sync::Arc<TestClock>,
     portal: String,
     sandbox: String,
@@ -131,10 +132,12 @@ color = "#000000"
     let state = bankid_server::state_with_clock(config, clock.clone())
         .await
         .expect("state");
+    let app = state.clone();
     tokio::spawn(async move {
         let _ = bankid_server::serve(portal_listener, state).await;
     });
     Env {
+        app,
         clock,
         portal,
         sandbox,
@@ -1721,6 +1724,7 @@ async fn sign_in_needs_a_linked_bank_and_an_account() {
 impl Env {
     fn clone_handles(&self) -> Env {
         Env {
+            app: self.app.clone(),
             clock: self.clock.clone(),
             portal: self.portal.clone(),
             sandbox: self.sandbox.clone(),
@@ -1917,5 +1921,155 @@ async fn linked_banks_are_listed_and_the_last_one_stays() {
     assert!(
         loc.starts_with("/return?error=AUTH_BANK_NOT_LINKED"),
         "{loc}"
+    );
+}
+
+#[tokio::test]
+async fn changing_banks_is_one_operation_for_the_same_person() {
+    use bankid_api::types::{LinkedBank, SignInStarted};
+    use reqwest::Method;
+    let env = env().await;
+    env.register("sber", "ivanov", "+79161234567").await;
+    let consent = json!({"accepted": true, "version": CONSENT_VERSION});
+    let links = |e: &Env| {
+        let e = e.clone_handles();
+        async move {
+            let l: Vec<LinkedBank> =
+                json_of(e.api(Method::GET, "/api/v1/account/banks", None).await).await;
+            l.into_iter().map(|l| l.bank_id).collect::<Vec<_>>()
+        }
+    };
+    let start = |body: Value| env.api(Method::POST, "/api/v1/account/banks", Some(body));
+
+    // Refusals before any bank is contacted.
+    let (s, c, _) = code_of(start(json!({"bank_id": "sber", "consent": consent})).await).await;
+    assert_eq!((s, c), (StatusCode::CONFLICT, ErrorCode::LinkAlreadyLinked));
+    let (s, c, _) =
+        code_of(start(json!({"bank_id": "vtb", "replace": "alfa", "consent": consent})).await)
+            .await;
+    assert_eq!((s, c), (StatusCode::NOT_FOUND, ErrorCode::LinkNotFound));
+    let (s, _, _) = code_of(
+        start(
+            json!({"bank_id": "vtb", "consent": {"accepted": false, "version": CONSENT_VERSION}}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _, _) =
+        code_of(start(json!({"bank_id": "privatbank", "consent": consent})).await).await;
+    assert_eq!(
+        s,
+        StatusCode::BAD_REQUEST,
+        "a bank of another country cannot present this person"
+    );
+
+    // Another person at the new bank: nothing changes.
+    let started: SignInStarted =
+        json_of(start(json!({"bank_id": "vtb", "replace": "sber", "consent": consent})).await)
+            .await;
+    let cb = env
+        .bank_login(&started.authorize_url, "dormant", "allow")
+        .await;
+    let (loc, _) = env.callback(&cb).await;
+    assert!(
+        loc.starts_with("/account/banks?error=LINK_PERSON_MISMATCH"),
+        "{loc}"
+    );
+    assert_eq!(links(&env).await, ["sber"]);
+    // A cancelled bank login: nothing changes.
+    let started: SignInStarted =
+        json_of(start(json!({"bank_id": "vtb", "replace": "sber", "consent": consent})).await)
+            .await;
+    let cb = env
+        .bank_login(&started.authorize_url, "ivanov", "deny")
+        .await;
+    let (loc, _) = env.callback(&cb).await;
+    assert!(
+        loc.starts_with("/account/banks?error=BANK_LOGIN_CANCELLED"),
+        "{loc}"
+    );
+    assert_eq!(links(&env).await, ["sber"]);
+    // A crash between adding the new link and retiring the old: exactly the old state.
+    env.app.store.inject_fault("link:between");
+    let started: SignInStarted =
+        json_of(start(json!({"bank_id": "vtb", "replace": "sber", "consent": consent})).await)
+            .await;
+    let cb = env
+        .bank_login(&started.authorize_url, "ivanov", "allow")
+        .await;
+    let (loc, _) = env.callback(&cb).await;
+    assert!(
+        loc.starts_with("/account/banks?error=SERVICE_UNAVAILABLE"),
+        "{loc}"
+    );
+    assert_eq!(links(&env).await, ["sber"]);
+    assert_eq!(env.count("bank_links").await, 1);
+
+    // The real change: the same person at VTB; SBER is retired in the same transaction.
+    let consents_before = env.count("consents").await;
+    let started: SignInStarted =
+        json_of(start(json!({"bank_id": "vtb", "replace": "sber", "consent": consent})).await)
+            .await;
+    let cb = env
+        .bank_login(&started.authorize_url, "ivanov", "allow")
+        .await;
+    let (loc, _) = env.callback(&cb).await;
+    assert_eq!(loc, "/account/banks");
+    assert_eq!(links(&env).await, ["vtb"]);
+    assert_eq!(env.count("accounts").await, 1);
+    assert_eq!(
+        env.count("consents").await,
+        consents_before + 1,
+        "the transfer is in the ledger"
+    );
+
+    // The retired bank no longer signs in; the new one does.
+    let b = Env {
+        browser: browser(),
+        ..env.clone_handles()
+    };
+    let s1: SignInStarted = json_of(
+        b.api(
+            Method::POST,
+            "/api/v1/sessions",
+            Some(json!({"bank_id": "sber"})),
+        )
+        .await,
+    )
+    .await;
+    let cb = b.bank_login(&s1.authorize_url, "ivanov", "allow").await;
+    assert!(b
+        .callback(&cb)
+        .await
+        .0
+        .starts_with("/return?error=AUTH_BANK_NOT_LINKED"));
+    let s2: SignInStarted = json_of(
+        b.api(
+            Method::POST,
+            "/api/v1/sessions",
+            Some(json!({"bank_id": "vtb"})),
+        )
+        .await,
+    )
+    .await;
+    let cb = b.bank_login(&s2.authorize_url, "ivanov", "allow").await;
+    assert!(b.callback(&cb).await.0.starts_with("/registration/"));
+
+    // Adding a second bank without removing one.
+    let started: SignInStarted =
+        json_of(start(json!({"bank_id": "sber", "consent": consent})).await).await;
+    let cb = env
+        .bank_login(&started.authorize_url, "ivanov", "allow")
+        .await;
+    assert_eq!(env.callback(&cb).await.0, "/account/banks");
+    assert_eq!(links(&env).await.len(), 2);
+
+    // A stale session must sign in at the bank again first.
+    env.advance(11 * 60);
+    let (s, c, _) = code_of(start(json!({"bank_id": "vtb", "consent": consent})).await).await;
+    assert_eq!(
+        (s, c),
+        (StatusCode::FORBIDDEN, ErrorCode::AuthReauthRequired)
     );
 }

@@ -94,6 +94,9 @@ pub enum ErrorCode {
     AuthReauthRequired,
     LinkAlreadyLinked,
     LinkPersonMismatch,
+    ConsentNotFound,
+    ConsentAlreadyWithdrawn,
+    ConsentWithdrawn,
     // --- client side only (the SPA produces these, the server never does) ---
     NetOffline,
     NetTimeout,
@@ -178,6 +181,9 @@ impl ErrorCode {
         ErrorCode::AuthReauthRequired,
         ErrorCode::LinkAlreadyLinked,
         ErrorCode::LinkPersonMismatch,
+        ErrorCode::ConsentNotFound,
+        ErrorCode::ConsentAlreadyWithdrawn,
+        ErrorCode::ConsentWithdrawn,
         ErrorCode::NetOffline,
         ErrorCode::NetTimeout,
         ErrorCode::RateLimited,
@@ -261,6 +267,9 @@ impl ErrorCode {
             AuthReauthRequired => "AUTH_REAUTH_REQUIRED",
             LinkAlreadyLinked => "LINK_ALREADY_LINKED",
             LinkPersonMismatch => "LINK_PERSON_MISMATCH",
+            ConsentNotFound => "CONSENT_NOT_FOUND",
+            ConsentAlreadyWithdrawn => "CONSENT_ALREADY_WITHDRAWN",
+            ConsentWithdrawn => "CONSENT_WITHDRAWN",
             NetOffline => "NET_OFFLINE",
             NetTimeout => "NET_TIMEOUT",
             RateLimited => "RATE_LIMITED",
@@ -313,6 +322,10 @@ impl ErrorCode {
             RegPhoneMismatch | RegAccountInactive | RegCardBlocked | RegUnderAge
             | RegMissingData | RegInvalidData => 422,
             RateLimited => 429,
+            ConsentNotFound => 404,
+            ConsentAlreadyWithdrawn => 409,
+            ConsentWithdrawn => 403,
+
             LinkAlreadyLinked => 409,
             LinkPersonMismatch => 409,
 
@@ -989,6 +1002,30 @@ impl ErrorCode {
                     "The new bank identified a different person: the tax number, date of birth or name do not match.",
                 ),
                 ("Проверьте, что вы вошли в свой банк. Ничего не изменилось.", "Перевірте, що ви увійшли до свого банку. Нічого не змінилося.", "Check that you signed in to your own bank. Nothing has changed."),
+            ),
+            ConsentNotFound => (
+                (
+                    "Такого согласия нет в вашем журнале.",
+                    "Такої згоди немає у вашому журналі.",
+                    "There is no such consent in your ledger.",
+                ),
+                ("Обновите журнал согласий.", "Оновіть журнал згод.", "Reload the consent ledger."),
+            ),
+            ConsentAlreadyWithdrawn => (
+                (
+                    "Это согласие уже отозвано.",
+                    "Цю згоду вже відкликано.",
+                    "This consent has already been withdrawn.",
+                ),
+                ("Ничего делать не нужно.", "Нічого робити не потрібно.", "There is nothing more to do."),
+            ),
+            ConsentWithdrawn => (
+                (
+                    "Вы отозвали согласие на использование данных этого банка.",
+                    "Ви відкликали згоду на використання даних цього банку.",
+                    "You withdrew your consent to use data from this bank.",
+                ),
+                ("Привяжите банк заново, дав новое согласие, или войдите через другой банк.", "Прив'яжіть банк знову, надавши нову згоду, або увійдіть через інший банк.", "Link the bank again with a new consent, or sign in through another bank."),
             ),
             NetOffline => (
                 (

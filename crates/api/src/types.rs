@@ -367,3 +367,23 @@ pub struct LinkBank {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lang: Option<Lang>,
 }
+
+/// One entry of the consent ledger (`GET /api/v1/account/consents`), oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentRecord {
+    pub id: i64,
+    pub bank_id: String,
+    /// Wire names of [`ConsentField`]s.
+    pub fields: Vec<String>,
+    pub purpose: String,
+    pub version: String,
+    /// `account`, `rejected`, `linked`, or `withdrawn`.
+    pub outcome: String,
+    /// RFC 3339.
+    pub at: String,
+    /// For `withdrawn`: the entry it withdraws.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdraws: Option<i64>,
+    /// Whether a later entry withdrew this one.
+    pub withdrawn: bool,
+}

@@ -171,6 +171,11 @@ pub fn app(state: AppState) -> Router {
             "/account/banks/{bank_id}",
             axum::routing::delete(links::remove),
         )
+        .route("/account/consents", get(links::consents))
+        .route(
+            "/account/consents/{id}/withdraw",
+            axum::routing::post(links::withdraw),
+        )
         .route(
             "/registrations/{id}/reverify",
             axum::routing::post(routes::reverify),

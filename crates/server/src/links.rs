@@ -102,7 +102,8 @@ pub async fn start_link(
         return Err(ApiError::new(ErrorCode::AuthReauthRequired));
     }
     let links = app.store.links(&s.account_id).await?;
-    if links.iter().any(|(b, _, _)| *b == bank.id) {
+    let withdrawn = app.store.withdrawn_links(&s.account_id).await?;
+    if links.iter().any(|(b, _, _)| *b == bank.id) && !withdrawn.contains(&bank.id) {
         return Err(ApiError::new(ErrorCode::LinkAlreadyLinked));
     }
     if let Some(old) = &req.replace {
@@ -225,5 +226,58 @@ pub async fn link_callback(
             tracing::error!(error = %e, "bank link: store");
             page(Some(ErrorCode::ServiceUnavailable))
         }
+    }
+}
+
+/// `GET /api/v1/account/consents`: the 152-FZ ledger of every data transfer, oldest first.
+pub async fn consents(
+    State(app): State<AppState>,
+    s: AuthSession,
+) -> Result<Json<Vec<bankid_api::types::ConsentRecord>>, ApiError> {
+    let rows = app.store.consents(&s.account_id).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(
+                |(id, bank_id, fields, purpose, version, outcome, at, withdraws, withdrawn)| {
+                    bankid_api::types::ConsentRecord {
+                        id,
+                        bank_id,
+                        fields: fields
+                            .split(',')
+                            .filter(|f| !f.is_empty())
+                            .map(str::to_string)
+                            .collect(),
+                        purpose,
+                        version,
+                        outcome,
+                        at: rfc3339(at),
+                        withdraws,
+                        withdrawn,
+                    }
+                },
+            )
+            .collect(),
+    ))
+}
+
+/// `POST /api/v1/account/consents/{id}/withdraw`.
+pub async fn withdraw(
+    State(app): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    s: AuthSession,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    // Parsed here, not by the extractor, so a bad id gets the coded error shape too.
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::new(ErrorCode::ConsentNotFound))?;
+    match app
+        .store
+        .withdraw_consent(&s.account_id, id, app.now_ms(), &ctx.trace_id)
+        .await?
+    {
+        Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),
+        Err("already") => Err(ApiError::new(ErrorCode::ConsentAlreadyWithdrawn)),
+        Err(_) => Err(ApiError::new(ErrorCode::ConsentNotFound)),
     }
 }

@@ -577,6 +577,9 @@ async fn sign_in_callback(
             }
             resp
         }
+        Ok(crate::store::SignIn::ConsentWithdrawn) => {
+            to_return_page(ErrorCode::ConsentWithdrawn, &ctx.trace_id)
+        }
         Ok(crate::store::SignIn::NotLinked) => {
             to_return_page(ErrorCode::AuthBankNotLinked, &ctx.trace_id)
         }

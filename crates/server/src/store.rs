@@ -67,6 +67,8 @@ pub enum SignIn {
     },
     /// The person has an account, but not through this bank (or the link was retired).
     NotLinked,
+    /// The citizen withdrew the consent for this bank's data.
+    ConsentWithdrawn,
     NoAccount,
 }
 
@@ -430,6 +432,17 @@ impl Store {
         trace_id: &str,
     ) -> Result<SignIn, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
+        let withdrawn: Option<i64> = sqlx::query_scalar(
+            "SELECT consent_withdrawn_at FROM bank_links WHERE bank_id = ?1 AND subject = ?2 AND retired_at IS NULL",
+        )
+        .bind(bank_id)
+        .bind(subject)
+        .fetch_optional(&mut *tx)
+        .await?
+        .flatten();
+        if withdrawn.is_some() {
+            return Ok(SignIn::ConsentWithdrawn);
+        }
         let account: Option<String> = sqlx::query_scalar(
             "SELECT account_id FROM bank_links WHERE bank_id = ?1 AND subject = ?2 AND retired_at IS NULL",
         )
@@ -625,18 +638,20 @@ impl Store {
         trace_id: &str,
     ) -> Result<Result<(), &'static str>, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
-        let owner: Option<(String, Option<i64>)> = sqlx::query_as(
-            "SELECT account_id, retired_at FROM bank_links WHERE bank_id = ?1 AND subject = ?2",
+        let owner: Option<(String, Option<i64>, Option<i64>)> = sqlx::query_as(
+            "SELECT account_id, retired_at, consent_withdrawn_at FROM bank_links WHERE bank_id = ?1 AND subject = ?2",
         )
         .bind(bank_id)
         .bind(subject)
         .fetch_optional(&mut *tx)
         .await?;
         match owner {
-            Some((other, _)) if other != account_id => return Ok(Err("subject_of_other_account")),
-            Some((_, None)) => return Ok(Err("already_linked")),
-            Some((_, Some(_))) => {
-                sqlx::query("UPDATE bank_links SET retired_at = NULL, linked_at = ?1, last_used_at = ?1 WHERE bank_id = ?2 AND subject = ?3")
+            Some((other, _, _)) if other != account_id => {
+                return Ok(Err("subject_of_other_account"))
+            }
+            Some((_, None, None)) => return Ok(Err("already_linked")),
+            Some(_) => {
+                sqlx::query("UPDATE bank_links SET retired_at = NULL, consent_withdrawn_at = NULL, linked_at = ?1, last_used_at = ?1 WHERE bank_id = ?2 AND subject = ?3")
                     .bind(now)
                     .bind(bank_id)
                     .bind(subject)
@@ -706,6 +721,127 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(Ok(()))
+    }
+
+    /// The account's consent ledger, oldest first: id, bank, fields, purpose, version, outcome, at,
+    /// withdraws, withdrawn.
+    #[allow(clippy::type_complexity)]
+    pub async fn consents(
+        &self,
+        account_id: &str,
+    ) -> Result<
+        Vec<(
+            i64,
+            String,
+            String,
+            String,
+            String,
+            String,
+            i64,
+            Option<i64>,
+            bool,
+        )>,
+        sqlx::Error,
+    > {
+        let rows = sqlx::query(
+            "SELECT c.id, c.bank_id, c.fields, c.purpose, c.version, c.outcome, c.at, c.withdraws,
+                    EXISTS (SELECT 1 FROM consents w WHERE w.withdraws = c.id) AS withdrawn
+             FROM consents c WHERE c.account_id = ?1 ORDER BY c.at, c.id",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("id")?,
+                    r.try_get("bank_id")?,
+                    r.try_get("fields")?,
+                    r.try_get("purpose")?,
+                    r.try_get("version")?,
+                    r.try_get("outcome")?,
+                    r.try_get("at")?,
+                    r.try_get("withdraws")?,
+                    r.try_get::<i64, _>("withdrawn")? != 0,
+                ))
+            })
+            .collect()
+    }
+
+    /// Withdraws a consent: a new ledger entry pointing at it, the bank link's data marked as no
+    /// longer usable, and a journal entry on the registration (shown on the status page).
+    pub async fn withdraw_consent(
+        &self,
+        account_id: &str,
+        consent_id: i64,
+        now: i64,
+        trace_id: &str,
+    ) -> Result<Result<(), &'static str>, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let row: Option<(String, String, String, String, String, String)> = sqlx::query_as(
+            "SELECT registration_id, bank_id, fields, purpose, version, outcome FROM consents WHERE id = ?1 AND account_id = ?2",
+        )
+        .bind(consent_id)
+        .bind(account_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((registration_id, bank_id, fields, purpose, version, outcome)) = row else {
+            return Ok(Err("not_found"));
+        };
+        if outcome == "withdrawn" {
+            return Ok(Err("not_found"));
+        }
+        let already: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM consents WHERE withdraws = ?1")
+            .bind(consent_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if already > 0 {
+            return Ok(Err("already"));
+        }
+        sqlx::query(
+            "INSERT INTO consents (registration_id, account_id, bank_id, fields, purpose, version, outcome, at, withdraws)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'withdrawn', ?7, ?8)",
+        )
+        .bind(&registration_id)
+        .bind(account_id)
+        .bind(&bank_id)
+        .bind(&fields)
+        .bind(&purpose)
+        .bind(&version)
+        .bind(now)
+        .bind(consent_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE bank_links SET consent_withdrawn_at = ?1 WHERE account_id = ?2 AND bank_id = ?3 AND retired_at IS NULL",
+        )
+        .bind(now)
+        .bind(account_id)
+        .bind(&bank_id)
+        .execute(&mut *tx)
+        .await?;
+        journal(
+            &mut tx,
+            Some(&registration_id),
+            Some(account_id),
+            now,
+            "CONSENT_WITHDRAWN",
+            Some(&bank_id),
+            Some(trace_id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+
+    /// Banks of live links whose consent the citizen withdrew.
+    pub async fn withdrawn_links(&self, account_id: &str) -> Result<Vec<String>, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT bank_id FROM bank_links WHERE account_id = ?1 AND retired_at IS NULL AND consent_withdrawn_at IS NOT NULL",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await
     }
 
     /// Live links of an account: bank, linked at, last used at.

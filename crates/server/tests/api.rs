@@ -2073,3 +2073,98 @@ async fn changing_banks_is_one_operation_for_the_same_person() {
         (StatusCode::FORBIDDEN, ErrorCode::AuthReauthRequired)
     );
 }
+
+#[tokio::test]
+async fn the_consent_ledger_is_visible_append_only_and_withdrawable() {
+    use bankid_api::types::{ConsentRecord, SignInStarted};
+    use reqwest::Method;
+    let env = env().await;
+    let st = env.register("sber", "ivanov", "+79161234567").await;
+    let ledger: Vec<ConsentRecord> =
+        json_of(env.api(Method::GET, "/api/v1/account/consents", None).await).await;
+    assert_eq!(ledger.len(), 1);
+    let first = &ledger[0];
+    assert_eq!(
+        (
+            first.bank_id.as_str(),
+            first.outcome.as_str(),
+            first.version.as_str()
+        ),
+        ("sber", "account", CONSENT_VERSION)
+    );
+    assert!(
+        first.fields.contains(&"passport".to_string())
+            && first.fields.contains(&"snils".to_string())
+    );
+    assert!(!first.withdrawn);
+
+    // Bad ids are refused with codes and change nothing.
+    let (s, c, _) = code_of(
+        env.api(Method::POST, "/api/v1/account/consents/999/withdraw", None)
+            .await,
+    )
+    .await;
+    assert_eq!((s, c), (StatusCode::NOT_FOUND, ErrorCode::ConsentNotFound));
+    let (s, c, _) = code_of(
+        env.api(Method::POST, "/api/v1/account/consents/abc/withdraw", None)
+            .await,
+    )
+    .await;
+    assert_eq!((s, c), (StatusCode::NOT_FOUND, ErrorCode::ConsentNotFound));
+
+    let path = format!("/api/v1/account/consents/{}/withdraw", first.id);
+    assert_eq!(
+        env.api(Method::POST, &path, None).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    let (s, c, _) = code_of(env.api(Method::POST, &path, None).await).await;
+    assert_eq!(
+        (s, c),
+        (StatusCode::CONFLICT, ErrorCode::ConsentAlreadyWithdrawn)
+    );
+    let ledger: Vec<ConsentRecord> =
+        json_of(env.api(Method::GET, "/api/v1/account/consents", None).await).await;
+    assert_eq!(ledger.len(), 2, "withdrawal is a new entry");
+    assert!(ledger[0].withdrawn);
+    assert_eq!(
+        (ledger[1].outcome.as_str(), ledger[1].withdraws),
+        ("withdrawn", Some(first.id))
+    );
+    // The status page's journal shows it.
+    let status = env.status(&st.registration_id).await;
+    assert_eq!(status.journal[0].code, "CONSENT_WITHDRAWN");
+    // The bank's data is no longer used: signing in through it is refused.
+    let b = Env {
+        browser: browser(),
+        ..env.clone_handles()
+    };
+    let s1: SignInStarted = json_of(
+        b.api(
+            Method::POST,
+            "/api/v1/sessions",
+            Some(json!({"bank_id": "sber"})),
+        )
+        .await,
+    )
+    .await;
+    let cb = b.bank_login(&s1.authorize_url, "ivanov", "allow").await;
+    assert!(b
+        .callback(&cb)
+        .await
+        .0
+        .starts_with("/return?error=CONSENT_WITHDRAWN"));
+
+    // The ledger cannot be rewritten, not even with SQL.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", env.db_path.display()))
+        .await
+        .unwrap();
+    assert!(sqlx::query("UPDATE consents SET outcome = 'x'")
+        .execute(&pool)
+        .await
+        .is_err());
+    assert!(sqlx::query("DELETE FROM consents")
+        .execute(&pool)
+        .await
+        .is_err());
+    assert_eq!(env.count("consents").await, 2);
+}

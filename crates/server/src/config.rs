@@ -31,6 +31,10 @@ pub struct ServerConfig {
     /// Secret for keyed hashes of national ids (HMAC-SHA256). Overridden by `PORTAL_PEPPER`.
     #[serde(default)]
     pub pepper: Option<String>,
+    /// Keys that seal passport/INN/SNILS at rest, `id:base64(32 bytes)`, the sealing key first.
+    /// Overridden by `PORTAL_DATA_KEYS` (comma-separated).
+    #[serde(default)]
+    pub data_keys: Vec<String>,
 }
 
 fn default_dist() -> PathBuf {

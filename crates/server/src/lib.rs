@@ -18,6 +18,7 @@ pub mod routes;
 pub mod session;
 pub mod store;
 pub mod totp;
+pub mod vault;
 pub mod web;
 
 use std::sync::Arc;
@@ -54,6 +55,8 @@ pub struct Inner {
     pub rng: Arc<dyn Rng>,
     /// Key of the keyed hashes of national ids.
     pub pepper: Vec<u8>,
+    /// Seals national ids at rest.
+    pub vault: vault::Vault,
     /// Content-Security-Policy of every response.
     pub csp: web::Csp,
     /// Delivers the outbox (SMS/email gateway; the dev inbox in sandbox mode).
@@ -114,6 +117,17 @@ pub async fn state_with_clock(
             "the pepper must be at least 16 characters".into(),
         ));
     }
+    let key_specs: Vec<String> = match std::env::var("PORTAL_DATA_KEYS") {
+        Ok(v) => v
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(str::to_string)
+            .collect(),
+        Err(_) => config.server.data_keys.clone(),
+    };
+    let vault =
+        vault::Vault::from_specs(&key_specs).map_err(|e| StartError(format!("data keys: {e}")))?;
     let csp = web::Csp::new(&config.server.dist_dir);
     let sender: Arc<dyn outbox::Sender> = if config.sandbox.is_some() {
         Arc::new(outbox::DevInbox {
@@ -130,6 +144,7 @@ pub async fn state_with_clock(
         clock,
         rng: Arc::new(crypto::OsRng),
         pepper: pepper.into_bytes(),
+        vault,
         csp,
         sender,
     }))

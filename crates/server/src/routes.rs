@@ -338,11 +338,26 @@ pub async fn auth_callback(
         bankid_api::types::Country::Ua => "UA",
     };
     let fields = consent_fields(bank.country);
-    let (outcome, person_key, birthdate);
+    let (outcome, person_key, birthdate, sealed);
     match &verdict {
         Ok(person) => {
             person_key = keyed_hash(&app.pepper, &format!("{country}|{}", person.tax_id));
             birthdate = person.birthdate.to_string();
+            let ids = serde_json::json!({
+                "passport": person.passport,
+                "tax_id": person.tax_id,
+                "snils": person.snils,
+            });
+            sealed = match app
+                .vault
+                .seal(app.rng.as_ref(), &account_id, ids.to_string().as_bytes())
+            {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(error = %e, "callback: seal");
+                    return fail(ErrorCode::Internal, None).await;
+                }
+            };
             outcome = Outcome::Accepted(NewAccount {
                 new_account_id: &account_id,
                 person_key: &person_key,
@@ -355,6 +370,7 @@ pub async fn auth_callback(
                 email: person.email.as_deref(),
                 subject: &claims.sub,
                 session_hash: &session_hash,
+                sealed_ids: (&sealed.0, &sealed.1),
             });
         }
         Err(refusal) => {

@@ -118,6 +118,8 @@ pub struct NewAccount<'a> {
     pub email: Option<&'a str>,
     pub subject: &'a str,
     pub session_hash: &'a str,
+    /// Passport, taxpayer number and SNILS sealed for `new_account_id`: (key id, sealed bytes).
+    pub sealed_ids: (&'a str, &'a [u8]),
 }
 
 pub struct Completion<'a> {
@@ -998,8 +1000,8 @@ impl Store {
                     None => {
                         sqlx::query(
                             "INSERT INTO accounts (id, state, person_key, country, family_name, given_name, middle_name,
-                                birthdate, phone, email, created_at)
-                             VALUES (?1, 'pending_confirmation', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                birthdate, phone, email, created_at, key_id, national_ids)
+                             VALUES (?1, 'pending_confirmation', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                         )
                         .bind(a.new_account_id)
                         .bind(a.person_key)
@@ -1011,6 +1013,8 @@ impl Store {
                         .bind(a.phone)
                         .bind(a.email)
                         .bind(c.now)
+                        .bind(a.sealed_ids.0)
+                        .bind(a.sealed_ids.1)
                         .execute(&mut *tx)
                         .await?;
                         a.new_account_id.to_string()

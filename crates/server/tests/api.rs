@@ -84,6 +84,7 @@ public_url = "{portal}"
 database_url = "sqlite://{}"
 dist_dir = "{dist}"
 pepper = "integration-test-pepper-0123456789"
+data_keys = ["t1:dGVzdC1kYXRhLWtleS0wMDAwMDAwMDAwMDAwMDAwMDA="]
 
 [sandbox]
 listen = "127.0.0.1:9"
@@ -432,6 +433,28 @@ async fn happy_path_creates_account_link_consent_and_session_in_one_go() {
             );
         }
     }
+    // They are stored sealed (AEAD, key id kept) and open with the configured key only for this
+    // account.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", env2.db_path.display()))
+        .await
+        .unwrap();
+    let (id, key_id, sealed): (String, String, Vec<u8>) =
+        sqlx::query_as("SELECT id, key_id, national_ids FROM accounts")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(key_id, "t1");
+    let opened = env2.app.vault.open(&key_id, &id, &sealed).unwrap();
+    let ids: Value = serde_json::from_slice(&opened).unwrap();
+    assert_eq!(
+        ids,
+        json!({"passport": "4510123456", "tax_id": "770712345633", "snils": "11223344595"})
+    );
+    assert!(env2
+        .app
+        .vault
+        .open(&key_id, "another-account", &sealed)
+        .is_err());
 }
 
 #[tokio::test]

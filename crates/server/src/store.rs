@@ -275,6 +275,13 @@ impl Store {
         &self.pool
     }
 
+    /// A write transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`): concurrent
+    /// writers wait for each other (busy timeout) instead of failing when a read snapshot cannot be
+    /// upgraded.
+    async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+
     /// Makes the named fault point fail once (tests only).
     pub fn inject_fault(&self, point: &'static str) {
         if let Ok(mut f) = self.fault.lock() {
@@ -298,7 +305,7 @@ impl Store {
 
     /// Writes the registration, its bank flow and the first journal entry together.
     pub async fn start_registration(&self, r: &NewRegistration<'_>) -> Result<i64, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let number: i64 = sqlx::query(
             "INSERT INTO registrations (id, request_number, bank_id, phone, state, browser_hash,
                 consent_version, lang, trace_id, created_at, updated_at)
@@ -433,7 +440,7 @@ impl Store {
         now: i64,
         trace_id: &str,
     ) -> Result<SignIn, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let withdrawn: Option<i64> = sqlx::query_scalar(
             "SELECT consent_withdrawn_at FROM bank_links WHERE bank_id = ?1 AND subject = ?2 AND retired_at IS NULL",
         )
@@ -535,7 +542,7 @@ impl Store {
         flow_ttl_ms: i64,
         trace_id: &str,
     ) -> Result<bool, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let current: Option<String> =
             sqlx::query_scalar("SELECT state FROM registrations WHERE id = ?1")
                 .bind(id)
@@ -639,7 +646,7 @@ impl Store {
         now: i64,
         trace_id: &str,
     ) -> Result<Result<(), &'static str>, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let owner: Option<(String, Option<i64>, Option<i64>)> = sqlx::query_as(
             "SELECT account_id, retired_at, consent_withdrawn_at FROM bank_links WHERE bank_id = ?1 AND subject = ?2",
         )
@@ -779,7 +786,7 @@ impl Store {
         now: i64,
         trace_id: &str,
     ) -> Result<Result<(), &'static str>, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let row: Option<(String, String, String, String, String, String)> = sqlx::query_as(
             "SELECT registration_id, bank_id, fields, purpose, version, outcome FROM consents WHERE id = ?1 AND account_id = ?2",
         )
@@ -866,7 +873,7 @@ impl Store {
         now: i64,
         trace_id: &str,
     ) -> Result<Unlink, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE bank_links SET retired_at = ?1
              WHERE account_id = ?2 AND bank_id = ?3 AND retired_at IS NULL
@@ -913,7 +920,7 @@ impl Store {
         now: i64,
         trace_id: &str,
     ) -> Result<(), sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         journal(
             &mut tx,
             None,
@@ -936,7 +943,7 @@ impl Store {
         trace_id: &str,
         now: i64,
     ) -> Result<(), sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "UPDATE registrations SET state = 'failed', reason = ?1, trace_id = ?2, updated_at = ?3
              WHERE id = ?4 AND state = 'awaiting_bank'",
@@ -963,7 +970,7 @@ impl Store {
     /// Records the outcome of the bank's data: registration state, consent ledger entry, journal,
     /// and for an accepted person the account, the bank link and a session — all or nothing.
     pub async fn complete_registration(&self, c: &Completion<'_>) -> Result<Completed, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let result = match &c.outcome {
             Outcome::Rejected { reason, claim } => {
                 sqlx::query(
@@ -1343,7 +1350,7 @@ impl Store {
 
     /// A new activation code: the challenge, its message in the outbox and a journal entry, together.
     pub async fn create_challenge(&self, c: &NewChallenge<'_>) -> Result<(), sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO challenges (id, account_id, channel, code_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )
@@ -1424,7 +1431,7 @@ impl Store {
         .bind(account_id)
         .fetch_optional(&self.pool)
         .await?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         if bool::from(subtle::ConstantTimeEq::ct_eq(
             stored.as_bytes(),
             given.as_bytes(),
@@ -1619,7 +1626,7 @@ impl Store {
         now: i64,
         trace_id: &str,
     ) -> Result<bool, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE totp SET confirmed_at = ?1, last_step = ?2 WHERE account_id = ?3 AND confirmed_at IS NULL",
         )
@@ -1658,7 +1665,7 @@ impl Store {
         now: i64,
         trace_id: &str,
     ) -> Result<(), sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM totp WHERE account_id = ?1")
             .bind(account_id)
             .execute(&mut *tx)
@@ -1690,7 +1697,7 @@ impl Store {
         account_id: &str,
         hashes: &[String],
     ) -> Result<(), sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin().await?;
         insert_backup_codes(&mut tx, account_id, hashes).await?;
         tx.commit().await
     }

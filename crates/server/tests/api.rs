@@ -2191,3 +2191,27 @@ async fn the_consent_ledger_is_visible_append_only_and_withdrawable() {
         .is_err());
     assert_eq!(env.count("consents").await, 2);
 }
+
+#[tokio::test]
+async fn concurrent_first_registrations_of_one_person_make_one_account() {
+    let env = env().await;
+    let mut tasks = Vec::new();
+    for _ in 0..6 {
+        let e = Env {
+            browser: browser(),
+            ..env.clone_handles()
+        };
+        tasks.push(tokio::spawn(async move {
+            e.register("sber", "ivanov", "+79161234567").await.state
+        }));
+    }
+    for t in tasks {
+        assert_eq!(
+            t.await.unwrap(),
+            bankid_api::types::RegistrationState::PendingConfirmation
+        );
+    }
+    assert_eq!(env.count("accounts").await, 1);
+    assert_eq!(env.count("bank_links").await, 1);
+    assert_eq!(env.count("sessions").await, 6);
+}

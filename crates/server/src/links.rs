@@ -84,17 +84,7 @@ pub async fn start_link(
     if bank.is_none() {
         fields.insert("bank_id".to_string(), ErrorCode::FieldBankUnknown);
     }
-    if !req.consent.accepted {
-        fields.insert(
-            "consent.accepted".to_string(),
-            ErrorCode::FieldConsentRequired,
-        );
-    } else if req.consent.version != CONSENT_VERSION {
-        fields.insert(
-            "consent.version".to_string(),
-            ErrorCode::FieldConsentVersion,
-        );
-    }
+    crate::routes::check_consent(&req.consent, &mut fields);
     let (Some(bank), true) = (bank, fields.is_empty()) else {
         return Err(ApiError::fields(fields));
     };

@@ -127,17 +127,7 @@ pub async fn start_registration(
     let phone = normalize_phone(&req.phone)
         .map_err(|code| fields.insert("phone".to_string(), code))
         .ok();
-    if !req.consent.accepted {
-        fields.insert(
-            "consent.accepted".to_string(),
-            ErrorCode::FieldConsentRequired,
-        );
-    } else if req.consent.version != CONSENT_VERSION {
-        fields.insert(
-            "consent.version".to_string(),
-            ErrorCode::FieldConsentVersion,
-        );
-    }
+    check_consent(&req.consent, &mut fields);
     let (Some(bank), Some(phone), true) = (bank, phone, fields.is_empty()) else {
         return Err(ApiError::fields(fields));
     };
@@ -640,17 +630,7 @@ pub async fn reverify(
             .ok(),
         None => Some(row.phone.clone()),
     };
-    if !req.consent.accepted {
-        fields.insert(
-            "consent.accepted".to_string(),
-            ErrorCode::FieldConsentRequired,
-        );
-    } else if req.consent.version != CONSENT_VERSION {
-        fields.insert(
-            "consent.version".to_string(),
-            ErrorCode::FieldConsentVersion,
-        );
-    }
+    check_consent(&req.consent, &mut fields);
     let (Some(phone), true) = (phone, fields.is_empty()) else {
         return Err(ApiError::fields(fields));
     };
@@ -686,6 +666,24 @@ pub async fn reverify(
         authorize_url,
     })
     .into_response())
+}
+
+/// The consent rules every bank round trip shares: given, and to the text version shown.
+pub fn check_consent(
+    consent: &bankid_api::types::ConsentAcceptance,
+    fields: &mut BTreeMap<String, ErrorCode>,
+) {
+    if !consent.accepted {
+        fields.insert(
+            "consent.accepted".to_string(),
+            ErrorCode::FieldConsentRequired,
+        );
+    } else if consent.version != CONSENT_VERSION {
+        fields.insert(
+            "consent.version".to_string(),
+            ErrorCode::FieldConsentVersion,
+        );
+    }
 }
 
 fn valid_id(id: &str) -> bool {

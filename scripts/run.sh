@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 . scripts/env.sh
 
-echo "==> building the web app (trunk build --release)" >&2
-trunk build --release --dist dist >&2
+echo "==> building the web app (scripts/build-web.sh, trunk --release)" >&2
+scripts/build-web.sh dist --release >&2
 echo "==> building the server" >&2
 cargo build -p bankid-server >&2
 mkdir -p var

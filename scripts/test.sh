@@ -26,7 +26,7 @@ step "component tests (Chromium)" cargo test -p bankid-portal-web --target wasm3
 
 # End to end: the release web app served by the real server with the sandbox banks.
 E2E_DIR=$(mktemp -d /tmp/bankid-e2e.XXXXXX)
-step "web app build (release)" trunk build --release --dist "$E2E_DIR/dist"
+step "web app build (release)" scripts/build-web.sh "$E2E_DIR/dist" --release
 step "server build" cargo build -p bankid-server --locked
 
 PORT=${E2E_PORT:-18080}

@@ -19,10 +19,14 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use bankid_api::types::{BankInfo, RegistrationStarted, RegistrationStatus, StartRegistration};
+use bankid_api::types::{
+    ActivationCodeSent, BackupCodes, BankInfo, Channel, ConfirmActivation, ConsentRecord,
+    DevMessage, LinkBank, LinkedBank, MfaCode, RegistrationStarted, RegistrationStatus,
+    SendActivationCode, SessionInfo, SignInStarted, StartRegistration, StartSignIn, TotpEnrolment,
+};
 use bankid_api::ErrorCode;
 use gloo_net::http::{Request, Response};
-use leptos::prelude::{ArcRwSignal, Update};
+use leptos::prelude::{ArcRwSignal, Set, Update};
 use send_wrapper::SendWrapper;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -86,6 +90,8 @@ pub struct ApiError {
     pub status: u16,
     /// The request was abandoned because its page went away ([`Cancel`]): show nothing.
     pub aborted: bool,
+    /// Seconds until trying again makes sense (rate limits), when the server said so.
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -97,6 +103,7 @@ impl ApiError {
             fields: BTreeMap::new(),
             status: 0,
             aborted: false,
+            retry_after: None,
         }
     }
 
@@ -157,6 +164,8 @@ struct LooseErrorBody {
     fields: Option<BTreeMap<String, String>>,
     #[serde(default)]
     trace_id: Option<String>,
+    #[serde(default)]
+    retry_after: Option<u32>,
 }
 
 /// THE mapping from an HTTP answer to an [`ApiError`]. `body` is the response text,
@@ -180,6 +189,7 @@ pub fn error_from_response(status: u16, body: &str, header_trace_id: Option<Stri
                 fields,
                 status,
                 aborted: false,
+                retry_after: b.retry_after,
             }
         }
         Err(_) => ApiError {
@@ -188,6 +198,7 @@ pub fn error_from_response(status: u16, body: &str, header_trace_id: Option<Stri
             fields: BTreeMap::new(),
             status,
             aborted: false,
+            retry_after: None,
         },
     }
 }
@@ -301,6 +312,23 @@ thread_local! {
     static ACTIVITY: ArcRwSignal<Activity> = ArcRwSignal::new(Activity::default());
 }
 
+thread_local! {
+    static SESSION_CONTACT: ArcRwSignal<f64> = ArcRwSignal::new(f64::NAN);
+}
+
+/// When (ms since the epoch) the server last answered a call that used the session, and so
+/// restarted its idle timer; NaN before the first. The idle warning counts from it.
+pub fn session_contact() -> ArcRwSignal<f64> {
+    SESSION_CONTACT.with(Clone::clone)
+}
+
+/// Whether a successful call to `url` used (and so kept alive) the signed-in session.
+pub fn touches_session(method_is_delete: bool, url: &str) -> bool {
+    let path = url.split('?').next().unwrap_or(url);
+    let session = path == "/api/v1/session" || path.starts_with("/api/v1/session/");
+    (session && !method_is_delete) || path.starts_with("/api/v1/account/")
+}
+
 /// The calls in flight, as a signal (reading it in a reactive context subscribes).
 pub fn activity() -> ArcRwSignal<Activity> {
     ACTIVITY.with(Clone::clone)
@@ -345,6 +373,7 @@ fn change_activity(kind: ActivityKind, up: bool) {
 enum Method {
     Get,
     Post,
+    Delete,
 }
 
 /// One logical call: the same for every attempt.
@@ -362,29 +391,61 @@ impl Call<'_> {
     }
 }
 
-async fn read_json<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
+/// A successful answer, before it is read as a type: the request machinery below is not generic,
+/// so it exists once in the wasm rather than once per endpoint.
+struct Answer {
+    status: u16,
+    text: String,
+    trace_id: Option<String>,
+}
+
+/// Reads a successful answer as `T`. 204 No Content (any empty success) reads as JSON `null`,
+/// i.e. `()`.
+fn parse<T: DeserializeOwned>(answer: Answer) -> Result<T, ApiError> {
+    let text = if answer.text.trim().is_empty() {
+        "null"
+    } else {
+        answer.text.as_str()
+    };
+    serde_json::from_str(text).map_err(|_| ApiError {
+        trace_id: answer.trace_id,
+        status: answer.status,
+        ..ApiError::local(ErrorCode::Internal)
+    })
+}
+
+async fn read_answer(resp: Response) -> Result<Answer, ApiError> {
     let status = resp.status();
-    let trace = resp.headers().get("x-trace-id");
+    let trace_id = resp.headers().get("x-trace-id");
     let text = resp
         .text()
         .await
         .map_err(|_| ApiError::local(ErrorCode::NetOffline))?;
     if (200..300).contains(&status) {
-        serde_json::from_str(&text).map_err(|_| ApiError {
-            trace_id: trace,
+        Ok(Answer {
             status,
-            ..ApiError::local(ErrorCode::Internal)
+            text,
+            trace_id,
         })
     } else {
-        Err(error_from_response(status, &text, trace))
+        Err(error_from_response(status, &text, trace_id))
     }
 }
 
-/// Runs `call`, retrying as [`should_retry`] says.
+/// Runs `call` and reads the answer as `T`.
 async fn run<T: DeserializeOwned>(call: Call<'_>, cancel: &Cancel) -> Result<T, ApiError> {
+    // Boxed: every endpoint shares one compiled copy of the sending state machine.
+    let sending: std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Answer, ApiError>> + '_>,
+    > = Box::pin(send(call, cancel));
+    parse(sending.await?)
+}
+
+/// Sends `call`, retrying as [`should_retry`] says.
+async fn send(call: Call<'_>, cancel: &Cancel) -> Result<Answer, ApiError> {
     let _activity = begin_activity(match call.method {
         Method::Get => ActivityKind::Loading,
-        Method::Post => ActivityKind::Sending,
+        Method::Post | Method::Delete => ActivityKind::Sending,
     });
     let mut attempt = 1;
     loop {
@@ -392,6 +453,9 @@ async fn run<T: DeserializeOwned>(call: Call<'_>, cancel: &Cancel) -> Result<T, 
             return Err(ApiError::aborted());
         }
         let result = attempt_once(&call, cancel).await;
+        if result.is_ok() && touches_session(call.method == Method::Delete, call.url) {
+            SESSION_CONTACT.with(|c| c.set(js_sys::Date::now()));
+        }
         match result {
             Err(e) if should_retry(&RETRY, call.idempotent(), attempt, &e) => {
                 sleep_ms(RETRY.delay_ms(attempt, js_sys::Math::random())).await;
@@ -403,10 +467,7 @@ async fn run<T: DeserializeOwned>(call: Call<'_>, cancel: &Cancel) -> Result<T, 
 }
 
 /// One attempt with its own abort controller, fired by the timeout or by `cancel`.
-async fn attempt_once<T: DeserializeOwned>(
-    call: &Call<'_>,
-    cancel: &Cancel,
-) -> Result<T, ApiError> {
+async fn attempt_once(call: &Call<'_>, cancel: &Cancel) -> Result<Answer, ApiError> {
     let controller = web_sys::AbortController::new().ok();
     let registration = controller.as_ref().map(|c| cancel.register(c));
     let timed_out = Rc::new(Cell::new(false));
@@ -424,6 +485,7 @@ async fn attempt_once<T: DeserializeOwned>(
     let mut builder = match call.method {
         Method::Get => Request::get(call.url),
         Method::Post => Request::post(call.url),
+        Method::Delete => Request::delete(call.url),
     }
     .header("Accept", "application/json")
     .abort_signal(signal.as_ref());
@@ -438,7 +500,7 @@ async fn attempt_once<T: DeserializeOwned>(
     };
     let result = match request {
         Ok(request) => match request.send().await {
-            Ok(resp) => read_json(resp).await,
+            Ok(resp) => read_answer(resp).await,
             Err(_) => Err(ApiError::local(ErrorCode::NetOffline)),
         },
         Err(_) => Err(ApiError::local(ErrorCode::Internal)),
@@ -528,6 +590,156 @@ pub async fn start_registration(
         idempotency_key: Some(idempotency_key()),
     };
     run(call, cancel).await
+}
+
+/// A GET of `url`.
+async fn get<T: DeserializeOwned>(url: &str, cancel: &Cancel) -> Result<T, ApiError> {
+    let call = Call {
+        method: Method::Get,
+        url,
+        body: None,
+        idempotency_key: None,
+    };
+    run(call, cancel).await
+}
+
+/// A POST of `body` to `url` with a fresh `Idempotency-Key` (one per submission; retries reuse it).
+async fn post<B: serde::Serialize, T: DeserializeOwned>(
+    url: &str,
+    body: &B,
+    cancel: &Cancel,
+) -> Result<T, ApiError> {
+    let json = serde_json::to_string(body).map_err(|_| ApiError::local(ErrorCode::Internal))?;
+    let call = Call {
+        method: Method::Post,
+        url,
+        body: Some(json),
+        idempotency_key: Some(idempotency_key()),
+    };
+    run(call, cancel).await
+}
+
+/// A DELETE of `url`, with an optional JSON body. Not retried: the citizen decides.
+async fn delete<B: serde::Serialize>(
+    url: &str,
+    body: Option<&B>,
+    cancel: &Cancel,
+) -> Result<(), ApiError> {
+    let body = match body {
+        Some(b) => {
+            Some(serde_json::to_string(b).map_err(|_| ApiError::local(ErrorCode::Internal))?)
+        }
+        None => None,
+    };
+    let call = Call {
+        method: Method::Delete,
+        url,
+        body,
+        idempotency_key: None,
+    };
+    run(call, cancel).await
+}
+
+/// `GET /api/v1/session`: who is signed in (401 `AUTH_SESSION_REQUIRED` when nobody,
+/// `AUTH_SECOND_FACTOR_REQUIRED` while the sign-in waits for its second factor).
+/// Also keeps the session's idle timer going.
+pub async fn session(cancel: &Cancel) -> Result<SessionInfo, ApiError> {
+    get("/api/v1/session", cancel).await
+}
+
+/// `DELETE /api/v1/session`: sign out.
+pub async fn sign_out(cancel: &Cancel) -> Result<(), ApiError> {
+    delete::<()>("/api/v1/session", None, cancel).await
+}
+
+/// `POST /api/v1/account/activation`: send an activation code to `channel`.
+pub async fn send_activation_code(
+    channel: Channel,
+    cancel: &Cancel,
+) -> Result<ActivationCodeSent, ApiError> {
+    post(
+        "/api/v1/account/activation",
+        &SendActivationCode { channel },
+        cancel,
+    )
+    .await
+}
+
+/// `POST /api/v1/account/activation/confirm`: the code from the message; 204 = active.
+pub async fn confirm_activation(code: String, cancel: &Cancel) -> Result<(), ApiError> {
+    post(
+        "/api/v1/account/activation/confirm",
+        &ConfirmActivation { code },
+        cancel,
+    )
+    .await
+}
+
+/// `GET /api/v1/dev/inbox` (sandbox mode only; 404 otherwise), newest first.
+pub async fn dev_inbox(cancel: &Cancel) -> Result<Vec<DevMessage>, ApiError> {
+    get("/api/v1/dev/inbox", cancel).await
+}
+
+/// `POST /api/v1/account/totp`: start enrolling an authenticator app.
+pub async fn totp_enrol(cancel: &Cancel) -> Result<TotpEnrolment, ApiError> {
+    post("/api/v1/account/totp", &serde_json::Map::new(), cancel).await
+}
+
+/// `POST /api/v1/account/totp/confirm`: the first code from the app; answers the backup codes.
+pub async fn totp_confirm(code: String, cancel: &Cancel) -> Result<BackupCodes, ApiError> {
+    post("/api/v1/account/totp/confirm", &MfaCode { code }, cancel).await
+}
+
+/// `DELETE /api/v1/account/totp` with a TOTP or backup code.
+pub async fn totp_disable(code: String, cancel: &Cancel) -> Result<(), ApiError> {
+    delete("/api/v1/account/totp", Some(&MfaCode { code }), cancel).await
+}
+
+/// `POST /api/v1/account/backup-codes` with a code: a new set, the old one stops working.
+pub async fn new_backup_codes(code: String, cancel: &Cancel) -> Result<BackupCodes, ApiError> {
+    post("/api/v1/account/backup-codes", &MfaCode { code }, cancel).await
+}
+
+/// `POST /api/v1/sessions`: sign in again through `bank_id`; answers where to send the browser.
+pub async fn start_sign_in(body: &StartSignIn, cancel: &Cancel) -> Result<SignInStarted, ApiError> {
+    post("/api/v1/sessions", body, cancel).await
+}
+
+/// `POST /api/v1/session/second-factor`: finish a sign-in with a TOTP or backup code.
+pub async fn second_factor(code: String, cancel: &Cancel) -> Result<(), ApiError> {
+    post("/api/v1/session/second-factor", &MfaCode { code }, cancel).await
+}
+
+/// `GET /api/v1/account/banks`: the banks linked to the account.
+pub async fn linked_banks(cancel: &Cancel) -> Result<Vec<LinkedBank>, ApiError> {
+    get("/api/v1/account/banks", cancel).await
+}
+
+/// `POST /api/v1/account/banks`: link another bank or change banks; answers where to send the
+/// browser for the new bank's authentication.
+pub async fn link_bank(body: &LinkBank, cancel: &Cancel) -> Result<SignInStarted, ApiError> {
+    post("/api/v1/account/banks", body, cancel).await
+}
+
+/// `DELETE /api/v1/account/banks/{bank_id}`: retire a linked bank (never the last).
+pub async fn remove_bank(bank_id: &str, cancel: &Cancel) -> Result<(), ApiError> {
+    let url = format!("/api/v1/account/banks/{}", encode_segment(bank_id));
+    delete::<()>(&url, None, cancel).await
+}
+
+/// `GET /api/v1/account/consents`: the consent ledger, oldest first.
+pub async fn consents(cancel: &Cancel) -> Result<Vec<ConsentRecord>, ApiError> {
+    get("/api/v1/account/consents", cancel).await
+}
+
+/// `POST /api/v1/account/consents/{id}/withdraw`.
+pub async fn withdraw_consent(id: i64, cancel: &Cancel) -> Result<(), ApiError> {
+    post(
+        &format!("/api/v1/account/consents/{id}/withdraw"),
+        &serde_json::Value::Null,
+        cancel,
+    )
+    .await
 }
 
 /// A random key so that a POST repeated by the network or by a retry is applied once.
@@ -624,6 +836,18 @@ mod tests {
             error_from_response(404, "nope", None).code,
             ErrorCode::ReqNotFound
         );
+    }
+
+    #[test]
+    fn calls_that_keep_the_session_alive() {
+        assert!(touches_session(false, "/api/v1/session"));
+        assert!(touches_session(false, "/api/v1/session/second-factor"));
+        assert!(touches_session(false, "/api/v1/account/banks"));
+        assert!(touches_session(true, "/api/v1/account/banks/sber"));
+        assert!(!touches_session(true, "/api/v1/session"));
+        assert!(!touches_session(false, "/api/v1/banks"));
+        assert!(!touches_session(false, "/api/v1/sessions"));
+        assert!(!touches_session(false, "/api/v1/registrations/x"));
     }
 
     #[test]

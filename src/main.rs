@@ -1,5 +1,5 @@
-//! Entry point of the browser bundle: mounts [`bankid_portal_web::App`] into `<body>`.
+//! Entry point of the register bundle (`index.html`): mounts [`bankid_portal_web::RegisterApp`].
 
 fn main() {
-    leptos::mount::mount_to_body(bankid_portal_web::App);
+    leptos::mount::mount_to_body(bankid_portal_web::RegisterApp);
 }

@@ -1,6 +1,7 @@
-//! State shared between pages: the bank list (fetched once) and the registration draft.
+//! State shared between pages: the bank list (fetched once), the registration draft and the
+//! signed-in session.
 
-use bankid_api::types::BankInfo;
+use bankid_api::types::{BankInfo, SessionInfo};
 use bankid_api::ErrorCode;
 use leptos::prelude::*;
 
@@ -91,6 +92,9 @@ impl Draft {
 pub fn provide_state() {
     provide_context(Banks::new());
     provide_context(Draft::new());
+    let session = Session::new();
+    provide_context(session);
+    session.reload();
 }
 
 /// The bank list from context (created on demand when a component is mounted alone).
@@ -108,5 +112,64 @@ pub fn use_draft() -> Draft {
         let draft = Draft::new();
         provide_context(draft);
         draft
+    })
+}
+
+/// Who is signed in, as `GET /api/v1/session` last said.
+#[derive(Clone, Copy)]
+pub struct Session {
+    /// `None` while nobody is signed in (or the answer is not there yet).
+    pub info: RwSignal<Option<SessionInfo>>,
+    /// The first answer has arrived (before it, pages wait instead of asking to sign in).
+    pub checked: RwSignal<bool>,
+}
+
+impl Session {
+    fn new() -> Self {
+        Session {
+            info: RwSignal::new(None),
+            checked: RwSignal::new(false),
+        }
+    }
+
+    /// Asks the server again (this also keeps the idle timer going) and returns the answer.
+    /// A 401 means nobody is signed in; other failures keep what was known.
+    pub async fn load(self) -> Result<SessionInfo, ApiError> {
+        let result = api::session(&api::Cancel::new()).await;
+        match &result {
+            Ok(info) => {
+                let _ = self.info.try_set(Some(info.clone()));
+            }
+            Err(e) if e.status == 401 => {
+                let _ = self.info.try_set(None);
+            }
+            Err(_) => {}
+        }
+        if self.checked.try_get_untracked() == Some(false) {
+            let _ = self.checked.try_set(true);
+        }
+        result
+    }
+
+    /// [`Session::load`] in the background.
+    pub fn reload(self) {
+        leptos::task::spawn_local(async move {
+            let _ = self.load().await;
+        });
+    }
+
+    /// Forgets the session (after signing out).
+    pub fn clear(self) {
+        self.info.set(None);
+        self.checked.set(true);
+    }
+}
+
+/// The session from context (created on demand when mounted alone; then not loaded).
+pub fn use_session() -> Session {
+    use_context::<Session>().unwrap_or_else(|| {
+        let session = Session::new();
+        provide_context(session);
+        session
     })
 }

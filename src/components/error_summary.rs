@@ -3,11 +3,11 @@
 
 use bankid_api::ErrorCode;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::components::focus_element;
 use crate::components::problem::TraceId;
 use crate::i18n::{tr, use_lang, Key};
+use crate::nav::Link;
 
 /// Where an item of the summary leads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,7 +89,7 @@ pub fn ErrorSummary(
                     }
                     SummaryLink::Page(path) => view! {
                         <li>
-                            <A exact=true href=path>{text}</A>
+                            <Link href=path>{text}</Link>
                         </li>
                     }
                     .into_any(),

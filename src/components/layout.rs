@@ -2,12 +2,13 @@
 
 use bankid_api::Lang;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
 use crate::components::focus_element;
 use crate::components::progress::ProgressIndicator;
-use crate::i18n::{tr, use_lang, Key, LangContext};
+use crate::i18n::{t, tr, use_lang, Key, LangContext};
+use crate::nav::Link;
+use crate::state::use_session;
 
 /// Id of `<main>`, target of the skip link and of focus after client-side navigation.
 pub const MAIN_ID: &str = "main-content";
@@ -46,13 +47,17 @@ pub fn Layout(children: Children) -> impl IntoView {
         </a>
         <header class="bp-header">
             <div class="bp-width-container bp-header__inner">
-                <A exact=true href="/" attr:class="bp-header__brand">
+                <Link href="/" class="bp-header__brand">
                     <span class="bp-header__logo" aria-hidden="true"></span>
                     <span class="bp-header__name">{tr(Key::SiteName)}</span>
-                </A>
+                </Link>
                 <LanguageSwitcher />
             </div>
+            <div class="bp-width-container">
+                <AccountNav />
+            </div>
         </header>
+        <IdleWarning />
         <div class="bp-width-container">
             <main id=MAIN_ID class="bp-main" tabindex="-1">
                 {children()}
@@ -100,5 +105,229 @@ pub fn LanguageSwitcher() -> impl IntoView {
         <div class="bp-lang" role="group" aria-label=tr(Key::LanguageLabel)>
             <ul class="bp-lang__list">{buttons}</ul>
         </div>
+    }
+}
+
+/// The signed-in citizen's name, links to the account pages and "Sign out"; "Sign in" otherwise.
+#[component]
+pub fn AccountNav() -> impl IntoView {
+    let session = use_session();
+    let navigate = crate::nav::use_go();
+    let busy = RwSignal::new(false);
+    let sign_out = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            let _ = crate::api::sign_out(&crate::api::Cancel::new()).await;
+            let _ = busy.try_set(false);
+            session.clear();
+            navigate("/");
+        });
+    };
+    move || {
+        let sign_out = sign_out.clone();
+        match session.info.get() {
+            None => session
+                .checked
+                .get()
+                .then(|| {
+                    view! {
+                        <nav class="bp-account-nav" aria-label=tr(Key::AccountNavLabel)>
+                            <ul class="bp-account-nav__list">
+                                <li><Link href="/signin">{tr(Key::SignIn)}</Link></li>
+                            </ul>
+                        </nav>
+                    }
+                })
+                .into_any(),
+            Some(info) => {
+                let status = info.registration_id.map(|id| {
+                    view! {
+                        <li><Link href=format!("/registration/{id}")>{tr(Key::NavStatus)}</Link></li>
+                    }
+                });
+                let activate = (info.account_state != "active").then(|| {
+                    view! { <li><Link href="/account/activate">{tr(Key::NavActivate)}</Link></li> }
+                });
+                view! {
+                    <nav class="bp-account-nav" aria-label=tr(Key::AccountNavLabel)>
+                        <p class="bp-account-nav__who">
+                            {tr(Key::SignedInAs)} " "
+                            <strong class="bp-account-nav__name">{info.display_name}</strong>
+                        </p>
+                        <ul class="bp-account-nav__list">
+                            {status}
+                            {activate}
+                            <li><Link href="/account/security">{tr(Key::NavSecurity)}</Link></li>
+                            <li><Link href="/account/banks">{tr(Key::NavBanks)}</Link></li>
+                            <li><Link href="/account/consents">{tr(Key::NavConsents)}</Link></li>
+                            <li>
+                                <button
+                                    type="button"
+                                    class="bp-account-nav__button"
+                                    disabled=move || busy.get()
+                                    on:click=sign_out
+                                >
+                                    {tr(Key::SignOut)}
+                                </button>
+                            </li>
+                        </ul>
+                    </nav>
+                }
+                .into_any()
+            }
+        }
+    }
+}
+
+/// How long before the idle timeout the warning appears.
+pub const IDLE_WARNING_MS: f64 = 2.0 * 60.0 * 1000.0;
+
+/// Milliseconds from `now_ms` until the warning for a session idle-expiring at `expires_ms` is
+/// due (0: now). `None` when the time cannot be read.
+pub fn idle_warning_delay_ms(expires_ms: f64, now_ms: f64) -> Option<u32> {
+    if expires_ms.is_nan() || now_ms.is_nan() {
+        return None;
+    }
+    let delay = expires_ms - IDLE_WARNING_MS - now_ms;
+    Some(if delay <= 0.0 {
+        0
+    } else {
+        delay.min(f64::from(i32::MAX)) as u32
+    })
+}
+
+/// The session's idle deadline: the server's stated one, or later when a call since then (at
+/// `last_contact`) restarted the idle period of length `idle_len` (both NaN-tolerant).
+pub fn idle_deadline(stated: f64, last_contact: f64, idle_len: f64) -> f64 {
+    let moved = last_contact + idle_len;
+    if moved.is_nan() || moved < stated {
+        stated
+    } else {
+        moved
+    }
+}
+
+/// "You will be signed out in 2 minutes": a dialog that appears 2 minutes before the session's
+/// idle timeout, takes focus, and closes with "Stay signed in" (which refreshes the session) or
+/// Escape.
+#[component]
+pub fn IdleWarning() -> impl IntoView {
+    let lang = use_lang();
+    let session = use_session();
+    let open = RwSignal::new(false);
+    let dialog = NodeRef::<leptos::html::Div>::new();
+    let timer = StoredValue::new(None::<TimeoutHandle>);
+
+    // The idle length the server stated (its deadline minus when the answer came), so that every
+    // later call that uses the session moves the deadline on, as it does on the server.
+    let contact = crate::api::session_contact();
+    let idle_len = StoredValue::new((f64::NAN, f64::NAN));
+
+    // Sync with the outside world: a timer for the current session's idle deadline.
+    Effect::new(move |_| {
+        if let Some(handle) = timer.get_value() {
+            handle.clear();
+        }
+        timer.set_value(None);
+        let expires = session
+            .info
+            .with(|i| i.as_ref().map(|i| js_sys::Date::parse(&i.idle_expires_at)));
+        let last = contact.get();
+        let deadline = expires.map(|e| {
+            let (seen, _) = idle_len.get_value();
+            if seen != e {
+                idle_len.set_value((e, e - last));
+            }
+            idle_deadline(e, last, idle_len.get_value().1)
+        });
+        let Some(delay) = deadline.and_then(|e| idle_warning_delay_ms(e, js_sys::Date::now()))
+        else {
+            open.set(false);
+            return;
+        };
+        let handle = set_timeout_with_handle(
+            move || {
+                let _ = open.try_set(true);
+            },
+            std::time::Duration::from_millis(u64::from(delay)),
+        );
+        timer.set_value(handle.ok());
+    });
+    on_cleanup(move || {
+        if let Some(handle) = timer.try_get_value().flatten() {
+            handle.clear();
+        }
+    });
+    // Focus moves to the dialog when it opens.
+    Effect::new(move |_| {
+        if open.get() {
+            if let Some(el) = dialog.get() {
+                let _ = el.focus();
+            }
+        }
+    });
+
+    let stay = move || {
+        open.set(false);
+        session.reload();
+    };
+    view! {
+        <Show when=move || open.get()>
+            <div
+                class="bp-idle"
+                role="alertdialog"
+                aria-modal="false"
+                aria-labelledby="idle-title"
+                aria-describedby="idle-text"
+                tabindex="-1"
+                node_ref=dialog
+                on:keydown=move |ev| {
+                    if ev.key() == "Escape" {
+                        open.set(false);
+                    }
+                }
+            >
+                <div class="bp-width-container">
+                    <h2 class="bp-heading-m" id="idle-title">{tr(Key::IdleTitle)}</h2>
+                    <p class="bp-body" id="idle-text">{move || t(lang.get(), Key::IdleText)}</p>
+                    <button type="button" class="bp-button" on:click=move |_| stay()>
+                        {tr(Key::StaySignedIn)}
+                    </button>
+                </div>
+            </div>
+        </Show>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn later_calls_move_the_idle_deadline() {
+        let min = 60_000.0;
+        assert_eq!(idle_deadline(30.0 * min, 0.0, 30.0 * min), 30.0 * min);
+        assert_eq!(
+            idle_deadline(30.0 * min, 10.0 * min, 30.0 * min),
+            40.0 * min
+        );
+        assert_eq!(idle_deadline(30.0 * min, f64::NAN, f64::NAN), 30.0 * min);
+        assert_eq!(
+            idle_deadline(30.0 * min, -5.0 * min, 30.0 * min),
+            30.0 * min
+        );
+    }
+
+    #[test]
+    fn the_idle_warning_comes_two_minutes_early() {
+        let min = 60_000.0;
+        assert_eq!(idle_warning_delay_ms(30.0 * min, 0.0), Some(28 * 60_000));
+        assert_eq!(idle_warning_delay_ms(2.0 * min, 0.0), Some(0));
+        assert_eq!(idle_warning_delay_ms(min, 0.0), Some(0));
+        assert_eq!(idle_warning_delay_ms(f64::NAN, 0.0), None);
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod bank_card;
 pub mod checkbox;
+pub mod code_input;
 pub mod date_input;
 pub mod error_message;
 pub mod error_summary;
@@ -9,6 +10,7 @@ pub mod layout;
 pub mod phone_field;
 pub mod problem;
 pub mod progress;
+pub mod qr;
 pub mod radios;
 pub mod text_input;
 

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use crate::components::bank_card::BankCard;
 use crate::components::problem::Problem;
 use crate::i18n::{t, tr, use_lang, use_page_title, Key};
+use crate::nav::Link;
 use crate::state::use_banks;
 
 #[component]
@@ -53,7 +54,7 @@ pub fn BanksPage() -> impl IntoView {
             };
             order
                 .into_iter()
-                .map(|country| group(country, &list))
+                .map(|country| group(country, &list, None, Signal::stored(false)))
                 .collect_view()
                 .into_any()
         }
@@ -62,12 +63,21 @@ pub fn BanksPage() -> impl IntoView {
     view! {
         <h1 class="bp-heading-xl">{tr(Key::BanksTitle)}</h1>
         <p class="bp-body-l">{tr(Key::BanksLead)}</p>
+        <p class="bp-body bp-signin-link">
+            <Link href="/signin">{tr(Key::AlreadyRegistered)}</Link>
+        </p>
         {content}
     }
 }
 
-/// The banks of one country as a titled list; nothing when there are none.
-fn group(country: Country, list: &[BankInfo]) -> Option<impl IntoView> {
+/// The banks of one country as a titled list; nothing when there are none. With `on_choose` the
+/// workable banks are buttons (sign-in) instead of links to registration.
+pub fn group(
+    country: Country,
+    list: &[BankInfo],
+    on_choose: Option<Callback<String>>,
+    busy: Signal<bool>,
+) -> Option<impl IntoView> {
     let banks: Vec<BankInfo> = list
         .iter()
         .filter(|b| b.country == country)
@@ -84,7 +94,13 @@ fn group(country: Country, list: &[BankInfo]) -> Option<impl IntoView> {
         <section class="bp-bank-group" aria-labelledby=id>
             <h2 class="bp-heading-m" id=id>{tr(key)}</h2>
             <ul class="bp-bank-list">
-                {banks.into_iter().map(|bank| view! { <BankCard bank /> }).collect_view()}
+                {banks
+                    .into_iter()
+                    .map(|bank| match on_choose {
+                        Some(on_choose) => view! { <BankCard bank on_choose busy /> }.into_any(),
+                        None => view! { <BankCard bank /> }.into_any(),
+                    })
+                    .collect_view()}
             </ul>
         </section>
     })

@@ -1,9 +1,9 @@
 //! Any path the route table does not know.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::i18n::{t, tr, use_page_title, Key};
+use crate::nav::Link;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -15,7 +15,7 @@ pub fn NotFound() -> impl IntoView {
         <h1 class="bp-heading-xl">{tr(Key::NotFoundTitle)}</h1>
         <p class="bp-body">{tr(Key::NotFoundText)}</p>
         <p class="bp-body">
-            <A exact=true href="/">{tr(Key::GoToStart)}</A>
+            <Link href="/">{tr(Key::GoToStart)}</Link>
         </p>
     }
 }

@@ -2,11 +2,11 @@
 
 use bankid_api::ErrorCode;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::problem::Problem;
 use crate::i18n::{t, tr, use_page_title, Key};
+use crate::nav::Link;
 
 /// Longest trace id shown; anything longer is not ours.
 const MAX_TRACE_LEN: usize = 100;
@@ -33,7 +33,7 @@ pub fn ReturnError() -> impl IntoView {
         <h1 class="bp-heading-xl">{tr(Key::ReturnTitle)}</h1>
         <Problem code trace_id />
         <p class="bp-body">
-            <A exact=true href="/">{tr(Key::StartAgain)}</A>
+            <Link href="/">{tr(Key::StartAgain)}</Link>
         </p>
     }
 }

@@ -1,20 +1,43 @@
-//! `/registration/{id}` — where a registration stands. Polls while the bank has not answered.
+//! `/registration/{id}` — where a registration stands. Polls (with backoff) while the bank has
+//! not answered and while the account waits for activation, so activation done in another tab
+//! shows up; "Check again" asks at once.
 
 use bankid_api::types::{JournalEntry, RegistrationState, RegistrationStatus};
 use bankid_api::{ErrorCode, Lang};
 use leptos::prelude::*;
-use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{self, ApiError};
 use crate::components::problem::{Problem, TraceId};
 use crate::format::{local_time, state_name};
-use crate::i18n::{event_text, t, tr, use_lang, use_page_title, Key};
-use crate::state::use_banks;
+use crate::i18n::{event_text, t, tf, tr, use_lang, use_page_title, Key};
+use crate::nav::Link;
+use crate::state::{use_banks, use_session};
 
 /// First poll delay; doubled after each poll up to [`POLL_MAX_MS`].
 const POLL_FIRST_MS: u32 = 1_000;
 const POLL_MAX_MS: u32 = 15_000;
+
+/// After this long without any change, the page suggests contacting support.
+pub const STALE_AFTER_MS: f64 = 24.0 * 60.0 * 60.0 * 1000.0;
+
+/// Whether a registration still in progress has not changed for [`STALE_AFTER_MS`]: `last_ms` is
+/// its newest event (or creation) time, `now_ms` the current time, both in ms since the epoch.
+pub fn is_stale(state: RegistrationState, last_ms: f64, now_ms: f64) -> bool {
+    matches!(
+        state,
+        RegistrationState::AwaitingBank | RegistrationState::PendingConfirmation
+    ) && !last_ms.is_nan()
+        && now_ms - last_ms > STALE_AFTER_MS
+}
+
+/// Whether the page keeps asking the server in `state`.
+pub fn keeps_polling(state: RegistrationState) -> bool {
+    matches!(
+        state,
+        RegistrationState::AwaitingBank | RegistrationState::PendingConfirmation
+    )
+}
 
 /// The delay before poll number `n` (0-based): 1 s, 2 s, 4 s, 8 s, 15 s, 15 s …
 pub fn poll_delay_ms(n: u32) -> u32 {
@@ -31,13 +54,21 @@ pub fn StatusPage() -> impl IntoView {
 
     let status = RwSignal::new(None::<Result<RegistrationStatus, ApiError>>);
     let polling = RwSignal::new(false);
+    // Bumped by "Check again": restarts the polling at once, from the shortest delay.
+    let reload = RwSignal::new(0_u32);
+    let shown_id = StoredValue::new(String::new());
 
     // Load, then poll while the bank has not answered. The task and its request belong to this
     // effect's owner: both are cancelled (the request aborted) when the id changes or the page
     // is left.
     Effect::new(move |_| {
         let id = id.get();
-        status.set(None);
+        reload.track();
+        // A new registration starts blank; "Check again" keeps the current one on screen.
+        if shown_id.get_value() != id {
+            shown_id.set_value(id.clone());
+            status.set(None);
+        }
         let cancel = api::Cancel::on_cleanup();
         leptos::task::spawn_local_scoped_with_cancellation(async move {
             let mut n = 0;
@@ -47,7 +78,7 @@ pub fn StatusPage() -> impl IntoView {
                     break;
                 }
                 let again = match &result {
-                    Ok(s) => s.state == RegistrationState::AwaitingBank,
+                    Ok(s) => keeps_polling(s.state),
                     // A hiccup while waiting: keep the last answer on screen and try again.
                     Err(e) if e.code.retryable() => {
                         matches!(status.get_untracked(), Some(Ok(_)))
@@ -91,7 +122,7 @@ pub fn StatusPage() -> impl IntoView {
     let content = move || match status.get() {
         None => ().into_any(),
         Some(Err(e)) => view! { <Unavailable error=e /> }.into_any(),
-        Some(Ok(s)) => view! { <StatusView status=s polling /> }.into_any(),
+        Some(Ok(s)) => view! { <StatusView status=s polling reload /> }.into_any(),
     };
     view! {
         // One live region for the whole page, so a state change found by polling is announced.
@@ -121,15 +152,21 @@ fn Unavailable(error: ApiError) -> impl IntoView {
         <h1 class="bp-heading-xl">{tr(Key::StatusUnavailableTitle)}</h1>
         <Problem code trace_id />
         <p class="bp-body">
-            <A exact=true href="/">{tr(Key::StartAgain)}</A>
+            <Link href="/">{tr(Key::StartAgain)}</Link>
         </p>
     }
 }
 
 #[component]
-fn StatusView(status: RegistrationStatus, polling: RwSignal<bool>) -> impl IntoView {
+fn StatusView(
+    status: RegistrationStatus,
+    polling: RwSignal<bool>,
+    reload: RwSignal<u32>,
+) -> impl IntoView {
     let lang = use_lang();
     let banks = use_banks();
+    let session = use_session();
+    let signed_in = Memo::new(move |_| session.info.with(Option::is_some));
     let state = status.state;
     let bank_id = status.bank_id.clone();
     let bank_name = move || {
@@ -158,6 +195,14 @@ fn StatusView(status: RegistrationStatus, polling: RwSignal<bool>) -> impl IntoV
         .into_any(),
         RegistrationState::PendingConfirmation => view! {
             <p class="bp-body-l">{tr(Key::StatusPendingText)}</p>
+            {move || signed_in.get().then(|| view! {
+                <div class="bp-cta">
+                    <p class="bp-body">{tr(Key::ActivateCtaText)}</p>
+                    <Link href="/account/activate" class="bp-button bp-button--start">
+                        {tr(Key::ActivateTitle)}
+                    </Link>
+                </div>
+            })}
         }
         .into_any(),
         RegistrationState::Active => view! {
@@ -171,7 +216,7 @@ fn StatusView(status: RegistrationStatus, polling: RwSignal<bool>) -> impl IntoV
                 <h2 class="bp-heading-m">{tr(Key::WhatNext)}</h2>
                 <p class="bp-body">{move || code.next_step(lang.get())}</p>
                 <p class="bp-body">
-                    <A exact=true href="/">{tr(Key::StartAgain)}</A>
+                    <Link href="/">{tr(Key::StartAgain)}</Link>
                 </p>
             }
             .into_any()
@@ -180,6 +225,36 @@ fn StatusView(status: RegistrationStatus, polling: RwSignal<bool>) -> impl IntoV
 
     let created_at = status.created_at.clone();
     let created_attr = created_at.clone();
+    // The newest event (or the creation) decides whether nothing has happened for a day.
+    let last_change = status
+        .journal
+        .iter()
+        .map(|e| e.at.as_str())
+        .chain([created_at.as_str()])
+        .max()
+        .map(js_sys::Date::parse)
+        .unwrap_or(f64::NAN);
+    let stale = is_stale(state, last_change, js_sys::Date::now()).then(|| {
+        let number = status.request_number.clone();
+        view! {
+            <div class="bp-notice" role="note">
+                <p class="bp-body">
+                    {move || tf(lang.get(), Key::StaleNotice, &[("number", &number)])}
+                </p>
+            </div>
+        }
+    });
+    let check_again = keeps_polling(state).then(|| {
+        view! {
+            <button
+                type="button"
+                class="bp-button bp-button--secondary"
+                on:click=move |_| reload.update(|n| *n = n.wrapping_add(1))
+            >
+                {tr(Key::CheckAgain)}
+            </button>
+        }
+    });
     let holder = status.display_name.clone();
     let trace_id = status.trace_id.clone();
     let journal = status.journal.clone();
@@ -194,6 +269,7 @@ fn StatusView(status: RegistrationStatus, polling: RwSignal<bool>) -> impl IntoV
             </p>
             <h1 class="bp-heading-xl">{move || state_title(lang.get(), state)}</h1>
             {explanation}
+            {stale}
             <dl class="bp-summary-list">
                 <div class="bp-summary-list__row">
                     <dt class="bp-summary-list__key">{tr(Key::RequestNumber)}</dt>
@@ -218,6 +294,7 @@ fn StatusView(status: RegistrationStatus, polling: RwSignal<bool>) -> impl IntoV
                     </div>
                 })}
             </dl>
+            {check_again}
             <TraceId trace_id />
             <Journal entries=journal />
         </div>
@@ -284,7 +361,27 @@ pub fn Journal(entries: Vec<JournalEntry>) -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::poll_delay_ms;
+    use super::*;
+
+    #[test]
+    fn unfinished_registrations_go_stale_after_a_day() {
+        let day = STALE_AFTER_MS;
+        let pending = RegistrationState::PendingConfirmation;
+        assert!(!is_stale(pending, 0.0, day));
+        assert!(is_stale(pending, 0.0, day + 1.0));
+        assert!(is_stale(RegistrationState::AwaitingBank, 0.0, day * 2.0));
+        assert!(!is_stale(RegistrationState::Active, 0.0, day * 2.0));
+        assert!(!is_stale(RegistrationState::Rejected, 0.0, day * 2.0));
+        assert!(!is_stale(pending, f64::NAN, day * 2.0));
+    }
+
+    #[test]
+    fn polling_continues_until_a_final_state() {
+        assert!(keeps_polling(RegistrationState::AwaitingBank));
+        assert!(keeps_polling(RegistrationState::PendingConfirmation));
+        assert!(!keeps_polling(RegistrationState::Active));
+        assert!(!keeps_polling(RegistrationState::Failed));
+    }
 
     #[test]
     fn backoff_doubles_up_to_fifteen_seconds() {

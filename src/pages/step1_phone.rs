@@ -2,12 +2,12 @@
 
 use bankid_api::ErrorCode;
 use leptos::prelude::*;
-use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::components::phone_field::PhoneForm;
 use crate::components::problem::Problem;
 use crate::i18n::{t, tr, use_lang, use_page_title, Key};
+use crate::nav::Link;
 use crate::state::{use_banks, use_draft};
 
 #[component]
@@ -58,12 +58,12 @@ pub fn Step1Phone() -> impl IntoView {
     };
 
     view! {
-        <A exact=true href="/" attr:class="bp-back-link">{tr(Key::Back)}</A>
+        <Link href="/" class="bp-back-link">{tr(Key::Back)}</Link>
         {move || match bank_problem.get() {
             Some(code) => view! {
                 <Problem code as_heading=true />
                 <p class="bp-body">
-                    <A exact=true href="/">{tr(Key::GoToStart)}</A>
+                    <Link href="/">{tr(Key::GoToStart)}</Link>
                 </p>
             }
             .into_any(),

@@ -16,6 +16,7 @@ use crate::components::checkbox::Checkbox;
 use crate::components::error_summary::{ErrorSummary, SummaryItem, SummaryLink};
 use crate::components::problem::Problem;
 use crate::i18n::{t, tf, tr, use_lang, use_page_title, years, Key};
+use crate::nav::Link;
 use crate::state::{use_banks, use_draft};
 
 /// Id of the consent checkbox.
@@ -141,7 +142,7 @@ fn ConsentPage(bank_id: Memo<String>, phone: String) -> impl IntoView {
             return view! {
                 <Problem code as_heading=true />
                 <p class="bp-body">
-                    <A exact=true href="/">{tr(Key::GoToStart)}</A>
+                    <Link href="/">{tr(Key::GoToStart)}</Link>
                 </p>
             }
             .into_any();
@@ -217,7 +218,7 @@ fn ConsentPage(bank_id: Memo<String>, phone: String) -> impl IntoView {
 }
 
 /// Only http(s) addresses are followed (never `javascript:` or the like).
-fn is_web_url(url: &str) -> bool {
+pub fn is_web_url(url: &str) -> bool {
     let lower = url.trim_start().to_ascii_lowercase();
     lower.starts_with("https://") || lower.starts_with("http://")
 }

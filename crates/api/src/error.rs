@@ -52,6 +52,7 @@ pub enum ErrorCode {
     FieldNameUnsupportedMark,
     FieldEmailFormat,
     FieldCodeFormat,
+    FieldReturnPath,
     // --- banks ---
     BankUnavailable,
     BankUnreachable,
@@ -145,6 +146,7 @@ impl ErrorCode {
         ErrorCode::FieldNameUnsupportedMark,
         ErrorCode::FieldEmailFormat,
         ErrorCode::FieldCodeFormat,
+        ErrorCode::FieldReturnPath,
         ErrorCode::BankUnavailable,
         ErrorCode::BankUnreachable,
         ErrorCode::BankError,
@@ -229,6 +231,7 @@ impl ErrorCode {
             FieldNameUnsupportedMark => "FIELD_NAME_UNSUPPORTED_MARK",
             FieldEmailFormat => "FIELD_EMAIL_FORMAT",
             FieldCodeFormat => "FIELD_CODE_FORMAT",
+            FieldReturnPath => "FIELD_RETURN_PATH",
             ReqIdempotencyKeyReused => "REQ_IDEMPOTENCY_KEY_REUSED",
             ReqInProgress => "REQ_IN_PROGRESS",
             BankUnavailable => "BANK_UNAVAILABLE",
@@ -309,7 +312,8 @@ impl ErrorCode {
             | FieldNameMixedScript
             | FieldNameUnsupportedMark
             | FieldEmailFormat
-            | FieldCodeFormat => 400,
+            | FieldCodeFormat
+            | FieldReturnPath => 400,
             ReqUnsupportedMediaType => 415,
             ReqBodyTooLarge => 413,
             ReqNotFound => 404,
@@ -676,6 +680,14 @@ impl ErrorCode {
                     "Код состоит из 6 цифр.",
                     "Код складається з 6 цифр.",
                     "The code has 6 digits.",
+                ),
+                FIX_FORM,
+            ),
+            FieldReturnPath => (
+                (
+                    "После входа можно вернуться только на страницу управления учётной записью.",
+                    "Після входу можна повернутися лише на сторінку керування обліковим записом.",
+                    "After signing in you can only return to a page for managing your account.",
                 ),
                 FIX_FORM,
             ),

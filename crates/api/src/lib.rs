@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod i18n;
+pub mod routes;
 pub mod types;
 pub mod validate;
 

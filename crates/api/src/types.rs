@@ -324,6 +324,11 @@ pub struct StartSignIn {
     pub bank_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lang: Option<Lang>,
+    /// A page of the portal to come back to after the sign-in (and its second factor): a
+    /// re-authentication asked for by that page. Only pages of the manage bundle are accepted
+    /// ([`crate::routes::is_return_path`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_to: Option<String>,
 }
 
 /// Answer to [`StartSignIn`].

@@ -241,6 +241,24 @@ pub fn seeded_customers() -> Vec<Customer> {
             transactions_30d: 9,
         },
         Seed {
+            login: "smirnova",
+            country: ru,
+            purpose: "A second RU adult with an account, for the bank-change and consent e2e tests.",
+            family_name: "Смирнова",
+            given_name: "Елена",
+            middle_name: Some("Викторовна"),
+            birthdate: "1988-06-17".into(),
+            phone_number: "+79161230005",
+            email: "smirnova@example.ru",
+            passport: "4512567890".into(),
+            inn: Some("773456789013"),
+            rnokpp: None,
+            snils: Some("15678912317"),
+            has_active_card: true,
+            card_blocked: false,
+            transactions_30d: 6,
+        },
+        Seed {
             login: "petrenko",
             country: ua,
             purpose: "UA adult with an old booklet passport (КВ123456).",
@@ -331,7 +349,7 @@ mod tests {
     #[test]
     fn seeds_are_unique() {
         let all = seeded_customers();
-        assert_eq!(all.len(), 8);
+        assert_eq!(all.len(), 9);
         for (i, a) in all.iter().enumerate() {
             for b in &all[i + 1..] {
                 assert_ne!(a.login, b.login);

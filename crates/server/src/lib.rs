@@ -209,7 +209,14 @@ pub fn app(state: AppState) -> Router {
 
     let dist = state.config.server.dist_dir.clone();
     let spa = if dist.join("index.html").is_file() {
-        let files = ServeDir::new(&dist).fallback(ServeFile::new(dist.join("index.html")));
+        // A page path is answered with the HTML of the bundle that renders it.
+        let pages = dist.clone();
+        let page = tower::service_fn(move |req: axum::extract::Request| {
+            let html =
+                pages.join(bankid_api::routes::bundle_for_path(req.uri().path()).html_file());
+            tower::ServiceExt::oneshot(ServeFile::new(html), req)
+        });
+        let files = ServeDir::new(&dist).fallback(page);
         Router::new()
             .fallback_service(files)
             .layer(axum::middleware::from_fn(web::static_cache))

@@ -495,6 +495,13 @@ pub async fn start_sign_in(
             },
         )
     })?;
+    if req
+        .return_to
+        .as_deref()
+        .is_some_and(|p| !bankid_api::routes::is_return_path(p))
+    {
+        return Err(ApiError::field("return_to", ErrorCode::FieldReturnPath));
+    }
     let lang = req.lang.unwrap_or(ctx.lang);
     // Sign-in needs only what identifies the person.
     let BankRequest {
@@ -512,6 +519,7 @@ pub async fn start_sign_in(
             &bank.id,
             &nonce,
             &verifier,
+            req.return_to.as_deref(),
             now,
             now + FLOW_TTL_MS,
         )
@@ -566,12 +574,19 @@ async fn sign_in_callback(
             mfa_pending,
             registration_id,
         }) => {
-            let target = if mfa_pending {
-                "/signin/second-factor".to_string()
-            } else {
-                registration_id
+            // A re-authentication asked for by a page goes back there (through the second
+            // factor when it is on); a plain sign-in goes to the status page.
+            let back = flow
+                .return_to
+                .as_deref()
+                .filter(|p| bankid_api::routes::is_return_path(p));
+            let target = match (mfa_pending, back) {
+                (true, Some(page)) => format!("/signin/second-factor?return_to={page}"),
+                (true, None) => "/signin/second-factor".to_string(),
+                (false, Some(page)) => page.to_string(),
+                (false, None) => registration_id
                     .map(|r| format!("/registration/{r}"))
-                    .unwrap_or_else(|| "/".into())
+                    .unwrap_or_else(|| "/".into()),
             };
             let mut resp = Redirect::to(&target).into_response();
             let secure = app.config.secure_cookies();

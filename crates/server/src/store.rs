@@ -56,6 +56,8 @@ pub struct FlowRow {
     /// The signed-in account (links only) and the bank it replaces, if any.
     pub account_id: Option<String>,
     pub replace_bank: Option<String>,
+    /// The page a sign-in returns to (sign-ins only; see `bankid_api::routes::is_return_path`).
+    pub return_to: Option<String>,
 }
 
 /// Outcome of a sign-in at a bank.
@@ -89,7 +91,7 @@ pub struct NewRegistration<'a> {
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum TakeFlow {
-    Taken(FlowRow),
+    Taken(Box<FlowRow>),
     /// Unknown, expired or already used.
     Invalid,
     /// The flow exists but was started in another browser. Nothing was changed.
@@ -359,7 +361,7 @@ impl Store {
         now: i64,
     ) -> Result<TakeFlow, sqlx::Error> {
         let row = sqlx::query(
-            "SELECT f.purpose, f.registration_id, f.account_id, f.replace_bank, f.bank_id, f.nonce, f.pkce_verifier, f.expires_at, f.consumed_at,
+            "SELECT f.purpose, f.registration_id, f.account_id, f.replace_bank, f.return_to, f.bank_id, f.nonce, f.pkce_verifier, f.expires_at, f.consumed_at,
                     COALESCE(f.browser_hash, r.browser_hash) AS browser_hash, r.phone
              FROM auth_flows f LEFT JOIN registrations r ON r.id = f.registration_id
              WHERE f.state_hash = ?1",
@@ -389,7 +391,7 @@ impl Store {
         if done.rows_affected() != 1 {
             return Ok(TakeFlow::Invalid);
         }
-        Ok(TakeFlow::Taken(FlowRow {
+        Ok(TakeFlow::Taken(Box::new(FlowRow {
             purpose: row.try_get("purpose")?,
             registration_id: row.try_get("registration_id")?,
             bank_id: row.try_get("bank_id")?,
@@ -398,7 +400,8 @@ impl Store {
             phone: row.try_get("phone")?,
             account_id: row.try_get("account_id")?,
             replace_bank: row.try_get("replace_bank")?,
-        }))
+            return_to: row.try_get("return_to")?,
+        })))
     }
 
     /// A pending sign-in round trip (no registration).
@@ -410,18 +413,20 @@ impl Store {
         bank_id: &str,
         nonce: &str,
         verifier: &str,
+        return_to: Option<&str>,
         now: i64,
         expires_at: i64,
     ) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO auth_flows (state_hash, purpose, browser_hash, bank_id, nonce, pkce_verifier, created_at, expires_at)
-             VALUES (?1, 'signin', ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO auth_flows (state_hash, purpose, browser_hash, bank_id, nonce, pkce_verifier, return_to, created_at, expires_at)
+             VALUES (?1, 'signin', ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )
         .bind(state_hash)
         .bind(browser_hash)
         .bind(bank_id)
         .bind(nonce)
         .bind(verifier)
+        .bind(return_to)
         .bind(now)
         .bind(expires_at)
         .execute(&self.pool)

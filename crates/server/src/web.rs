@@ -118,45 +118,52 @@ pub async fn security_headers(State(app): State<AppState>, req: Request, next: N
     resp
 }
 
-/// The CSP for the current `index.html`: recomputed when the file changes (a rebuild of the SPA
-/// while the server runs), so the new loader script is never blocked.
+/// The CSP for the current HTML files of the SPA's bundles: recomputed when one changes (a rebuild
+/// of the SPA while the server runs), so a new loader script is never blocked.
 pub struct Csp {
-    index: std::path::PathBuf,
-    cached: std::sync::RwLock<(Option<std::time::SystemTime>, std::sync::Arc<str>)>,
+    pages: Vec<std::path::PathBuf>,
+    cached: std::sync::RwLock<(Vec<Option<std::time::SystemTime>>, std::sync::Arc<str>)>,
 }
 
 impl Csp {
     pub fn new(dist: &Path) -> Csp {
-        let index = dist.join("index.html");
         let csp = Csp {
-            index,
-            cached: std::sync::RwLock::new((None, std::sync::Arc::from(""))),
+            pages: bankid_api::routes::Bundle::ALL
+                .iter()
+                .map(|b| dist.join(b.html_file()))
+                .collect(),
+            cached: std::sync::RwLock::new((Vec::new(), std::sync::Arc::from(""))),
         };
         csp.refresh();
         csp
     }
 
-    fn mtime(&self) -> Option<std::time::SystemTime> {
-        std::fs::metadata(&self.index)
-            .and_then(|m| m.modified())
-            .ok()
+    fn mtimes(&self) -> Vec<Option<std::time::SystemTime>> {
+        self.pages
+            .iter()
+            .map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+            .collect()
     }
 
     fn refresh(&self) -> std::sync::Arc<str> {
-        let mtime = self.mtime();
-        let policy: std::sync::Arc<str> = std::sync::Arc::from(content_security_policy(
-            std::fs::read_to_string(&self.index).ok().as_deref(),
-        ));
+        let mtimes = self.mtimes();
+        let html: String = self
+            .pages
+            .iter()
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .collect();
+        let policy: std::sync::Arc<str> =
+            std::sync::Arc::from(content_security_policy(Some(html.as_str())));
         if let Ok(mut c) = self.cached.write() {
-            *c = (mtime, policy.clone());
+            *c = (mtimes, policy.clone());
         }
         policy
     }
 
     pub fn current(&self) -> std::sync::Arc<str> {
-        let mtime = self.mtime();
+        let mtimes = self.mtimes();
         if let Ok(c) = self.cached.read() {
-            if c.0 == mtime && !c.1.is_empty() {
+            if c.0 == mtimes && !c.1.is_empty() {
                 return c.1.clone();
             }
         }
@@ -164,7 +171,7 @@ impl Csp {
     }
 }
 
-/// Builds the Content-Security-Policy, allowing the inline scripts of `index.html` by hash.
+/// Builds the Content-Security-Policy, allowing the inline scripts of the bundles' HTML by hash.
 pub fn content_security_policy(index_html: Option<&str>) -> String {
     let hashes: Vec<String> = index_html
         .map(inline_scripts)

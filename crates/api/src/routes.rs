@@ -1,0 +1,143 @@
+//! Which web bundle serves a page path. The SPA ships as separate WebAssembly bundles so that no
+//! page loads code it never runs: the server answers a page path with that bundle's HTML, and the
+//! SPA turns links into another bundle into full page loads. One rule, used by both sides.
+
+/// A separately loaded web bundle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Bundle {
+    /// Before the bank: choosing a bank, phone, consent, the bank's error return (`index.html`).
+    Register,
+    /// After the bank: status, sign-in and its second factor, activation, the sandbox inbox
+    /// (`account.html`).
+    Account,
+    /// Managing a signed-in account: two-factor security, linked banks, consents (`manage.html`).
+    Manage,
+}
+
+impl Bundle {
+    pub const ALL: [Bundle; 3] = [Bundle::Register, Bundle::Account, Bundle::Manage];
+
+    /// The HTML file of the bundle in the built `dist` directory.
+    pub fn html_file(self) -> &'static str {
+        match self {
+            Bundle::Register => "index.html",
+            Bundle::Account => "account.html",
+            Bundle::Manage => "manage.html",
+        }
+    }
+}
+
+/// Path prefixes (whole segments) of the bundles after the bank, most specific first; every
+/// other path is [`Bundle::Register`], including unknown ones (its not-found page).
+const PREFIXES: [(&str, Bundle); 7] = [
+    ("/account/security", Bundle::Manage),
+    ("/account/banks", Bundle::Manage),
+    ("/account/consents", Bundle::Manage),
+    ("/registration", Bundle::Account),
+    ("/signin", Bundle::Account),
+    ("/account", Bundle::Account),
+    ("/dev/inbox", Bundle::Account),
+];
+
+/// The bundle of a page path; query and fragment are ignored.
+pub fn bundle_for_path(href: &str) -> Bundle {
+    let path = href.split(['?', '#']).next().unwrap_or("");
+    PREFIXES
+        .iter()
+        .find(|(prefix, _)| {
+            path.strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+        .map_or(Bundle::Register, |(_, bundle)| *bundle)
+}
+
+/// Whether `p` is a page a sign-in may return to: a plain path of the manage bundle (lowercase
+/// letters, digits, `-` and `/` only: no query, no scheme or host, no `//` or `..`).
+pub fn is_return_path(p: &str) -> bool {
+    p.len() <= 200
+        && p.starts_with('/')
+        && !p.contains("//")
+        && p.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'/' || b == b'-')
+        && bundle_for_path(p) == Bundle::Manage
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_after_the_bank_are_in_the_account_bundle() {
+        for p in [
+            "/registration/abc",
+            "/signin",
+            "/signin/second-factor",
+            "/account",
+            "/account/activate",
+            "/dev/inbox",
+            "/account#main",
+        ] {
+            assert_eq!(bundle_for_path(p), Bundle::Account, "{p}");
+        }
+    }
+
+    #[test]
+    fn account_management_is_the_manage_bundle() {
+        for p in [
+            "/account/security",
+            "/account/banks",
+            "/account/banks?error=LINK_CANCELLED&trace_id=x",
+            "/account/banks/change/sber",
+            "/account/consents",
+        ] {
+            assert_eq!(bundle_for_path(p), Bundle::Manage, "{p}");
+        }
+        assert_eq!(bundle_for_path("/account/bankster"), Bundle::Account);
+    }
+
+    #[test]
+    fn everything_else_is_the_register_bundle() {
+        for p in [
+            "/",
+            "",
+            "/register/sber",
+            "/register/sber/consent",
+            "/return?error=X",
+            "/accounts",
+            "/signing",
+            "/registrations",
+            "/no-such-page",
+        ] {
+            assert_eq!(bundle_for_path(p), Bundle::Register, "{p}");
+        }
+    }
+
+    #[test]
+    fn only_manage_pages_are_return_paths() {
+        for ok in [
+            "/account/banks",
+            "/account/consents",
+            "/account/security",
+            "/account/banks/remove/sber",
+        ] {
+            assert!(is_return_path(ok), "{ok}");
+        }
+        for bad in [
+            "//evil.com",
+            "https://evil.com/account/banks",
+            "/account/banks?x=1",
+            "/registration/x",
+            "/",
+            "/account/banks/../x",
+            "/account//banks",
+            "/account/Banks",
+            "",
+        ] {
+            assert!(!is_return_path(bad), "{bad}");
+        }
+        assert!(!is_return_path(&format!(
+            "/account/banks/{}",
+            "a".repeat(200)
+        )));
+    }
+}

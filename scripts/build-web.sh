@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds the web app into one directory: each bundle (crates/api/src/routes.rs) from its own HTML
+# file with Trunk, so each page loads only its bundle's wasm. Hashed asset names never collide.
+#   scripts/build-web.sh DIST [trunk build flags, e.g. --release]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dist=${1:?usage: scripts/build-web.sh DIST [trunk flags]}
+shift
+stage=$(mktemp -d /tmp/bankid-web.XXXXXX)
+trap 'rm -rf "$stage"' EXIT
+trunk build "$@" --dist "$dist" index.html
+for page in account manage; do
+  trunk build "$@" --dist "$stage/$page" "$page.html"
+  # Trunk always names its output index.html.
+  mv "$stage/$page/index.html" "$dist/$page.html"
+  cp -R "$stage/$page/." "$dist/"
+done

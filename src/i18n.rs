@@ -222,6 +222,7 @@ keys! {
     OutcomeWithdrawn,
     ConsentInForce,
     ConsentWithdrawnTag,
+    ConsentBankNotLinked,
     LedgerWhen,
     LedgerFields,
     LedgerPurpose,
@@ -851,6 +852,11 @@ fn texts(key: Key) -> (&'static str, &'static str, &'static str) {
             "Действует",
             "Діє",
             "In force",
+        ),
+        ConsentBankNotLinked => (
+            "Банк отключён",
+            "Банк відключено",
+            "Bank removed",
         ),
         ConsentWithdrawnTag => (
             "Отозвано",

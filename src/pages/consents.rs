@@ -102,6 +102,14 @@ fn Consents() -> impl IntoView {
             async move { api::consents(&cancel).await }
         })
     };
+    // Which banks are linked now: a consent of a bank no longer linked is no longer in use.
+    let links = {
+        let cancel = cancel.clone();
+        LocalResource::new(move || {
+            let cancel = cancel.clone();
+            async move { api::linked_banks(&cancel).await }
+        })
+    };
     // The entry whose withdrawal is being confirmed.
     let confirming = RwSignal::new(None::<i64>);
     let busy = RwSignal::new(false);
@@ -128,6 +136,7 @@ fn Consents() -> impl IntoView {
                     let _ = confirming.try_set(None);
                     let _ = withdrawn.try_set(true);
                     ledger.refetch();
+                    links.refetch();
                     request_animation_frame(|| {
                         focus_element(WITHDRAWN_ID);
                     });
@@ -172,6 +181,10 @@ fn Consents() -> impl IntoView {
         Some(Ok(list)) => {
             let l = lang.get();
             let withdraw = withdraw.clone();
+            let linked: Option<Vec<String>> = links
+                .get()
+                .and_then(Result::ok)
+                .map(|v| v.into_iter().map(|x| x.bank_id).collect());
             let rows = list
                 .into_iter()
                 .rev()
@@ -187,6 +200,10 @@ fn Consents() -> impl IntoView {
                         None
                     } else if r.withdrawn {
                         Some(("bp-tag bp-tag--failed", t(l, Key::ConsentWithdrawnTag)))
+                    } else if withdrawable(&r)
+                        && linked.as_ref().is_some_and(|v| !v.contains(&r.bank_id))
+                    {
+                        Some(("bp-tag bp-tag--failed", t(l, Key::ConsentBankNotLinked)))
                     } else if withdrawable(&r) {
                         Some(("bp-tag bp-tag--active", t(l, Key::ConsentInForce)))
                     } else {

@@ -137,6 +137,8 @@ test('change bank, refuse another person, add and remove a bank, withdraw a cons
   await expect(ledger.locator('[data-outcome=account]')).toHaveCount(1);
   await expect(ledger.locator('[data-outcome=linked]')).toHaveCount(2);
   await expect(ledger.locator('[data-consent]').first()).toContainText('Bank linked');
+  // The registration bank was changed away from: its consent is no longer in use.
+  await expect(ledger.locator('[data-outcome=account]')).toContainText('Bank removed');
   await expectAccessible(page, 'consents');
   await shot(page, info, '6-ledger');
   const active = ledger.locator('[data-outcome=linked][data-withdrawn=false]').filter({ hasText: who.second.name });

@@ -9,7 +9,7 @@ shift
 stage=$(mktemp -d /tmp/bankid-web.XXXXXX)
 trap 'rm -rf "$stage"' EXIT
 trunk build "$@" --dist "$dist" index.html
-for page in account manage; do
+for page in account manage security; do
   trunk build "$@" --dist "$stage/$page" "$page.html"
   # Trunk always names its output index.html.
   mv "$stage/$page/index.html" "$dist/$page.html"

@@ -20,6 +20,22 @@ pub fn local_time(lang: Lang, rfc3339: &str) -> String {
     String::from(date.to_locale_string(lang.tag(), &options))
 }
 
+/// A moment (ms since the epoch) as a clock time the citizen reads, e.g. "14:05" (their time
+/// zone); with the date too when it is not today.
+pub fn local_clock(lang: Lang, ms: f64) -> String {
+    if !cfg!(target_arch = "wasm32") {
+        return format!("{ms}");
+    }
+    let date = js_sys::Date::new(&JsValue::from_f64(ms));
+    let today = js_sys::Date::new_0();
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into());
+    if date.to_date_string() != today.to_date_string() {
+        let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
+    }
+    String::from(date.to_locale_string(lang.tag(), &options))
+}
+
 /// The wire name of a state, for `data-state` (e2e hooks) and CSS modifiers.
 pub fn state_name(state: RegistrationState) -> &'static str {
     match state {

@@ -184,6 +184,7 @@ keys! {
     SecondFactorTitle,
     SecondFactorLead,
     EnrolCodeLead,
+    TryAgainAt,
     AppCodeHint,
     // linked banks and consents
     NavBanks,
@@ -667,6 +668,11 @@ fn texts(key: Key) -> (&'static str, &'static str, &'static str) {
             "Откройте приложение-аутентификатор или используйте один из резервных кодов.",
             "Відкрийте застосунок-автентифікатор або скористайтеся одним із резервних кодів.",
             "Open your authenticator app, or use one of your backup codes.",
+        ),
+        TryAgainAt => (
+            "Попробовать снова можно в {time}.",
+            "Спробувати знову можна о {time}.",
+            "You can try again at {time}.",
         ),
         EnrolCodeLead => (
             "Код меняется каждые 30 секунд. Если он вот-вот сменится, дождитесь следующего.",

@@ -4,9 +4,9 @@
 //! (OpenID Connect); after the bank the server sends them back to the status page. Signed in,
 //! they activate the account with a one-time code, manage two-factor protection, and sign in
 //! again later through their bank (then the authenticator code).
-//! The app ships as three bundles (see [`bankid_api::routes`]): [`RegisterApp`] for the pages
-//! before the bank, [`AccountApp`] for those right after it and [`ManageApp`] for managing the
-//! account, so no page loads code it does not run.
+//! The app ships as four bundles (see [`bankid_api::routes`]): [`RegisterApp`] for the pages
+//! before the bank, [`AccountApp`] for those right after it, [`ManageApp`] for linked banks and
+//! consents and [`SecurityApp`] for two-factor protection, so no page loads code it does not run.
 //! `api` is the only module that talks HTTP; `i18n` holds every UI text; errors are shown through
 //! [`bankid_api::ErrorCode`]'s own ru/uk/en texts.
 
@@ -78,7 +78,7 @@ pub fn AccountApp() -> impl IntoView {
     }
 }
 
-/// The manage bundle (`manage.html`): two-factor security, linked banks, consents.
+/// The manage bundle (`manage.html`): linked banks, consents.
 #[component]
 pub fn ManageApp() -> impl IntoView {
     provide_app(Bundle::Manage);
@@ -86,7 +86,6 @@ pub fn ManageApp() -> impl IntoView {
         <Router>
             <Layout>
                 <Routes fallback=|| view! { <NotFound /> }>
-                    <Route path=path!("/account/security") view=SecurityPage />
                     <Route path=path!("/account/banks") view=LinkedBanksPage />
                     <Route path=path!("/account/banks/add") view=ChooseBankPage />
                     <Route path=path!("/account/banks/add/:bank") view=LinkConsentPage />
@@ -94,6 +93,21 @@ pub fn ManageApp() -> impl IntoView {
                     <Route path=path!("/account/banks/change/:old/:bank") view=LinkConsentPage />
                     <Route path=path!("/account/banks/remove/:bank") view=RemoveBankPage />
                     <Route path=path!("/account/consents") view=ConsentsPage />
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}
+
+/// The security bundle (`security.html`): two-factor protection.
+#[component]
+pub fn SecurityApp() -> impl IntoView {
+    provide_app(Bundle::Security);
+    view! {
+        <Router>
+            <Layout>
+                <Routes fallback=|| view! { <NotFound /> }>
+                    <Route path=path!("/account/security") view=SecurityPage />
                 </Routes>
             </Layout>
         </Router>

@@ -823,3 +823,35 @@ async fn journal_names_known_codes_and_shows_unknown_ones_raw() {
     assert_eq!(texts()[0], "Account created");
     assert_eq!(texts()[3], "Request started");
 }
+
+#[wasm_bindgen_test]
+async fn a_locked_citizen_is_told_when_to_try_again() {
+    let root = container();
+    let items = RwSignal::new(vec![SummaryItem {
+        link: bankid_portal_web::components::error_summary::SummaryLink::None,
+        code: ErrorCode::RateLimited,
+    }]);
+    let retry = RwSignal::new(None::<u32>);
+    let _handle = mount_to(root.clone(), move || {
+        provide_context(LangContext(RwSignal::new(Lang::En)));
+        view! { <ErrorSummary items retry_after=retry /> }
+    });
+    settle().await;
+    assert!(root
+        .query_selector(".bp-error-summary__retry")
+        .unwrap()
+        .is_none());
+    retry.set(Some(90));
+    settle().await;
+    let text = find::<HtmlElement>(&root, ".bp-error-summary__retry")
+        .text_content()
+        .unwrap_or_default();
+    // The local clock time 90 s from now, as the browser formats it.
+    let at = js_sys::Date::new(&(js_sys::Date::now() + 90_000.0).into());
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into()).unwrap();
+    let expected_time = String::from(at.to_locale_string("en", &options));
+    // (After 23:58 the date is shown too, so the time is looked for inside the sentence.)
+    assert!(text.starts_with("You can try again at "), "{text}");
+    assert!(text.contains(&expected_time), "{text} / {expected_time}");
+}

@@ -6,7 +6,8 @@ use leptos::prelude::*;
 
 use crate::components::focus_element;
 use crate::components::problem::TraceId;
-use crate::i18n::{tr, use_lang, Key};
+use crate::format::local_clock;
+use crate::i18n::{tf, tr, use_lang, Key};
 use crate::nav::Link;
 
 /// Where an item of the summary leads.
@@ -47,6 +48,10 @@ pub fn ErrorSummary(
     /// Trace id of a server error, shown under the list.
     #[prop(optional, into)]
     trace_id: Signal<Option<String>>,
+    /// Seconds until the server accepts another try (a lockout or rate limit), shown as the
+    /// local time from which the citizen can try again.
+    #[prop(optional, into)]
+    retry_after: Signal<Option<u32>>,
 ) -> impl IntoView {
     let lang = use_lang();
     let root = NodeRef::<leptos::html::Div>::new();
@@ -118,6 +123,19 @@ pub fn ErrorSummary(
                     </h2>
                     <div class="bp-error-summary__body">
                         <ul class="bp-list bp-error-summary__list">{list}</ul>
+                        {move || {
+                            retry_after
+                                .get()
+                                .map(|secs| {
+                                    let l = lang.get();
+                                    let at = js_sys::Date::now() + f64::from(secs) * 1000.0;
+                                    view! {
+                                        <p class="bp-body bp-error-summary__retry">
+                                            {tf(l, Key::TryAgainAt, &[("time", &local_clock(l, at))])}
+                                        </p>
+                                    }
+                                })
+                        }}
                         <TraceId trace_id />
                     </div>
                 </div>

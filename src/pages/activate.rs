@@ -271,7 +271,7 @@ fn Activate(info: SessionInfo) -> impl IntoView {
     };
 
     view! {
-        <ErrorSummary items trace_id />
+        <ErrorSummary items trace_id retry_after=Signal::derive(move || server_error.get().and_then(|e| e.retry_after)) />
         <h1 class="bp-heading-xl">{tr(Key::ActivateTitle)}</h1>
         <p class="bp-body-l">{tr(Key::ActivateLead)}</p>
         {send_form}

@@ -270,7 +270,7 @@ fn Security() -> impl IntoView {
     };
 
     view! {
-        <ErrorSummary items trace_id />
+        <ErrorSummary items trace_id retry_after=Signal::derive(move || server_error.get().and_then(|e| e.retry_after)) />
         <h1 class="bp-heading-xl">{tr(Key::SecurityTitle)}</h1>
         {body}
     }

@@ -89,7 +89,7 @@ pub fn SignInPage() -> impl IntoView {
     };
     view! {
         <Link href="/" class="bp-back-link">{tr(Key::Back)}</Link>
-        <ErrorSummary items trace_id />
+        <ErrorSummary items trace_id retry_after=Signal::derive(move || server_error.get().and_then(|e| e.retry_after)) />
         <h1 class="bp-heading-xl">{tr(Key::SignInTitle)}</h1>
         <p class="bp-body-l">{tr(Key::SignInLead)}</p>
         {content}
@@ -186,7 +186,7 @@ pub fn SecondFactorPage() -> impl IntoView {
 
     view! {
         <form class="bp-form" novalidate on:submit=on_submit>
-            <ErrorSummary items trace_id />
+            <ErrorSummary items trace_id retry_after=Signal::derive(move || server_error.get().and_then(|e| e.retry_after)) />
             <h1 class="bp-heading-xl">{tr(Key::SecondFactorTitle)}</h1>
             <p class="bp-body-l">{tr(Key::SecondFactorLead)}</p>
             {expired}

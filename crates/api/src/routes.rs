@@ -10,12 +10,19 @@ pub enum Bundle {
     /// After the bank: status, sign-in and its second factor, activation, the sandbox inbox
     /// (`account.html`).
     Account,
-    /// Managing a signed-in account: two-factor security, linked banks, consents (`manage.html`).
+    /// Managing a signed-in account: linked banks, consents (`manage.html`).
     Manage,
+    /// Two-factor protection: enrolment with the QR code, backup codes (`security.html`).
+    Security,
 }
 
 impl Bundle {
-    pub const ALL: [Bundle; 3] = [Bundle::Register, Bundle::Account, Bundle::Manage];
+    pub const ALL: [Bundle; 4] = [
+        Bundle::Register,
+        Bundle::Account,
+        Bundle::Manage,
+        Bundle::Security,
+    ];
 
     /// The HTML file of the bundle in the built `dist` directory.
     pub fn html_file(self) -> &'static str {
@@ -23,6 +30,7 @@ impl Bundle {
             Bundle::Register => "index.html",
             Bundle::Account => "account.html",
             Bundle::Manage => "manage.html",
+            Bundle::Security => "security.html",
         }
     }
 }
@@ -30,7 +38,7 @@ impl Bundle {
 /// Path prefixes (whole segments) of the bundles after the bank, most specific first; every
 /// other path is [`Bundle::Register`], including unknown ones (its not-found page).
 const PREFIXES: [(&str, Bundle); 7] = [
-    ("/account/security", Bundle::Manage),
+    ("/account/security", Bundle::Security),
     ("/account/banks", Bundle::Manage),
     ("/account/consents", Bundle::Manage),
     ("/registration", Bundle::Account),
@@ -51,7 +59,7 @@ pub fn bundle_for_path(href: &str) -> Bundle {
         .map_or(Bundle::Register, |(_, bundle)| *bundle)
 }
 
-/// Whether `p` is a page a sign-in may return to: a plain path of the manage bundle (lowercase
+/// Whether `p` is a page a sign-in may return to: a plain path of the manage or security bundle (lowercase
 /// letters, digits, `-` and `/` only: no query, no scheme or host, no `//` or `..`).
 pub fn is_return_path(p: &str) -> bool {
     p.len() <= 200
@@ -59,7 +67,7 @@ pub fn is_return_path(p: &str) -> bool {
         && !p.contains("//")
         && p.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'/' || b == b'-')
-        && bundle_for_path(p) == Bundle::Manage
+        && matches!(bundle_for_path(p), Bundle::Manage | Bundle::Security)
 }
 
 #[cfg(test)]
@@ -83,8 +91,8 @@ mod tests {
 
     #[test]
     fn account_management_is_the_manage_bundle() {
+        assert_eq!(bundle_for_path("/account/security"), Bundle::Security);
         for p in [
-            "/account/security",
             "/account/banks",
             "/account/banks?error=LINK_CANCELLED&trace_id=x",
             "/account/banks/change/sber",

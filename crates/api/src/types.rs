@@ -324,9 +324,11 @@ pub struct StartSignIn {
     pub bank_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lang: Option<Lang>,
-    /// A page of the portal to come back to after the sign-in (and its second factor): a
-    /// re-authentication asked for by that page. Only pages of the manage bundle are accepted
-    /// ([`crate::routes::is_return_path`]).
+    /// A portal page to come back to after the sign-in (and its second factor): a
+    /// re-authentication asked for by that page. Only account-management pages (the manage and
+    /// security bundles) are accepted ([`crate::routes::is_return_path`]); anything else is
+    /// `FIELD_RETURN_PATH` on `return_to`. The bank's callback then redirects to the page itself,
+    /// or, while a second factor is pending, to `/signin/second-factor?return_to={page}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub return_to: Option<String>,
 }

@@ -479,6 +479,10 @@ pub async fn bank_exchange(
 }
 
 /// `POST /api/v1/sessions`: sign in again through a bank linked to the account.
+///
+/// An optional `return_to` (checked with [`bankid_api::routes::is_return_path`], refused as
+/// `FIELD_RETURN_PATH`) is kept with the flow; see `sign_in_callback` for where the bank's
+/// callback then goes.
 pub async fn start_sign_in(
     State(app): State<AppState>,
     Extension(ctx): Extension<Ctx>,
@@ -533,6 +537,13 @@ pub async fn start_sign_in(
 
 /// The callback of a sign-in: the bank's subject must be linked (not retired) to an account.
 /// With two-factor on, the new session waits for a code.
+///
+/// Redirects to:
+/// - with the flow's `return_to` page: the page itself, or, while the second factor is pending,
+///   `/signin/second-factor?return_to={page}` (the page is restricted to `[a-z0-9/-]`, so it
+///   needs no encoding), from where the SPA goes on to it after the code;
+/// - without one: `/signin/second-factor` while the second factor is pending, else the status
+///   page `/registration/{id}` (or `/`).
 async fn sign_in_callback(
     app: &AppState,
     ctx: &Ctx,

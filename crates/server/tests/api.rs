@@ -1006,7 +1006,12 @@ async fn serves_the_spa_with_csp_hashes_and_cache_policy() {
     // Each page path gets the HTML of its bundle, and the CSP allows every bundle's loader.
     let account = "import init from '/account-0123456789abcdef.js';init();";
     let manage = "import init from '/manage-0123456789abcdef.js';init();";
-    for (file, script) in [("account.html", account), ("manage.html", manage)] {
+    let security = "import init from '/security-0123456789abcdef.js';init();";
+    for (file, script) in [
+        ("account.html", account),
+        ("manage.html", manage),
+        ("security.html", security),
+    ] {
         std::fs::write(
             dist.join(file),
             format!("<!DOCTYPE html><html><head><script type=\"module\">{script}</script></head></html>"),
@@ -1020,7 +1025,7 @@ async fn serves_the_spa_with_csp_hashes_and_cache_policy() {
         ("/registration/abc", account),
         ("/signin", account),
         ("/account/activate", account),
-        ("/account/security", manage),
+        ("/account/security", security),
         ("/account/banks?error=LINK_CANCELLED", manage),
         ("/account/consents", manage),
     ] {
@@ -1036,7 +1041,7 @@ async fn serves_the_spa_with_csp_hashes_and_cache_policy() {
             .to_str()
             .unwrap()
             .to_string();
-        for s in [loader, account, manage] {
+        for s in [loader, account, manage, security] {
             let h = base64::engine::general_purpose::STANDARD
                 .encode(sha2::Sha256::digest(s.as_bytes()));
             assert!(csp.contains(&h), "{path}: {csp}");
@@ -1826,6 +1831,69 @@ async fn a_reauthentication_returns_to_the_page_that_asked_for_it() {
         .await;
     let (loc, _) = b.callback(&cb).await;
     assert_eq!(loc, "/account/banks");
+    assert_eq!(
+        b.api(Method::GET, "/api/v1/session", None).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_reauthentication_keeps_its_page_through_the_second_factor() {
+    use bankid_api::types::{BackupCodes, SignInStarted, TotpEnrolment};
+    use reqwest::Method;
+    let env = env().await;
+    env.register("sber", "ivanov", "+79161234567").await;
+    let enrol: TotpEnrolment =
+        json_of(env.api(Method::POST, "/api/v1/account/totp", None).await).await;
+    let secret = bankid_server::totp::base32_decode(&enrol.secret).unwrap();
+    let backup: BackupCodes = json_of(
+        env.api(
+            Method::POST,
+            "/api/v1/account/totp/confirm",
+            Some(json!({"code": totp_now(&env, &secret)})),
+        )
+        .await,
+    )
+    .await;
+
+    // Another device signs in again for the bank page: the second factor comes first, and the
+    // page rides along for the SPA to go on to after the code.
+    let b = Env {
+        browser: browser(),
+        ..env.clone_handles()
+    };
+    let started: SignInStarted = json_of(
+        b.api(
+            Method::POST,
+            "/api/v1/sessions",
+            Some(json!({"bank_id": "sber", "return_to": "/account/banks"})),
+        )
+        .await,
+    )
+    .await;
+    let cb = b
+        .bank_login(&started.authorize_url, "ivanov", "allow")
+        .await;
+    let (loc, _) = b.callback(&cb).await;
+    assert_eq!(loc, "/signin/second-factor?return_to=/account/banks");
+    let (s, c, _) = code_of(b.api(Method::GET, "/api/v1/session", None).await).await;
+    assert_eq!(
+        (s, c),
+        (
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::AuthSecondFactorRequired
+        )
+    );
+    assert_eq!(
+        b.api(
+            Method::POST,
+            "/api/v1/session/second-factor",
+            Some(json!({"code": backup.codes[0]})),
+        )
+        .await
+        .status(),
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(
         b.api(Method::GET, "/api/v1/session", None).await.status(),
         StatusCode::OK

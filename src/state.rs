@@ -47,6 +47,14 @@ impl Banks {
         }
     }
 
+    /// The name of bank `id` in `lang`; the id itself while the list is not there.
+    pub fn name(&self, lang: bankid_api::Lang, id: &str) -> String {
+        self.find(id)
+            .flatten()
+            .map(|b| b.name.get(lang).to_string())
+            .unwrap_or_else(|| id.to_string())
+    }
+
     /// Why registration through bank `id` cannot go on: unknown or unavailable bank.
     /// `None` while loading, when the list failed to load, or when the bank is fine.
     pub fn problem(&self, id: &str) -> Option<ErrorCode> {

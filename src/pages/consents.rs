@@ -15,7 +15,7 @@ use crate::format::{css_ident, local_time};
 use crate::i18n::{t, tf, tr, use_lang, use_page_title, Key};
 use crate::nav::Link;
 use crate::pages::account::SignedIn;
-use crate::state::{use_banks, Banks};
+use crate::state::use_banks;
 
 /// Id of the "consent withdrawn" message, focused when it appears.
 pub const WITHDRAWN_ID: &str = "withdrawn";
@@ -75,14 +75,6 @@ fn field_labels(lang: Lang, country: Country, fields: &[String]) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
-}
-
-fn bank_name(banks: Banks, lang: Lang, id: &str) -> String {
-    banks
-        .find(id)
-        .flatten()
-        .map(|b| b.name.get(lang).to_string())
-        .unwrap_or_else(|| id.to_string())
 }
 
 #[component]
@@ -193,7 +185,7 @@ fn Consents() -> impl IntoView {
                         .find(&r.bank_id)
                         .flatten()
                         .map_or(Country::Ru, |b| b.country);
-                    let bank = bank_name(banks, l, &r.bank_id);
+                    let bank = banks.name(l, &r.bank_id);
                     let when = local_time(l, &r.at);
                     let heading_id = format!("consent-{}", r.id);
                     let tag = if r.outcome == "withdrawn" {

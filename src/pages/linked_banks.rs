@@ -8,8 +8,7 @@
 //! comes back to the same page.
 
 use bankid_api::types::{
-    ConsentAcceptance, ConsentField, Country, LinkBank, LinkedBank, StartSignIn, CONSENT_VERSION,
-    RETENTION_YEARS,
+    ConsentAcceptance, Country, LinkBank, LinkedBank, StartSignIn, CONSENT_VERSION,
 };
 use bankid_api::ErrorCode;
 use leptos::prelude::*;
@@ -20,11 +19,11 @@ use crate::components::bank_card::BankCard;
 use crate::components::error_summary::{ErrorSummary, SummaryItem, SummaryLink};
 use crate::components::problem::Problem;
 use crate::format::local_time;
-use crate::i18n::{t, tf, tr, use_lang, use_page_title, years, Key};
+use crate::i18n::{t, tf, tr, use_lang, use_page_title, Key};
 use crate::nav::{use_go, Link};
 use crate::pages::account::SignedIn;
-use crate::pages::step2_consent::{is_web_url, ConsentForm};
-use crate::state::{use_banks, Banks};
+use crate::pages::step2_consent::{is_web_url, ConsentDetails, ConsentForm};
+use crate::state::use_banks;
 
 /// Where the page remembers, across the trip to the bank, what the citizen set out to do, so the
 /// list can confirm it on return. Session storage: this tab only, gone when it closes.
@@ -90,15 +89,6 @@ fn take_notice() -> Option<Notice> {
     let value = s.get_item(NOTICE_KEY).ok().flatten();
     let _ = s.remove_item(NOTICE_KEY);
     value.as_deref().and_then(Notice::decode)
-}
-
-/// The bank's name in the UI language; its id while the bank list is not there.
-fn bank_name(banks: Banks, lang: bankid_api::Lang, id: &str) -> String {
-    banks
-        .find(id)
-        .flatten()
-        .map(|b| b.name.get(lang).to_string())
-        .unwrap_or_else(|| id.to_string())
 }
 
 /// The account's linked banks, loaded when the page opens (cancelled if it closes first).
@@ -169,18 +159,18 @@ fn LinkedBanks() -> impl IntoView {
                 .map(|n| {
                     let text = match n {
                         Notice::Linked { bank } => {
-                            tf(l, Key::BankLinkedDone, &[("bank", &bank_name(banks, l, &bank))])
+                            tf(l, Key::BankLinkedDone, &[("bank", &banks.name(l, &bank))])
                         }
                         Notice::Changed { bank, old } => tf(
                             l,
                             Key::BankChangedDone,
                             &[
-                                ("bank", &bank_name(banks, l, &bank)),
-                                ("old", &bank_name(banks, l, &old)),
+                                ("bank", &banks.name(l, &bank)),
+                                ("old", &banks.name(l, &old)),
                             ],
                         ),
                         Notice::Removed { bank } => {
-                            tf(l, Key::BankRemovedDone, &[("bank", &bank_name(banks, l, &bank))])
+                            tf(l, Key::BankRemovedDone, &[("bank", &banks.name(l, &bank))])
                         }
                     };
                     view! {
@@ -194,7 +184,7 @@ fn LinkedBanks() -> impl IntoView {
             let rows = list
                 .into_iter()
                 .map(|link| {
-                    let name = bank_name(banks, l, &link.bank_id);
+                    let name = banks.name(l, &link.bank_id);
                     let change = format!("/account/banks/change/{}", link.bank_id);
                     let remove = (!only).then(|| {
                         let href = format!("/account/banks/remove/{}", link.bank_id);
@@ -275,11 +265,7 @@ fn ChooseBank() -> impl IntoView {
     let links = load_links();
     use_page_title(
         move |l| match old.get_untracked() {
-            Some(o) => tf(
-                l,
-                Key::ChangeBankTitle,
-                &[("bank", &bank_name(banks, l, &o))],
-            ),
+            Some(o) => tf(l, Key::ChangeBankTitle, &[("bank", &banks.name(l, &o))]),
             None => t(l, Key::AddBankTitle).to_string(),
         },
         Signal::derive(|| false),
@@ -336,7 +322,7 @@ fn ChooseBank() -> impl IntoView {
             {move || {
                 let l = lang.get();
                 match old.get() {
-                    Some(o) => tf(l, Key::ChangeBankTitle, &[("bank", &bank_name(banks, l, &o))]),
+                    Some(o) => tf(l, Key::ChangeBankTitle, &[("bank", &banks.name(l, &o))]),
                     None => t(l, Key::AddBankTitle).to_string(),
                 }
             }}
@@ -345,7 +331,7 @@ fn ChooseBank() -> impl IntoView {
             {move || {
                 let l = lang.get();
                 match old.get() {
-                    Some(o) => tf(l, Key::ChangeBankLead, &[("bank", &bank_name(banks, l, &o))]),
+                    Some(o) => tf(l, Key::ChangeBankLead, &[("bank", &banks.name(l, &o))]),
                     None => t(l, Key::AddBankLead).to_string(),
                 }
             }}
@@ -378,7 +364,7 @@ fn LinkConsent() -> impl IntoView {
         |l| t(l, Key::ConsentTitle).to_string(),
         Signal::derive(move || server_error.get().is_some() || consent_error.get().is_some()),
     );
-    let name = Signal::derive(move || bank_name(banks, lang.get(), &bank_id.get()));
+    let name = Signal::derive(move || banks.name(lang.get(), &bank_id.get()));
     let country = Signal::derive(move || {
         banks
             .find(&bank_id.get())
@@ -437,20 +423,13 @@ fn LinkConsent() -> impl IntoView {
                 .then(|| view! { <Reauth return_to=location.pathname.get_untracked() /> })
         })
     };
-    let fields = move || {
-        let (l, c) = (lang.get(), country.get());
-        ConsentField::requested(c)
-            .iter()
-            .map(|f| view! { <li>{f.label(l, c)}</li> })
-            .collect_view()
-    };
     let replaces = move || {
         old.get().map(|o| {
             view! {
                 <div class="bp-summary-list__row">
                     <dt class="bp-summary-list__key">{tr(Key::ReplacesBank)}</dt>
                     <dd class="bp-summary-list__value">
-                        {move || bank_name(banks, lang.get(), &o)}
+                        {move || banks.name(lang.get(), &o)}
                     </dd>
                 </div>
             }
@@ -474,23 +453,7 @@ fn LinkConsent() -> impl IntoView {
                 </div>
                 {replaces}
             </dl>
-            <h2 class="bp-heading-m">{tr(Key::ConsentFieldsHeading)}</h2>
-            <ul class="bp-list bp-list--bullet">{fields}</ul>
-            <h2 class="bp-heading-m">{tr(Key::ConsentPurposeHeading)}</h2>
-            <p class="bp-body">{tr(Key::LinkPurposeText)}</p>
-            <h2 class="bp-heading-m">{tr(Key::ConsentRetentionHeading)}</h2>
-            <p class="bp-body">
-                {move || {
-                    let l = lang.get();
-                    tf(l, Key::ConsentRetentionText, &[("years", &years(l, RETENTION_YEARS))])
-                }}
-            </p>
-            <h2 class="bp-heading-m">{tr(Key::ConsentOperatorHeading)}</h2>
-            <p class="bp-body">{tr(Key::ConsentOperatorText)}</p>
-            <p class="bp-body">{tr(Key::ConsentWithdraw)}</p>
-            <p class="bp-body bp-secondary-text">
-                {tr(Key::ConsentVersion)} ": " <span class="bp-nowrap">{CONSENT_VERSION}</span>
-            </p>
+            <ConsentDetails country purpose=Key::LinkPurposeText />
         </ConsentForm>
     }
 }
@@ -518,7 +481,7 @@ fn RemoveBank() -> impl IntoView {
             tf(
                 l,
                 Key::RemoveTitle,
-                &[("bank", &bank_name(banks, l, &bank_id.get_untracked()))],
+                &[("bank", &banks.name(l, &bank_id.get_untracked()))],
             )
         },
         Signal::derive(move || server_error.get().is_some()),
@@ -602,7 +565,7 @@ fn RemoveBank() -> impl IntoView {
         <h1 class="bp-heading-xl">
             {move || {
                 let l = lang.get();
-                tf(l, Key::RemoveTitle, &[("bank", &bank_name(banks, l, &bank_id.get()))])
+                tf(l, Key::RemoveTitle, &[("bank", &banks.name(l, &bank_id.get()))])
             }}
         </h1>
         {content}
@@ -673,7 +636,7 @@ pub fn Reauth(return_to: String) -> impl IntoView {
                 >
                     {move || {
                         let l = lang.get();
-                        tf(l, Key::ReauthButton, &[("bank", &bank_name(banks, l, &bank))])
+                        tf(l, Key::ReauthButton, &[("bank", &banks.name(l, &bank))])
                     }}
                 </button>
                 {move || error.get().map(|e| view! { <Problem code=e.code trace_id=e.trace_id /> })}

@@ -148,13 +148,6 @@ fn ConsentPage(bank_id: Memo<String>, phone: String) -> impl IntoView {
             .into_any();
         }
         let masked = masked.clone();
-        let fields = move || {
-            let (lang, country) = (lang.get(), country.get());
-            ConsentField::requested(country)
-                .iter()
-                .map(|f| view! { <li>{f.label(lang, country)}</li> })
-                .collect_view()
-        };
         view! {
             <ConsentForm
                 bank_name
@@ -188,24 +181,7 @@ fn ConsentPage(bank_id: Memo<String>, phone: String) -> impl IntoView {
                         </dd>
                     </div>
                 </dl>
-                <h2 class="bp-heading-m">{tr(Key::ConsentFieldsHeading)}</h2>
-                <ul class="bp-list bp-list--bullet">{fields}</ul>
-                <h2 class="bp-heading-m">{tr(Key::ConsentPurposeHeading)}</h2>
-                <p class="bp-body">{tr(Key::ConsentPurposeText)}</p>
-                <h2 class="bp-heading-m">{tr(Key::ConsentRetentionHeading)}</h2>
-                <p class="bp-body">
-                    {move || {
-                        let l = lang.get();
-                        tf(l, Key::ConsentRetentionText, &[("years", &years(l, RETENTION_YEARS))])
-                    }}
-                </p>
-                <h2 class="bp-heading-m">{tr(Key::ConsentOperatorHeading)}</h2>
-                <p class="bp-body">{tr(Key::ConsentOperatorText)}</p>
-                <p class="bp-body">{tr(Key::ConsentWithdraw)}</p>
-                <p class="bp-body bp-secondary-text">
-                    {tr(Key::ConsentVersion)} ": "
-                    <span class="bp-nowrap">{CONSENT_VERSION}</span>
-                </p>
+                <ConsentDetails country purpose=Key::ConsentPurposeText />
             </ConsentForm>
         }
         .into_any()
@@ -214,6 +190,39 @@ fn ConsentPage(bank_id: Memo<String>, phone: String) -> impl IntoView {
     view! {
         <A exact=true href=move || step1.get() attr:class="bp-back-link">{tr(Key::Back)}</A>
         {body}
+    }
+}
+
+/// What a consent covers, as the law asks it to be shown: the fields the bank of `country` will
+/// share, why (`purpose`), for how long, who processes them, how to withdraw, the text version.
+#[component]
+pub fn ConsentDetails(#[prop(into)] country: Signal<Country>, purpose: Key) -> impl IntoView {
+    let lang = use_lang();
+    let fields = move || {
+        let (lang, country) = (lang.get(), country.get());
+        ConsentField::requested(country)
+            .iter()
+            .map(|f| view! { <li>{f.label(lang, country)}</li> })
+            .collect_view()
+    };
+    view! {
+        <h2 class="bp-heading-m">{tr(Key::ConsentFieldsHeading)}</h2>
+        <ul class="bp-list bp-list--bullet">{fields}</ul>
+        <h2 class="bp-heading-m">{tr(Key::ConsentPurposeHeading)}</h2>
+        <p class="bp-body">{tr(purpose)}</p>
+        <h2 class="bp-heading-m">{tr(Key::ConsentRetentionHeading)}</h2>
+        <p class="bp-body">
+            {move || {
+                let l = lang.get();
+                tf(l, Key::ConsentRetentionText, &[("years", &years(l, RETENTION_YEARS))])
+            }}
+        </p>
+        <h2 class="bp-heading-m">{tr(Key::ConsentOperatorHeading)}</h2>
+        <p class="bp-body">{tr(Key::ConsentOperatorText)}</p>
+        <p class="bp-body">{tr(Key::ConsentWithdraw)}</p>
+        <p class="bp-body bp-secondary-text">
+            {tr(Key::ConsentVersion)} ": " <span class="bp-nowrap">{CONSENT_VERSION}</span>
+        </p>
     }
 }
 

@@ -30,6 +30,15 @@ pub struct SummaryItem {
 
 impl SummaryItem {
     /// A problem with the field whose input has element id `id`.
+    /// A problem that is not about a field: its text and what to do next.
+    pub fn general(code: ErrorCode) -> Self {
+        SummaryItem {
+            link: SummaryLink::None,
+            code,
+        }
+    }
+
+    /// A problem with the field whose input has element id `id`.
     pub fn field(id: impl Into<String>, code: ErrorCode) -> Self {
         SummaryItem {
             link: SummaryLink::Field(id.into()),

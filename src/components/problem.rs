@@ -50,3 +50,16 @@ pub fn Problem(
         </div>
     }
 }
+
+/// A page's data failed to load: the problem explained, with "try again" (calls `retry`).
+pub fn load_failed(e: crate::api::ApiError, retry: impl Fn() + 'static) -> AnyView {
+    view! {
+        <div class="bp-panel bp-panel--error">
+            <Problem code=e.code trace_id=e.trace_id />
+            <button type="button" class="bp-button bp-button--secondary" on:click=move |_| retry()>
+                {tr(Key::TryAgain)}
+            </button>
+        </div>
+    }
+    .into_any()
+}

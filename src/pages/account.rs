@@ -5,7 +5,7 @@ use bankid_api::ErrorCode;
 use leptos::prelude::*;
 
 use crate::api::ApiError;
-use crate::components::error_summary::{SummaryItem, SummaryLink};
+use crate::components::error_summary::SummaryItem;
 use crate::components::problem::Problem;
 use crate::i18n::{tr, Key};
 use crate::nav::Link;
@@ -58,10 +58,7 @@ pub fn summary_items(
     }
     if let Some(e) = server {
         if e.fields.is_empty() {
-            items.push(SummaryItem {
-                link: SummaryLink::None,
-                code: e.code,
-            });
+            items.push(SummaryItem::general(e.code));
         }
         for code in e.fields.values() {
             items.push(SummaryItem::field(field_id, *code));
@@ -87,6 +84,7 @@ pub fn field_error(client: Option<ErrorCode>, server: Option<&ApiError>) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::components::error_summary::SummaryLink;
 
     #[test]
     fn server_field_errors_link_to_the_field() {

@@ -8,9 +8,9 @@ use bankid_api::Lang;
 use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
-use crate::components::error_summary::{ErrorSummary, SummaryItem, SummaryLink};
+use crate::components::error_summary::{ErrorSummary, SummaryItem};
 use crate::components::focus_element;
-use crate::components::problem::Problem;
+use crate::components::problem::load_failed;
 use crate::format::{css_ident, local_time};
 use crate::i18n::{t, tf, tr, use_lang, use_page_title, Key};
 use crate::nav::Link;
@@ -142,31 +142,14 @@ fn Consents() -> impl IntoView {
     let items = Signal::derive(move || {
         server_error
             .get()
-            .map(|e| {
-                vec![SummaryItem {
-                    link: SummaryLink::None,
-                    code: e.code,
-                }]
-            })
+            .map(|e| vec![SummaryItem::general(e.code)])
             .unwrap_or_default()
     });
     let trace_id = Signal::derive(move || server_error.get().and_then(|e| e.trace_id));
 
     let entries = move || match ledger.get() {
         None => ().into_any(),
-        Some(Err(e)) => view! {
-            <div class="bp-panel bp-panel--error">
-                <Problem code=e.code trace_id=e.trace_id />
-                <button
-                    type="button"
-                    class="bp-button bp-button--secondary"
-                    on:click=move |_| ledger.refetch()
-                >
-                    {tr(Key::TryAgain)}
-                </button>
-            </div>
-        }
-        .into_any(),
+        Some(Err(e)) => load_failed(e, move || ledger.refetch()),
         Some(Ok(list)) if list.is_empty() => {
             view! { <p class="bp-body">{tr(Key::ConsentsEmpty)}</p> }.into_any()
         }

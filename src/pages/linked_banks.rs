@@ -16,13 +16,13 @@ use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
 use crate::api::{self, ApiError};
 use crate::components::bank_card::BankCard;
-use crate::components::error_summary::{ErrorSummary, SummaryItem, SummaryLink};
-use crate::components::problem::Problem;
+use crate::components::error_summary::{ErrorSummary, SummaryItem};
+use crate::components::problem::{load_failed, Problem};
 use crate::format::local_time;
 use crate::i18n::{t, tf, tr, use_lang, use_page_title, Key};
 use crate::nav::{use_go, Link};
 use crate::pages::account::SignedIn;
-use crate::pages::step2_consent::{is_web_url, ConsentDetails, ConsentForm};
+use crate::pages::step2_consent::{go_to_bank, ConsentDetails, ConsentForm};
 use crate::state::use_banks;
 
 /// Where the page remembers, across the trip to the bank, what the citizen set out to do, so the
@@ -98,19 +98,6 @@ fn load_links() -> LocalResource<Result<Vec<LinkedBank>, ApiError>> {
         let cancel = cancel.clone();
         async move { api::linked_banks(&cancel).await }
     })
-}
-
-/// A failed load, with "try again".
-fn load_failed(e: ApiError, retry: impl Fn() + 'static) -> AnyView {
-    view! {
-        <div class="bp-panel bp-panel--error">
-            <Problem code=e.code trace_id=e.trace_id />
-            <button type="button" class="bp-button bp-button--secondary" on:click=move |_| retry()>
-                {tr(Key::TryAgain)}
-            </button>
-        </div>
-    }
-    .into_any()
 }
 
 #[component]
@@ -391,8 +378,8 @@ fn LinkConsent() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match api::link_bank(&body, &cancel).await {
                 Err(e) if e.aborted => {}
-                Ok(started) if is_web_url(&started.authorize_url) => {
-                    let _ = redirecting.try_set(true);
+                Ok(started) => {
+                    // Remembered first: shown on return only if the list agrees it happened.
                     remember(&match body.replace {
                         Some(old) => Notice::Changed {
                             bank: body.bank_id,
@@ -400,14 +387,12 @@ fn LinkConsent() -> impl IntoView {
                         },
                         None => Notice::Linked { bank: body.bank_id },
                     });
-                    if window().location().assign(&started.authorize_url).is_err() {
+                    if go_to_bank(&started.authorize_url) {
+                        let _ = redirecting.try_set(true);
+                    } else {
                         let _ = busy.try_set(false);
                         let _ = server_error.try_set(Some(ApiError::local(ErrorCode::Internal)));
                     }
-                }
-                Ok(_) => {
-                    let _ = busy.try_set(false);
-                    let _ = server_error.try_set(Some(ApiError::local(ErrorCode::BankError)));
                 }
                 Err(e) => {
                     let _ = busy.try_set(false);
@@ -511,12 +496,7 @@ fn RemoveBank() -> impl IntoView {
     let items = Signal::derive(move || {
         server_error
             .get()
-            .map(|e| {
-                vec![SummaryItem {
-                    link: SummaryLink::None,
-                    code: e.code,
-                }]
-            })
+            .map(|e| vec![SummaryItem::general(e.code)])
             .unwrap_or_default()
     });
     let trace_id = Signal::derive(move || server_error.get().and_then(|e| e.trace_id));
@@ -611,9 +591,7 @@ pub fn Reauth(return_to: String) -> impl IntoView {
             leptos::task::spawn_local(async move {
                 match api::start_sign_in(&body, &cancel).await {
                     Err(e) if e.aborted => {}
-                    Ok(s)
-                        if is_web_url(&s.authorize_url)
-                            && window().location().assign(&s.authorize_url).is_ok() => {}
+                    Ok(s) if go_to_bank(&s.authorize_url) => {}
                     Ok(_) => {
                         let _ = busy.try_set(false);
                         let _ = error.try_set(Some(ApiError::local(ErrorCode::BankError)));

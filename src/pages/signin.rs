@@ -12,7 +12,7 @@ use crate::i18n::{t, tr, use_lang, use_page_title, Key};
 use crate::nav::Link;
 use crate::pages::account::{field_error, summary_items};
 use crate::pages::banks::group;
-use crate::pages::step2_consent::is_web_url;
+use crate::pages::step2_consent::go_to_bank;
 use crate::state::{use_banks, use_session};
 
 /// Id of the second-factor code input.
@@ -50,9 +50,7 @@ pub fn SignInPage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match api::start_sign_in(&body, &cancel).await {
                 Err(e) if e.aborted => {}
-                Ok(started)
-                    if is_web_url(&started.authorize_url)
-                        && window().location().assign(&started.authorize_url).is_ok() => {}
+                Ok(started) if go_to_bank(&started.authorize_url) => {}
                 Ok(_) => {
                     let _ = busy.try_set(false);
                     let _ = server_error.try_set(Some(ApiError::local(ErrorCode::Internal)));

@@ -112,14 +112,8 @@ fn ConsentPage(bank_id: Memo<String>, phone: String) -> impl IntoView {
                 match result {
                     // The page is gone: nobody to tell.
                     Err(e) if e.aborted => {}
-                    Ok(started) if is_web_url(&started.authorize_url) => {
+                    Ok(started) if go_to_bank(&started.authorize_url) => {
                         let _ = redirecting.try_set(true);
-                        if window().location().assign(&started.authorize_url).is_err() {
-                            let _ = busy.try_set(false);
-                            let _ = redirecting.try_set(false);
-                            let _ =
-                                server_error.try_set(Some(ApiError::local(ErrorCode::Internal)));
-                        }
                     }
                     Ok(_) => {
                         let _ = busy.try_set(false);
@@ -226,6 +220,12 @@ pub fn ConsentDetails(#[prop(into)] country: Signal<Country>, purpose: Key) -> i
     }
 }
 
+/// Sends the browser to the bank's authorization page `url` (http(s) only); false when it
+/// cannot go there.
+pub fn go_to_bank(url: &str) -> bool {
+    is_web_url(url) && window().location().assign(url).is_ok()
+}
+
 /// Only http(s) addresses are followed (never `javascript:` or the like).
 pub fn is_web_url(url: &str) -> bool {
     let lower = url.trim_start().to_ascii_lowercase();
@@ -284,10 +284,7 @@ pub fn ConsentForm(
         }
         if let Some(e) = server_error.get() {
             if e.fields.is_empty() {
-                items.push(SummaryItem {
-                    link: SummaryLink::None,
-                    code: e.code,
-                });
+                items.push(SummaryItem::general(e.code));
             }
             for (field, code) in e.fields {
                 let link = if field.starts_with("consent") {

@@ -40,7 +40,33 @@ async function flow(browser, width, locale, tag) {
   await page.locator('[data-state]').waitFor();
   await page.waitForTimeout(300);
   await shot('7-status');
+  if (tag !== 'rejected') await accountPages(page, shot);
   await ctx.close();
+}
+
+/** The signed-in pages, after the registration above (Russian). */
+async function accountPages(page, shot) {
+  const visit = async (path, name, ready) => {
+    await page.goto(`${base}${path}`);
+    await page.locator(ready).first().waitFor();
+    await page.waitForTimeout(300);
+    await shot(name);
+  };
+  await visit('/account/activate', '8-activate', 'h1');
+  await visit('/account/security', '9-security', '[data-totp]');
+  await page.locator('[data-totp] ~ * button, .bp-button').first().click();
+  await page.locator('.bp-qr').waitFor();
+  await shot('10-security-enrol');
+  await visit('/account/banks', '11-banks', '[data-testid=linked-banks]');
+  await visit('/account/banks/change/sber', '12-change-choose', '.bp-bank-list');
+  await visit('/account/banks/change/sber/vtb', '13-change-consent', 'form');
+  await page.locator('form button[type=submit]').click();
+  await page.getByRole('alert').waitFor();
+  await shot('14-change-consent-error');
+  await visit('/account/consents', '15-consents', '[data-testid=ledger]');
+  await page.locator('[data-testid=withdraw]').first().click();
+  await shot('16-consents-confirm');
+  await visit('/account/banks/remove/sber', '17-remove-last', '.bp-problem');
 }
 
 (async () => {

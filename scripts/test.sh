@@ -8,6 +8,21 @@ scripts/setup.sh --test
 . scripts/env.sh
 
 export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+# A clean clone builds once: incremental state would only cost disk and time.
+if [ "${CI:-}" = true ]; then export CARGO_INCREMENTAL=0; fi
+
+# Everything a run writes outside target/ (SQLite files of the tests, Chromium profiles, the e2e
+# server's files) goes under one directory that is removed when the run ends, whatever its outcome:
+# a killed Chromium leaves its ~80 MB profile behind, and runs must not fill the disk.
+RUN_DIR=$(mktemp -d /tmp/bankid-test.XXXXXX)
+mkdir -p "$RUN_DIR/tmp"
+export TMPDIR="$RUN_DIR/tmp"
+SERVER_PID=
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  rm -rf "$RUN_DIR"
+}
+trap cleanup EXIT
 summary=()
 t0=$(date +%s)
 step() {
@@ -25,7 +40,8 @@ step "unit + integration tests" cargo test --workspace --locked
 step "component tests (Chromium)" cargo test -p bankid-portal-web --target wasm32-unknown-unknown --locked
 
 # End to end: the release web app served by the real server with the sandbox banks.
-E2E_DIR=$(mktemp -d /tmp/bankid-e2e.XXXXXX)
+E2E_DIR="$RUN_DIR/e2e"
+mkdir -p "$E2E_DIR"
 step "web app build (release)" scripts/build-web.sh "$E2E_DIR/dist" --release
 step "server build" cargo build -p bankid-server --locked
 
@@ -38,15 +54,18 @@ sed -e "s#127.0.0.1:8080#127.0.0.1:$PORT#g" \
     config/portal.toml > "$E2E_DIR/portal.toml"
 target/debug/bankid-server --config "$E2E_DIR/portal.toml" > "$E2E_DIR/server.log" 2>&1 &
 SERVER_PID=$!
-cleanup() { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
-trap cleanup EXIT
 for _ in $(seq 1 100); do
   curl -fsS "http://127.0.0.1:$PORT/api/v1/health" >/dev/null 2>&1 && break
   kill -0 "$SERVER_PID" 2>/dev/null || { cat "$E2E_DIR/server.log"; exit 1; }
   sleep 0.1
 done
 export PORTAL_URL="http://127.0.0.1:$PORT" E2E_OUT="$E2E_DIR"
-step "end-to-end (Playwright + axe)" bash -c 'cd tests/e2e && npx playwright test'
+e2e() {
+  (cd tests/e2e && npx playwright test) && return 0
+  printf '\n==> server log (last 60 lines)\n'; tail -n 60 "$E2E_DIR/server.log"
+  return 1
+}
+step "end-to-end (Playwright + axe)" e2e
 
 printf '\n==> timings\n'
 printf '  %s\n' "${summary[@]}"

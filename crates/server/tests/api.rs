@@ -1077,6 +1077,7 @@ async fn serves_the_spa_with_csp_hashes_and_cache_policy() {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let _ = std::fs::remove_dir_all(&dist);
 }
 
 #[tokio::test]

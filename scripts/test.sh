@@ -17,9 +17,9 @@ if [ "${CI:-}" = true ]; then export CARGO_INCREMENTAL=0; fi
 RUN_DIR=$(mktemp -d /tmp/bankid-test.XXXXXX)
 mkdir -p "$RUN_DIR/tmp"
 export TMPDIR="$RUN_DIR/tmp"
-SERVER_PID=
+SERVER_PIDS=()
 cleanup() {
-  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   rm -rf "$RUN_DIR"
 }
 trap cleanup EXIT
@@ -45,24 +45,36 @@ mkdir -p "$E2E_DIR"
 step "web app build (release)" scripts/build-web.sh "$E2E_DIR/dist" --release
 step "server build" cargo build -p bankid-server --locked
 
+# Two portals (each with its sandbox banks and its own SQLite file): the main one, and one that asks
+# for a new bank sign-in after 8 s instead of 10 min, so the re-authentication pages can be tested
+# in a browser (reauth.spec.js).
+start_server() {
+  local name=$1 port=$2 sb_port=$3 recent=$4
+  sed -e "s#127.0.0.1:8080#127.0.0.1:$port#g" \
+      -e "s#127.0.0.1:8081#127.0.0.1:$sb_port#g" \
+      -e "s#sqlite://var/portal.sqlite#sqlite://$E2E_DIR/$name.sqlite#" \
+      -e "s#^dist_dir = .*#dist_dir = \"$E2E_DIR/dist\"#" \
+      -e "s#^recent_auth_seconds = .*#recent_auth_seconds = $recent#" \
+      config/portal.toml > "$E2E_DIR/$name.toml"
+  target/debug/bankid-server --config "$E2E_DIR/$name.toml" > "$E2E_DIR/$name.log" 2>&1 &
+  local pid=$!
+  SERVER_PIDS+=("$pid")
+  for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$port/api/v1/health" >/dev/null 2>&1 && return 0
+    kill -0 "$pid" 2>/dev/null || { cat "$E2E_DIR/$name.log"; return 1; }
+    sleep 0.1
+  done
+  echo "$name did not start"; cat "$E2E_DIR/$name.log"; return 1
+}
 PORT=${E2E_PORT:-18080}
-SB_PORT=${E2E_SANDBOX_PORT:-18081}
-sed -e "s#127.0.0.1:8080#127.0.0.1:$PORT#g" \
-    -e "s#127.0.0.1:8081#127.0.0.1:$SB_PORT#g" \
-    -e "s#sqlite://var/portal.sqlite#sqlite://$E2E_DIR/portal.sqlite#" \
-    -e "s#^dist_dir = .*#dist_dir = \"$E2E_DIR/dist\"#" \
-    config/portal.toml > "$E2E_DIR/portal.toml"
-target/debug/bankid-server --config "$E2E_DIR/portal.toml" > "$E2E_DIR/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$PORT/api/v1/health" >/dev/null 2>&1 && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$E2E_DIR/server.log"; exit 1; }
-  sleep 0.1
-done
-export PORTAL_URL="http://127.0.0.1:$PORT" E2E_OUT="$E2E_DIR"
+REAUTH_PORT=$((PORT + 2))
+start_server portal "$PORT" $((PORT + 1)) 600
+start_server portal-reauth "$REAUTH_PORT" $((PORT + 3)) 8
+grep -q '^recent_auth_seconds = 8$' "$E2E_DIR/portal-reauth.toml"
+export PORTAL_URL="http://127.0.0.1:$PORT" REAUTH_PORTAL_URL="http://127.0.0.1:$REAUTH_PORT" E2E_OUT="$E2E_DIR"
 e2e() {
   (cd tests/e2e && npx playwright test) && return 0
-  printf '\n==> server log (last 60 lines)\n'; tail -n 60 "$E2E_DIR/server.log"
+  for log in "$E2E_DIR"/*.log; do printf '\n==> %s (last 40 lines)\n' "$log"; tail -n 40 "$log"; done
   return 1
 }
 step "end-to-end (Playwright + axe)" e2e

@@ -35,6 +35,15 @@ pub struct ServerConfig {
     /// Overridden by `PORTAL_DATA_KEYS` (comma-separated).
     #[serde(default)]
     pub data_keys: Vec<String>,
+    /// How recent the bank sign-in must be for sensitive changes without another proof (changing
+    /// or removing a bank; turning off 2FA or new backup codes without a code). 10 minutes by
+    /// default; 5 to 3600 seconds.
+    #[serde(default = "default_recent_auth")]
+    pub recent_auth_seconds: u32,
+}
+
+fn default_recent_auth() -> u32 {
+    600
 }
 
 fn default_dist() -> PathBuf {
@@ -110,6 +119,11 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        if !(5..=3600).contains(&self.server.recent_auth_seconds) {
+            return Err(ConfigError(
+                "server.recent_auth_seconds must be between 5 and 3600".into(),
+            ));
+        }
         let mut seen = std::collections::HashSet::new();
         for b in &self.banks {
             if !seen.insert(b.id.as_str()) {
@@ -206,6 +220,27 @@ color = "#21A038"
         assert!(c.banks[0].workable);
         assert_eq!(c.redirect_uri(), "http://127.0.0.1:8080/auth/callback");
         assert!(!c.secure_cookies());
+        assert_eq!(c.server.recent_auth_seconds, 600);
+    }
+
+    #[test]
+    fn the_recent_sign_in_window_is_bounded() {
+        let with = |secs: &str| {
+            MIN.replace(
+                "[server]",
+                &format!("[server]\nrecent_auth_seconds = {secs}"),
+            )
+        };
+        assert_eq!(
+            Config::from_toml(&with("30"))
+                .unwrap()
+                .server
+                .recent_auth_seconds,
+            30
+        );
+        for bad in ["0", "4", "3601"] {
+            assert!(Config::from_toml(&with(bad)).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -78,6 +78,11 @@ impl AppState {
         AppState(Arc::new(inner))
     }
 
+    /// Whether a bank sign-in at `auth_at` (ms) is recent enough for sensitive changes.
+    pub fn recently_authenticated(&self, auth_at: i64) -> bool {
+        self.now_ms() - auth_at <= i64::from(self.config.server.recent_auth_seconds) * 1000
+    }
+
     pub fn now_ms(&self) -> i64 {
         (self.clock.now().unix_timestamp_nanos() / 1_000_000) as i64
     }
@@ -128,6 +133,16 @@ pub async fn state_with_clock(
     };
     let vault =
         vault::Vault::from_specs(&key_specs).map_err(|e| StartError(format!("data keys: {e}")))?;
+    let rng: Arc<dyn Rng> = Arc::new(crypto::OsRng);
+    let resealed = mfa::seal_legacy_totp(&store, &vault, rng.as_ref())
+        .await
+        .map_err(|e| StartError(format!("sealing TOTP secrets: {e}")))?;
+    if resealed > 0 {
+        tracing::info!(
+            count = resealed,
+            "sealed TOTP secrets stored before sealing"
+        );
+    }
     let csp = web::Csp::new(&config.server.dist_dir);
     let sender: Arc<dyn outbox::Sender> = if config.sandbox.is_some() {
         Arc::new(outbox::DevInbox {
@@ -142,7 +157,7 @@ pub async fn state_with_clock(
         store,
         rp,
         clock,
-        rng: Arc::new(crypto::OsRng),
+        rng,
         pepper: pepper.into_bytes(),
         vault,
         csp,

@@ -26,9 +26,6 @@ use crate::store::Unlink;
 use crate::web::Ctx;
 use crate::AppState;
 
-/// How recent the bank sign-in must be for changes to the links.
-pub const RECENT_AUTH_MS: i64 = 10 * 60 * 1000;
-
 /// `GET /api/v1/account/banks`.
 pub async fn list(
     State(app): State<AppState>,
@@ -55,7 +52,7 @@ pub async fn remove(
     Path(bank_id): Path<String>,
 ) -> Result<Response, ApiError> {
     let now = app.now_ms();
-    if now - s.auth_at > RECENT_AUTH_MS {
+    if !app.recently_authenticated(s.auth_at) {
         return Err(ApiError::new(ErrorCode::AuthReauthRequired));
     }
     match app
@@ -88,7 +85,7 @@ pub async fn start_link(
     let (Some(bank), true) = (bank, fields.is_empty()) else {
         return Err(ApiError::fields(fields));
     };
-    if now - s.auth_at > RECENT_AUTH_MS {
+    if !app.recently_authenticated(s.auth_at) {
         return Err(ApiError::new(ErrorCode::AuthReauthRequired));
     }
     let links = app.store.links(&s.account_id).await?;

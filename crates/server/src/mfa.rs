@@ -10,18 +10,20 @@ use axum::{Extension, Json};
 use bankid_api::types::{BackupCodes, MfaCode, TotpEnrolment};
 use bankid_api::ErrorCode;
 
-use crate::crypto::keyed_hash;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+
+use crate::crypto::{keyed_hash, Rng};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::limits;
 use crate::session::{rotate, AuthSession, PendingSession};
-use crate::store::SecondFactor;
+use crate::store::{SecondFactor, Store, StoredTotp};
 use crate::totp;
+use crate::vault::{Vault, VaultError};
 use crate::web::Ctx;
 use crate::AppState;
 
-/// A bank sign-in this recent counts as proof for sensitive changes.
-pub const FRESH_AUTH_MS: i64 = 10 * 60 * 1000;
 pub const ISSUER: &str = "Госуслуги (bankid-portal)";
 
 pub fn backup_hash(app: &AppState, account_id: &str, code: &str) -> String {
@@ -29,6 +31,88 @@ pub fn backup_hash(app: &AppState, account_id: &str, code: &str) -> String {
         &app.pepper,
         &format!("backup:{account_id}:{}", totp::canonical_backup_code(code)),
     )
+}
+
+/// Associated data of a sealed TOTP secret: bound to its account and kept apart from the other
+/// sealed values of that account.
+fn totp_aad(account_id: &str) -> String {
+    format!("totp|{account_id}")
+}
+
+fn seal_totp(
+    vault: &Vault,
+    rng: &dyn Rng,
+    account_id: &str,
+    secret: &[u8],
+) -> Result<(String, Vec<u8>), ApiError> {
+    vault.seal(rng, &totp_aad(account_id), secret).map_err(|e| {
+        tracing::error!(error = %e, "totp: seal");
+        ApiError::new(ErrorCode::Internal)
+    })
+}
+
+/// Opens a stored secret; rows from before sealing (no key id) are hex.
+fn open_totp(app: &AppState, account_id: &str, stored: &StoredTotp) -> Result<Vec<u8>, ApiError> {
+    let opened = match &stored.key_id {
+        Some(key_id) => BASE64
+            .decode(&stored.value)
+            .map_err(|_| VaultError("not base64".into()))
+            .and_then(|sealed| app.vault.open(key_id, &totp_aad(account_id), &sealed)),
+        None => from_hex(&stored.value).ok_or_else(|| VaultError("not hex".into())),
+    };
+    opened.map_err(|e| {
+        tracing::error!(error = %e, "totp: open");
+        ApiError::new(ErrorCode::Internal)
+    })
+}
+
+/// The account's active (`confirmed`) or pending TOTP secret, opened.
+async fn totp_secret(
+    app: &AppState,
+    account_id: &str,
+    confirmed: bool,
+) -> Result<Option<Vec<u8>>, ApiError> {
+    match app.store.totp_secret(account_id, confirmed).await? {
+        Some(stored) => Ok(Some(open_totp(app, account_id, &stored)?)),
+        None => Ok(None),
+    }
+}
+
+/// Seals the TOTP secrets stored before they were sealed (run at start-up); answers how many.
+pub async fn seal_legacy_totp(
+    store: &Store,
+    vault: &Vault,
+    rng: &dyn Rng,
+) -> Result<usize, String> {
+    let mut sealed = 0;
+    for (account_id, hex) in store
+        .unsealed_totp_secrets()
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        let secret =
+            from_hex(&hex).ok_or_else(|| "an unsealed TOTP secret is not hex".to_string())?;
+        let (key_id, blob) = seal_totp(vault, rng, &account_id, &secret)
+            .map_err(|_| "cannot seal a TOTP secret".to_string())?;
+        if store
+            .seal_totp_secret(&account_id, &hex, (&key_id, &blob))
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            sealed += 1;
+        }
+    }
+    Ok(sealed)
+}
+
+fn from_hex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 fn new_backup_codes(app: &AppState) -> Vec<String> {
@@ -56,7 +140,7 @@ pub async fn verify_second_factor(
     }
     let digits: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     let result = if digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit()) {
-        let Some(secret) = app.store.totp_secret(account_id, true).await? else {
+        let Some(secret) = totp_secret(app, account_id, true).await? else {
             return Err(ApiError::new(ErrorCode::MfaNotOn));
         };
         match totp::matching_step(&secret, &digits, now / 1000) {
@@ -96,8 +180,9 @@ pub async fn enrol(
         .ok_or(ApiError::new(ErrorCode::AuthSessionRequired))?;
     let mut secret = [0u8; totp::SECRET_BYTES];
     app.rng.fill(&mut secret);
+    let (key_id, sealed) = seal_totp(&app.vault, app.rng.as_ref(), &s.account_id, &secret)?;
     app.store
-        .put_pending_totp(&s.account_id, &secret, app.now_ms())
+        .put_pending_totp(&s.account_id, (&key_id, &sealed), app.now_ms())
         .await?;
     let b32 = totp::base32(&secret);
     Ok(Json(TotpEnrolment {
@@ -123,7 +208,7 @@ pub async fn confirm(
     if app.store.totp_secret(&s.account_id, true).await?.is_some() {
         return Err(ApiError::new(ErrorCode::MfaAlreadyOn));
     }
-    let Some(secret) = app.store.totp_secret(&s.account_id, false).await? else {
+    let Some(secret) = totp_secret(&app, &s.account_id, false).await? else {
         return Err(ApiError::new(ErrorCode::MfaNotStarted));
     };
     let Some(step) = totp::matching_step(&secret, &code, now / 1000) else {
@@ -156,7 +241,7 @@ async fn recent_or_code(
 ) -> Result<(), ApiError> {
     match code.filter(|c| !c.trim().is_empty()) {
         Some(c) => verify_second_factor(app, ctx, &s.account_id, c).await,
-        None if app.now_ms() - s.auth_at <= FRESH_AUTH_MS => Ok(()),
+        None if app.recently_authenticated(s.auth_at) => Ok(()),
         None => Err(ApiError::new(ErrorCode::MfaReauthRequired)),
     }
 }

@@ -3,6 +3,8 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
@@ -208,6 +210,13 @@ pub enum Unlink {
     /// It is the account's only live link: refused.
     Last,
     NotLinked,
+}
+
+/// A TOTP secret as stored: `value` is base64 of the sealed secret and `key_id` names its key;
+/// rows from before migration 0008 hold hex and no key id.
+pub struct StoredTotp {
+    pub value: String,
+    pub key_id: Option<String>,
 }
 
 /// A second-factor code after checking.
@@ -1584,41 +1593,80 @@ impl Store {
             .collect()
     }
 
-    /// The TOTP secret of an account: the active one (`confirmed`) or the one being set up.
+    /// The TOTP secret of an account as stored: the active one (`confirmed`) or the one being
+    /// set up. Open it with `mfa::open_totp`.
     pub async fn totp_secret(
         &self,
         account_id: &str,
         confirmed: bool,
-    ) -> Result<Option<Vec<u8>>, sqlx::Error> {
+    ) -> Result<Option<StoredTotp>, sqlx::Error> {
         let sql = if confirmed {
-            "SELECT secret FROM totp WHERE account_id = ?1 AND confirmed_at IS NOT NULL"
+            "SELECT secret, key_id FROM totp WHERE account_id = ?1 AND confirmed_at IS NOT NULL"
         } else {
-            "SELECT secret FROM totp WHERE account_id = ?1 AND confirmed_at IS NULL"
+            "SELECT secret, key_id FROM totp WHERE account_id = ?1 AND confirmed_at IS NULL"
         };
-        let hex: Option<String> = sqlx::query_scalar(sql)
+        let row = sqlx::query(sql)
             .bind(account_id)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(hex.and_then(|h| from_hex(&h)))
+        row.map(|r| {
+            Ok(StoredTotp {
+                value: r.try_get("secret")?,
+                key_id: r.try_get("key_id")?,
+            })
+        })
+        .transpose()
     }
 
+    /// Stores a sealed secret being set up (replaces an unconfirmed one, never an active one).
     pub async fn put_pending_totp(
         &self,
         account_id: &str,
-        secret: &[u8],
+        (key_id, sealed): (&str, &[u8]),
         now: i64,
     ) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO totp (account_id, secret, created_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (account_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at, last_step = -1
+            "INSERT INTO totp (account_id, secret, key_id, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (account_id) DO UPDATE SET secret = excluded.secret, key_id = excluded.key_id,
+                created_at = excluded.created_at, last_step = -1
              WHERE totp.confirmed_at IS NULL",
         )
         .bind(account_id)
-        .bind(to_hex(secret))
+        .bind(BASE64.encode(sealed))
+        .bind(key_id)
         .bind(now)
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Secrets written before they were sealed (hex, no key id): (account id, hex).
+    pub async fn unsealed_totp_secrets(&self) -> Result<Vec<(String, String)>, sqlx::Error> {
+        sqlx::query("SELECT account_id, secret FROM totp WHERE key_id IS NULL")
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(|r| Ok((r.try_get("account_id")?, r.try_get("secret")?)))
+            .collect()
+    }
+
+    /// Replaces an unsealed secret by its sealed form; false when it changed meanwhile.
+    pub async fn seal_totp_secret(
+        &self,
+        account_id: &str,
+        hex: &str,
+        (key_id, sealed): (&str, &[u8]),
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+            "UPDATE totp SET secret = ?1, key_id = ?2 WHERE account_id = ?3 AND key_id IS NULL AND secret = ?4",
+        )
+        .bind(BASE64.encode(sealed))
+        .bind(key_id)
+        .bind(account_id)
+        .bind(hex)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Turns TOTP on with its backup codes, ends the account's other sessions, journals it.
@@ -1832,20 +1880,6 @@ async fn consent(
     .execute(&mut **tx)
     .await?;
     Ok(())
-}
-
-fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn from_hex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 /// Replaces the account's backup codes (hashes) within a transaction.

@@ -2372,3 +2372,89 @@ async fn concurrent_first_registrations_of_one_person_make_one_account() {
     assert_eq!(env.count("bank_links").await, 1);
     assert_eq!(env.count("sessions").await, 6);
 }
+
+#[tokio::test]
+async fn totp_secrets_are_sealed_at_rest_and_old_ones_when_the_server_starts() {
+    use bankid_api::types::{BackupCodes, TotpEnrolment};
+    use base64::Engine as _;
+    use reqwest::Method;
+    let env = env().await;
+    env.register("sber", "ivanov", "+79161234567").await;
+    let enrol: TotpEnrolment =
+        json_of(env.api(Method::POST, "/api/v1/account/totp", None).await).await;
+    let secret = bankid_server::totp::base32_decode(&enrol.secret).unwrap();
+    let code = totp_now(&env, &secret);
+    let _: BackupCodes = json_of(
+        env.api(
+            Method::POST,
+            "/api/v1/account/totp/confirm",
+            Some(json!({"code": code})),
+        )
+        .await,
+    )
+    .await;
+
+    // Neither the key shown to the citizen nor its hex is in the database file.
+    let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+    let raw = std::fs::read(&env.db_path).unwrap();
+    let wal = std::fs::read(env.db_path.with_extension("sqlite-wal")).unwrap_or_default();
+    for needle in [enrol.secret.as_str(), hex.as_str()] {
+        for bytes in [&raw, &wal] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "the TOTP secret is stored in clear"
+            );
+        }
+    }
+    // It is sealed with the configured key, for this account and for TOTP only.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", env.db_path.display()))
+        .await
+        .unwrap();
+    let stored = || async {
+        sqlx::query_as::<_, (String, Option<String>, String)>(
+            "SELECT account_id, key_id, secret FROM totp",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+    };
+    let (account_id, key_id, value) = stored().await;
+    assert_eq!(key_id.as_deref(), Some("t1"));
+    let sealed = base64::engine::general_purpose::STANDARD
+        .decode(&value)
+        .unwrap();
+    assert_eq!(
+        env.app
+            .vault
+            .open("t1", &format!("totp|{account_id}"), &sealed)
+            .unwrap(),
+        secret
+    );
+    assert!(env.app.vault.open("t1", &account_id, &sealed).is_err());
+
+    // A secret stored before sealing existed (hex, no key id) is sealed when the server starts,
+    // and the citizen's authenticator goes on working.
+    sqlx::query("UPDATE totp SET secret = ?1, key_id = NULL")
+        .bind(&hex)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let clock: std::sync::Arc<dyn bankid_server::Clock> = env.clock.clone();
+    let _restarted = bankid_server::state_with_clock(env.app.config.clone(), clock)
+        .await
+        .unwrap();
+    let (_, key_id, value) = stored().await;
+    assert_eq!(key_id.as_deref(), Some("t1"));
+    assert_ne!(value, hex);
+    env.advance(30);
+    let codes: BackupCodes = json_of(
+        env.api(
+            Method::POST,
+            "/api/v1/account/backup-codes",
+            Some(json!({"code": totp_now(&env, &secret)})),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(codes.codes.len(), 10);
+}

@@ -224,6 +224,7 @@ keys! {
     ConsentInForce,
     ConsentWithdrawnTag,
     ConsentBankNotLinked,
+    ConsentReplaced,
     LedgerWhen,
     LedgerFields,
     LedgerPurpose,
@@ -863,6 +864,11 @@ fn texts(key: Key) -> (&'static str, &'static str, &'static str) {
             "Банк отключён",
             "Банк відключено",
             "Bank removed",
+        ),
+        ConsentReplaced => (
+            "Заменено новым согласием",
+            "Замінено новою згодою",
+            "Replaced by a newer consent",
         ),
         ConsentWithdrawnTag => (
             "Отозвано",

@@ -3,7 +3,7 @@
 //! in force can be withdrawn (after a confirmation); the withdrawal is a new entry of the ledger,
 //! which is never rewritten.
 
-use bankid_api::types::{ConsentField, ConsentRecord, Country};
+use bankid_api::types::{ConsentField, ConsentRecord, ConsentStatus, Country};
 use bankid_api::Lang;
 use leptos::prelude::*;
 
@@ -46,7 +46,19 @@ pub fn purpose_text(lang: Lang, purpose: &str) -> String {
 
 /// Whether the entry is a consent in force that the citizen can withdraw.
 pub fn withdrawable(r: &ConsentRecord) -> bool {
-    matches!(r.outcome.as_str(), "account" | "linked") && !r.withdrawn
+    r.status == ConsentStatus::InForce
+}
+
+/// The tag of an entry: (CSS class, text). The server says where each consent stands.
+fn status_tag(lang: Lang, status: ConsentStatus) -> Option<(&'static str, &'static str)> {
+    let (class, key) = match status {
+        ConsentStatus::InForce => ("bp-tag bp-tag--active", Key::ConsentInForce),
+        ConsentStatus::Withdrawn => ("bp-tag bp-tag--failed", Key::ConsentWithdrawnTag),
+        ConsentStatus::BankRemoved => ("bp-tag bp-tag--failed", Key::ConsentBankNotLinked),
+        ConsentStatus::Replaced => ("bp-tag bp-tag--failed", Key::ConsentReplaced),
+        ConsentStatus::Record => return None,
+    };
+    Some((class, t(lang, key)))
 }
 
 /// The labels of the wire field names, for a bank of `country`; unknown names as they are.
@@ -94,14 +106,6 @@ fn Consents() -> impl IntoView {
             async move { api::consents(&cancel).await }
         })
     };
-    // Which banks are linked now: a consent of a bank no longer linked is no longer in use.
-    let links = {
-        let cancel = cancel.clone();
-        LocalResource::new(move || {
-            let cancel = cancel.clone();
-            async move { api::linked_banks(&cancel).await }
-        })
-    };
     // The entry whose withdrawal is being confirmed.
     let confirming = RwSignal::new(None::<i64>);
     let busy = RwSignal::new(false);
@@ -128,7 +132,6 @@ fn Consents() -> impl IntoView {
                     let _ = confirming.try_set(None);
                     let _ = withdrawn.try_set(true);
                     ledger.refetch();
-                    links.refetch();
                     request_animation_frame(|| {
                         focus_element(WITHDRAWN_ID);
                     });
@@ -156,10 +159,6 @@ fn Consents() -> impl IntoView {
         Some(Ok(list)) => {
             let l = lang.get();
             let withdraw = withdraw.clone();
-            let linked: Option<Vec<String>> = links
-                .get()
-                .and_then(Result::ok)
-                .map(|v| v.into_iter().map(|x| x.bank_id).collect());
             let rows = list
                 .into_iter()
                 .rev()
@@ -171,20 +170,7 @@ fn Consents() -> impl IntoView {
                     let bank = banks.name(l, &r.bank_id);
                     let when = local_time(l, &r.at);
                     let heading_id = format!("consent-{}", r.id);
-                    let tag = if r.outcome == "withdrawn" {
-                        None
-                    } else if r.withdrawn {
-                        Some(("bp-tag bp-tag--failed", t(l, Key::ConsentWithdrawnTag)))
-                    } else if withdrawable(&r)
-                        && linked.as_ref().is_some_and(|v| !v.contains(&r.bank_id))
-                    {
-                        Some(("bp-tag bp-tag--failed", t(l, Key::ConsentBankNotLinked)))
-                    } else if withdrawable(&r) {
-                        Some(("bp-tag bp-tag--active", t(l, Key::ConsentInForce)))
-                    } else {
-                        None
-                    };
-                    let tag = tag.map(|(class, text)| view! { <strong class=class>{text}</strong> });
+                    let tag = status_tag(l, r.status).map(|(class, text)| view! { <strong class=class>{text}</strong> });
                     let withdraws = r.withdraws.map(|w| {
                         view! {
                             <div class="bp-summary-list__row">
@@ -318,7 +304,7 @@ fn Consents() -> impl IntoView {
 mod tests {
     use super::*;
 
-    fn record(outcome: &str, withdrawn: bool) -> ConsentRecord {
+    fn record(outcome: &str, status: ConsentStatus) -> ConsentRecord {
         ConsentRecord {
             id: 1,
             bank_id: "sber".into(),
@@ -328,17 +314,26 @@ mod tests {
             outcome: outcome.into(),
             at: "2026-11-23T10:00:00Z".into(),
             withdraws: None,
-            withdrawn,
+            withdrawn: status == ConsentStatus::Withdrawn,
+            status,
         }
     }
 
     #[test]
     fn only_consents_in_force_can_be_withdrawn() {
-        assert!(withdrawable(&record("account", false)));
-        assert!(withdrawable(&record("linked", false)));
-        assert!(!withdrawable(&record("account", true)));
-        assert!(!withdrawable(&record("rejected", false)));
-        assert!(!withdrawable(&record("withdrawn", false)));
+        use ConsentStatus::*;
+        assert!(withdrawable(&record("account", InForce)));
+        assert!(withdrawable(&record("linked", InForce)));
+        for status in [Withdrawn, BankRemoved, Replaced] {
+            assert!(!withdrawable(&record("linked", status)));
+        }
+        assert!(!withdrawable(&record("rejected", Record)));
+        assert!(!withdrawable(&record("withdrawn", Record)));
+        assert_eq!(status_tag(Lang::En, Record), None);
+        assert_eq!(
+            status_tag(Lang::En, BankRemoved),
+            Some(("bp-tag bp-tag--failed", "Bank removed"))
+        );
     }
 
     #[test]

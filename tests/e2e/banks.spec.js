@@ -139,6 +139,10 @@ test('change bank, refuse another person, add and remove a bank, withdraw a cons
   await expect(ledger.locator('[data-consent]').first()).toContainText('Bank linked');
   // The registration bank was changed away from: its consent is no longer in use.
   await expect(ledger.locator('[data-outcome=account]')).toContainText('Bank removed');
+  await expect(ledger.locator('[data-outcome=linked]').filter({ hasText: who.third.name })).toContainText('Bank removed');
+  // Only the consent in force (the second bank's) can be withdrawn.
+  await expect(ledger.getByTestId('withdraw')).toHaveCount(1);
+  await expect(ledger.locator('[data-outcome=linked]').filter({ hasText: who.second.name })).toContainText('In force');
   await expectAccessible(page, 'consents');
   await shot(page, info, '6-ledger');
   const active = ledger.locator('[data-outcome=linked][data-withdrawn=false]').filter({ hasText: who.second.name });

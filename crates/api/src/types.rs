@@ -393,4 +393,22 @@ pub struct ConsentRecord {
     pub withdraws: Option<i64>,
     /// Whether a later entry withdrew this one.
     pub withdrawn: bool,
+    /// Where the consent stands now.
+    pub status: ConsentStatus,
+}
+
+/// Where an entry of the consent ledger stands now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentStatus {
+    /// Given, and the bank link it covers is in use; the citizen can withdraw it.
+    InForce,
+    /// The citizen withdrew it.
+    Withdrawn,
+    /// The bank is no longer linked to the account: its data is not used any more.
+    BankRemoved,
+    /// A later consent for the same bank took its place.
+    Replaced,
+    /// A record, not a consent in use: a refused transfer or a withdrawal.
+    Record,
 }

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Redirect;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use bankid_api::types::LinkedBank;
+use bankid_api::types::{ConsentRecord, ConsentStatus, LinkedBank};
 use bankid_api::types::{LinkBank, SignInStarted, CONSENT_VERSION};
 use bankid_api::ErrorCode;
 use std::collections::BTreeMap;
@@ -216,17 +216,53 @@ pub async fn link_callback(
     }
 }
 
+/// Where each consent of a ledger (oldest first: id, bank, outcome, withdrawn) stands, given the
+/// banks linked now. A consent is in force while its bank is linked and no later consent for that
+/// bank took its place.
+pub fn consent_statuses(rows: &[(i64, &str, &str, bool)], linked: &[&str]) -> Vec<ConsentStatus> {
+    rows.iter()
+        .map(|&(id, bank, outcome, withdrawn)| {
+            let accepted = |o: &str| matches!(o, "account" | "linked");
+            if !accepted(outcome) {
+                ConsentStatus::Record
+            } else if withdrawn {
+                ConsentStatus::Withdrawn
+            } else if !linked.contains(&bank) {
+                ConsentStatus::BankRemoved
+            } else if rows
+                .iter()
+                .any(|&(later, b, o, _)| later > id && b == bank && accepted(o))
+            {
+                ConsentStatus::Replaced
+            } else {
+                ConsentStatus::InForce
+            }
+        })
+        .collect()
+}
+
 /// `GET /api/v1/account/consents`: the 152-FZ ledger of every data transfer, oldest first.
 pub async fn consents(
     State(app): State<AppState>,
     s: AuthSession,
-) -> Result<Json<Vec<bankid_api::types::ConsentRecord>>, ApiError> {
+) -> Result<Json<Vec<ConsentRecord>>, ApiError> {
     let rows = app.store.consents(&s.account_id).await?;
+    let links = app.store.links(&s.account_id).await?;
+    let linked: Vec<&str> = links.iter().map(|(bank, _, _)| bank.as_str()).collect();
+    let keys: Vec<(i64, &str, &str, bool)> = rows
+        .iter()
+        .map(|r| (r.0, r.1.as_str(), r.5.as_str(), r.8))
+        .collect();
+    let statuses = consent_statuses(&keys, &linked);
     Ok(Json(
         rows.into_iter()
+            .zip(statuses)
             .map(
-                |(id, bank_id, fields, purpose, version, outcome, at, withdraws, withdrawn)| {
-                    bankid_api::types::ConsentRecord {
+                |(
+                    (id, bank_id, fields, purpose, version, outcome, at, withdraws, withdrawn),
+                    status,
+                )| {
+                    ConsentRecord {
                         id,
                         bank_id,
                         fields: fields
@@ -240,6 +276,7 @@ pub async fn consents(
                         at: rfc3339(at),
                         withdraws,
                         withdrawn,
+                        status,
                     }
                 },
             )
@@ -266,5 +303,33 @@ pub async fn withdraw(
         Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),
         Err("already") => Err(ApiError::new(ErrorCode::ConsentAlreadyWithdrawn)),
         Err(_) => Err(ApiError::new(ErrorCode::ConsentNotFound)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ConsentStatus::*;
+
+    #[test]
+    fn a_consent_is_in_force_while_its_bank_is_linked_and_nothing_replaced_it() {
+        // Registered through sber, refused once by tbank, linked vtb, removed it, linked it again,
+        // then withdrew the sber consent.
+        let rows = [
+            (1, "sber", "account", true),
+            (2, "tbank", "rejected", false),
+            (3, "vtb", "linked", false),
+            (4, "vtb", "linked", false),
+            (5, "sber", "withdrawn", false),
+        ];
+        assert_eq!(
+            consent_statuses(&rows, &["sber", "vtb"]),
+            [Withdrawn, Record, Replaced, InForce, Record]
+        );
+        assert_eq!(
+            consent_statuses(&rows, &["sber"]),
+            [Withdrawn, Record, BankRemoved, BankRemoved, Record]
+        );
+        assert_eq!(consent_statuses(&[], &["sber"]), []);
     }
 }

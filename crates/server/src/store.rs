@@ -835,12 +835,17 @@ impl Store {
         .bind(consent_id)
         .execute(&mut *tx)
         .await?;
+        // Only the consent in force (the bank's newest) covers the live link; withdrawing one that
+        // a later consent replaced is recorded and leaves the link alone.
         sqlx::query(
-            "UPDATE bank_links SET consent_withdrawn_at = ?1 WHERE account_id = ?2 AND bank_id = ?3 AND retired_at IS NULL",
+            "UPDATE bank_links SET consent_withdrawn_at = ?1 WHERE account_id = ?2 AND bank_id = ?3 AND retired_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM consents WHERE account_id = ?2 AND bank_id = ?3
+                               AND outcome IN ('account', 'linked') AND id > ?4)",
         )
         .bind(now)
         .bind(account_id)
         .bind(&bank_id)
+        .bind(consent_id)
         .execute(&mut *tx)
         .await?;
         journal(

@@ -2458,3 +2458,137 @@ async fn totp_secrets_are_sealed_at_rest_and_old_ones_when_the_server_starts() {
     .await;
     assert_eq!(codes.codes.len(), 10);
 }
+
+#[tokio::test]
+async fn consent_statuses_follow_the_links_and_only_the_one_in_force_stops_a_link() {
+    use bankid_api::types::{ConsentRecord, ConsentStatus::*, SignInStarted};
+    use reqwest::Method;
+    let env = env().await;
+    env.register("sber", "ivanov", "+79161234567").await;
+    let statuses = |e: &Env| {
+        let e = e.clone_handles();
+        async move {
+            let ledger: Vec<ConsentRecord> =
+                json_of(e.api(Method::GET, "/api/v1/account/consents", None).await).await;
+            ledger
+                .iter()
+                .map(|r| (r.bank_id.clone(), r.status))
+                .collect::<Vec<_>>()
+        }
+    };
+    let s = |v: &[(&str, bankid_api::types::ConsentStatus)]| {
+        v.iter()
+            .map(|(b, st)| (b.to_string(), *st))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(statuses(&env).await, s(&[("sber", InForce)]));
+
+    // vtb linked through the same person's registration there, then removed.
+    let vtb = Env {
+        browser: browser(),
+        ..env.clone_handles()
+    };
+    vtb.register("vtb", "ivanov", "+79161234567").await;
+    assert_eq!(
+        statuses(&vtb).await,
+        s(&[("sber", InForce), ("vtb", InForce)])
+    );
+    assert_eq!(
+        vtb.api(Method::DELETE, "/api/v1/account/banks/vtb", None)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        statuses(&env).await,
+        s(&[("sber", InForce), ("vtb", BankRemoved)])
+    );
+
+    // Linked again from the account: the new consent replaces the old one.
+    let again = env.clone_handles();
+    let started: SignInStarted = json_of(
+        again
+            .api(
+                Method::POST,
+                "/api/v1/account/banks",
+                Some(json!({"bank_id": "vtb", "consent": {"accepted": true, "version": CONSENT_VERSION}})),
+            )
+            .await,
+    )
+    .await;
+    let cb = again
+        .bank_login(&started.authorize_url, "ivanov", "allow")
+        .await;
+    assert_eq!(again.callback(&cb).await.0, "/account/banks");
+    assert_eq!(
+        statuses(&again).await,
+        s(&[("sber", InForce), ("vtb", Replaced), ("vtb", InForce)])
+    );
+
+    // Withdrawing the replaced consent is recorded and leaves the live vtb link working.
+    let ledger: Vec<ConsentRecord> = json_of(
+        again
+            .api(Method::GET, "/api/v1/account/consents", None)
+            .await,
+    )
+    .await;
+    let path = format!("/api/v1/account/consents/{}/withdraw", ledger[1].id);
+    assert_eq!(
+        again.api(Method::POST, &path, None).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        statuses(&again).await,
+        s(&[
+            ("sber", InForce),
+            ("vtb", Withdrawn),
+            ("vtb", InForce),
+            ("vtb", Record)
+        ])
+    );
+    let b = Env {
+        browser: browser(),
+        ..env.clone_handles()
+    };
+    let started: SignInStarted = json_of(
+        b.api(
+            Method::POST,
+            "/api/v1/sessions",
+            Some(json!({"bank_id": "vtb"})),
+        )
+        .await,
+    )
+    .await;
+    let cb = b
+        .bank_login(&started.authorize_url, "ivanov", "allow")
+        .await;
+    assert!(b.callback(&cb).await.0.starts_with("/registration/"));
+
+    // Withdrawing the one in force stops the link.
+    let path = format!("/api/v1/account/consents/{}/withdraw", ledger[2].id);
+    assert_eq!(
+        again.api(Method::POST, &path, None).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    let c = Env {
+        browser: browser(),
+        ..env.clone_handles()
+    };
+    let started: SignInStarted = json_of(
+        c.api(
+            Method::POST,
+            "/api/v1/sessions",
+            Some(json!({"bank_id": "vtb"})),
+        )
+        .await,
+    )
+    .await;
+    let cb = c
+        .bank_login(&started.authorize_url, "ivanov", "allow")
+        .await;
+    assert!(c
+        .callback(&cb)
+        .await
+        .0
+        .starts_with("/return?error=CONSENT_WITHDRAWN"));
+}

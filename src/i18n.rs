@@ -225,6 +225,8 @@ keys! {
     ConsentWithdrawnTag,
     ConsentBankNotLinked,
     ConsentReplaced,
+    OutcomeSignedIn,
+    PurposeSignIn,
     LedgerWhen,
     LedgerFields,
     LedgerPurpose,
@@ -849,6 +851,16 @@ fn texts(key: Key) -> (&'static str, &'static str, &'static str) {
             "Банк подключён",
             "Банк підключено",
             "Bank linked",
+        ),
+        OutcomeSignedIn => (
+            "Вход через банк",
+            "Вхід через банк",
+            "Signed in through the bank",
+        ),
+        PurposeSignIn => (
+            "Вход на портал: узнать вашу учётную запись",
+            "Вхід на портал: розпізнати ваш обліковий запис",
+            "Sign-in: recognise your account",
         ),
         OutcomeWithdrawn => (
             "Согласие отозвано",

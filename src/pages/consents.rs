@@ -28,6 +28,7 @@ pub fn outcome_text(lang: Lang, outcome: &str) -> &'static str {
             "account" => Key::OutcomeAccount,
             "rejected" => Key::OutcomeRejected,
             "linked" => Key::OutcomeLinked,
+            "signed_in" => Key::OutcomeSignedIn,
             _ => Key::OutcomeWithdrawn,
         },
     )
@@ -39,6 +40,8 @@ pub fn purpose_text(lang: Lang, purpose: &str) -> String {
         t(lang, Key::PurposeRegistration).to_string()
     } else if purpose.starts_with("bank link") {
         t(lang, Key::PurposeLink).to_string()
+    } else if purpose.starts_with("sign-in") {
+        t(lang, Key::PurposeSignIn).to_string()
     } else {
         purpose.to_string()
     }
@@ -358,5 +361,13 @@ mod tests {
             "Link a bank: confirm it is the same person"
         );
         assert_eq!(outcome_text(Lang::Ru, "linked"), "Банк подключён");
+        assert_eq!(
+            outcome_text(Lang::En, "signed_in"),
+            "Signed in through the bank"
+        );
+        assert_eq!(
+            purpose_text(Lang::En, "sign-in: recognise the account"),
+            "Sign-in: recognise your account"
+        );
     }
 }

@@ -384,7 +384,7 @@ pub struct ConsentRecord {
     pub fields: Vec<String>,
     pub purpose: String,
     pub version: String,
-    /// `account`, `rejected`, `linked`, or `withdrawn`.
+    /// `account`, `rejected`, `linked`, `signed_in` (the bank sent the taxpayer number to sign in), or `withdrawn`.
     pub outcome: String,
     /// RFC 3339.
     pub at: String,

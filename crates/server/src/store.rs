@@ -526,6 +526,24 @@ impl Store {
             Some(trace_id),
         )
         .await?;
+        // The bank sent the taxpayer number to recognise the account: a transfer for the ledger,
+        // under the consent in force for that bank.
+        if let Some(reg) = &registration_id {
+            sqlx::query(
+                "INSERT INTO consents (registration_id, account_id, bank_id, fields, purpose, version, outcome, at)
+                 VALUES (?1, ?2, ?3, 'tax_id', 'sign-in: recognise the account',
+                         COALESCE((SELECT version FROM consents WHERE account_id = ?2 AND bank_id = ?3
+                                   AND outcome IN ('account', 'linked') ORDER BY id DESC LIMIT 1), ?4),
+                         'signed_in', ?5)",
+            )
+            .bind(reg)
+            .bind(&account_id)
+            .bind(bank_id)
+            .bind(bankid_api::types::CONSENT_VERSION)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(SignIn::Session {
             mfa_pending: mfa > 0,
@@ -811,7 +829,8 @@ impl Store {
         let Some((registration_id, bank_id, fields, purpose, version, outcome)) = row else {
             return Ok(Err("not_found"));
         };
-        if outcome == "withdrawn" {
+        // Only a consent can be withdrawn, not a record of a refusal, a sign-in or a withdrawal.
+        if !matches!(outcome.as_str(), "account" | "linked") {
             return Ok(Err("not_found"));
         }
         let already: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM consents WHERE withdraws = ?1")

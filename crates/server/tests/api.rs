@@ -2563,6 +2563,37 @@ async fn consent_statuses_follow_the_links_and_only_the_one_in_force_stops_a_lin
         .bank_login(&started.authorize_url, "ivanov", "allow")
         .await;
     assert!(b.callback(&cb).await.0.starts_with("/registration/"));
+    // The sign-in is in the ledger too (the bank sent the taxpayer number), as a record that
+    // cannot be withdrawn.
+    let after: Vec<ConsentRecord> =
+        json_of(b.api(Method::GET, "/api/v1/account/consents", None).await).await;
+    let signed_in = after.last().unwrap();
+    assert_eq!(
+        (
+            signed_in.bank_id.as_str(),
+            signed_in.outcome.as_str(),
+            signed_in.fields.clone(),
+            signed_in.version.as_str(),
+            signed_in.status
+        ),
+        (
+            "vtb",
+            "signed_in",
+            vec!["tax_id".to_string()],
+            CONSENT_VERSION,
+            Record
+        )
+    );
+    let (st, c, _) = code_of(
+        b.api(
+            Method::POST,
+            &format!("/api/v1/account/consents/{}/withdraw", signed_in.id),
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((st, c), (StatusCode::NOT_FOUND, ErrorCode::ConsentNotFound));
 
     // Withdrawing the one in force stops the link.
     let path = format!("/api/v1/account/consents/{}/withdraw", ledger[2].id);

@@ -114,6 +114,7 @@ keys! {
     DateHint,
     // header, session
     AccountNavLabel,
+    NavMenu,
     SignedInAs,
     NavStatus,
     NavActivate,
@@ -515,6 +516,7 @@ fn texts(key: Key) -> (&'static str, &'static str, &'static str) {
         ),
 
         AccountNavLabel => ("Учётная запись", "Обліковий запис", "Your account"),
+        NavMenu => ("Меню", "Меню", "Menu"),
         SignedInAs => ("Вы вошли как", "Ви увійшли як", "Signed in as"),
         NavStatus => ("Моя заявка", "Моя заявка", "My request"),
         NavActivate => ("Активировать", "Активувати", "Activate"),
@@ -1066,6 +1068,7 @@ mod tests {
         Key::ChannelPhone,
         Key::NavBanks,
         Key::DoneTitle,
+        Key::NavMenu,
     ];
 
     #[test]

@@ -114,6 +114,14 @@ pub fn AccountNav() -> impl IntoView {
     let session = use_session();
     let navigate = crate::nav::use_go();
     let busy = RwSignal::new(false);
+    // On a phone the links fold under a "Menu" button (CSS shows the button only there); a page
+    // change folds them again.
+    let open = RwSignal::new(false);
+    let location = use_location();
+    Effect::new(move |_| {
+        location.pathname.track();
+        open.set(false);
+    });
     let sign_out = move |_| {
         if busy.get_untracked() {
             return;
@@ -158,7 +166,20 @@ pub fn AccountNav() -> impl IntoView {
                             {tr(Key::SignedInAs)} " "
                             <strong class="bp-account-nav__name">{info.display_name}</strong>
                         </p>
-                        <ul class="bp-account-nav__list">
+                        <button
+                            type="button"
+                            class="bp-account-nav__toggle"
+                            aria-controls=NAV_LIST_ID
+                            aria-expanded=move || open.get().to_string()
+                            on:click=move |_| open.update(|o| *o = !*o)
+                        >
+                            {tr(Key::NavMenu)}
+                        </button>
+                        <ul
+                            id=NAV_LIST_ID
+                            class="bp-account-nav__list bp-account-nav__list--foldable"
+                            class:bp-account-nav__list--open=move || open.get()
+                        >
                             {status}
                             {activate}
                             <li><Link href="/account/security">{tr(Key::NavSecurity)}</Link></li>
@@ -182,6 +203,9 @@ pub fn AccountNav() -> impl IntoView {
         }
     }
 }
+
+/// Id of the account links, which the phone "Menu" button shows and hides.
+pub const NAV_LIST_ID: &str = "account-links";
 
 /// How long before the idle timeout the warning appears.
 pub const IDLE_WARNING_MS: f64 = 2.0 * 60.0 * 1000.0;

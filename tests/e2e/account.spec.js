@@ -2,7 +2,7 @@
 // turn on two-factor protection (TOTP computed here) → sign out → sign in through the bank →
 // second factor → status. Axe on every page visited.
 const crypto = require('crypto');
-const { test, expect, expectAccessible, signInAtBank } = require('./fixtures');
+const { test, expect, expectAccessible, signInAtBank, accountNav } = require('./fixtures');
 
 function base32Decode(s) {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -74,7 +74,24 @@ test('register, activate by phone, turn on two-factor, sign out and sign in agai
   const statusUrl = page.url();
   await expect(page.locator('[data-state]')).toHaveAttribute('data-state', 'pending_confirmation');
   await expect(page.getByRole('button', { name: 'Check again' })).toBeVisible();
-  await expect(page.getByRole('navigation', { name: 'Your account' })).toContainText('Signed in as');
+  const nav = page.getByRole('navigation', { name: 'Your account' });
+  await expect(nav).toContainText('Signed in as');
+  if (info.project.name === 'phone') {
+    // On a phone the account links fold under "Menu".
+    const menu = nav.getByRole('button', { name: 'Menu' });
+    await expect(menu).toHaveAttribute('aria-expanded', 'false');
+    await expect(nav.getByRole('link', { name: 'Security' })).toBeHidden();
+    await menu.click();
+    await expect(menu).toHaveAttribute('aria-expanded', 'true');
+    await expect(nav.getByRole('link', { name: 'Security' })).toBeVisible();
+    await expectAccessible(page, 'status with the menu open');
+    await shot(page, info, '1-menu-open');
+    await menu.click();
+    await expect(nav.getByRole('link', { name: 'Security' })).toBeHidden();
+  } else {
+    await expect(nav.getByRole('button', { name: 'Menu' })).toBeHidden();
+    await expect(nav.getByRole('link', { name: 'Security' })).toBeVisible();
+  }
   await expectAccessible(page, 'status (pending, signed in)');
   await shot(page, info, '1-status-pending');
   await page.getByRole('link', { name: 'Activate your account' }).click();
@@ -123,7 +140,7 @@ test('register, activate by phone, turn on two-factor, sign out and sign in agai
   await expectAccessible(page, 'status (active)');
 
   // Two-factor protection.
-  await page.getByRole('link', { name: 'Security' }).click();
+  await (await accountNav(page)).getByRole('link', { name: 'Security' }).click();
   await expect(page.locator('[data-totp]')).toHaveAttribute('data-totp', 'off');
   await expectAccessible(page, 'security (off)');
   await page.getByRole('button', { name: 'Turn on' }).click();
@@ -154,7 +171,7 @@ test('register, activate by phone, turn on two-factor, sign out and sign in agai
   await shot(page, info, '6-security-on');
 
   // Sign out, then sign in again through the bank.
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await (await accountNav(page)).getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/$/);
   await expect(page.getByRole('navigation', { name: 'Your account' }).getByRole('link', { name: 'Sign in' })).toBeVisible();
   await page.getByRole('link', { name: /Already registered/ }).click();
@@ -175,7 +192,7 @@ test('register, activate by phone, turn on two-factor, sign out and sign in agai
   await expect(page.getByRole('navigation', { name: 'Your account' })).toContainText('Signed in as');
 
   // New backup codes (with a backup code), which replace the old ones; then turn two-factor off.
-  await page.getByRole('link', { name: 'Security' }).click();
+  await (await accountNav(page)).getByRole('link', { name: 'Security' }).click();
   await expect(page.locator('[data-totp]')).toHaveAttribute('data-totp', 'on');
   await page.getByRole('button', { name: 'Get new backup codes' }).click();
   await page.getByRole('textbox', { name: /Code from your app/ }).fill(firstCodes[0]);

@@ -2,7 +2,7 @@
 // authentication → same person) → a bank that presents another person changes nothing → add a
 // bank, remove it after a confirmation → the consent ledger → withdraw a consent → the status
 // journal shows it → the retired bank and the withdrawn bank no longer sign in. Axe on every page.
-const { test, expect, expectAccessible, signInAtBank } = require('./fixtures');
+const { test, expect, expectAccessible, signInAtBank, accountNav } = require('./fixtures');
 
 /** With SHOTS=dir, a full-page screenshot for people to look at. */
 async function shot(page, info, name) {
@@ -65,8 +65,7 @@ test('change bank, refuse another person, add and remove a bank, withdraw a cons
   const statusUrl = page.url();
 
   // The linked banks page: one bank, which can be changed but not removed.
-  const nav = page.getByRole('navigation', { name: 'Your account' });
-  await nav.getByRole('link', { name: 'Banks' }).click();
+  await (await accountNav(page)).getByRole('link', { name: 'Banks' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Your banks' })).toBeVisible();
   const list = page.getByTestId('linked-banks');
   await expect(list.locator('[data-bank]')).toHaveCount(1);
@@ -161,7 +160,7 @@ test('change bank, refuse another person, add and remove a bank, withdraw a cons
   await expect(page.locator('.bp-journal')).toContainText('You withdrew your consent to use data from this bank.');
 
   // Signed out, neither the retired bank nor the withdrawn one reaches the account.
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await (await accountNav(page)).getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/$/);
   for (const [bank, code] of [[who.first, 'AUTH_BANK_NOT_LINKED'], [who.second, 'CONSENT_WITHDRAWN']]) {
     await page.goto('/signin');

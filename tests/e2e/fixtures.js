@@ -24,4 +24,16 @@ async function signInAtBank(page, login, { decision = 'allow' } = {}) {
   await page.locator(`button[value=${decision}]`).click();
 }
 
-module.exports = { test: base, expect, expectAccessible, signInAtBank };
+/** The account navigation of a signed-in page, opened first where it folds under "Menu" (phones). */
+async function accountNav(page) {
+  const nav = page.getByRole('navigation', { name: 'Your account' });
+  await expect(nav).toContainText('Signed in as');
+  const toggle = nav.getByRole('button', { name: 'Menu' });
+  if (await toggle.isVisible()) {
+    if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+    await expect(toggle).toHaveAttribute('aria-expanded', 'true');
+  }
+  return nav;
+}
+
+module.exports = { test: base, expect, expectAccessible, signInAtBank, accountNav };

@@ -4,6 +4,7 @@
 use bankid_api::ErrorCode;
 use leptos::prelude::*;
 
+use crate::api::ApiError;
 use crate::components::focus_element;
 use crate::components::problem::TraceId;
 use crate::format::local_clock;
@@ -49,6 +50,21 @@ impl SummaryItem {
 
 /// Renders nothing while `items` is empty. Each time `items` is set to a non-empty list the
 /// summary receives focus, so submitting a form with errors always lands the citizen on it.
+/// Summary items and trace id for a page whose only errors come from the server: one general
+/// item for the code.
+pub fn server_summary(
+    error: RwSignal<Option<ApiError>>,
+) -> (Signal<Vec<SummaryItem>>, Signal<Option<String>>) {
+    let items = Signal::derive(move || {
+        error
+            .get()
+            .map(|e| vec![SummaryItem::general(e.code)])
+            .unwrap_or_default()
+    });
+    let trace_id = Signal::derive(move || error.get().and_then(|e| e.trace_id));
+    (items, trace_id)
+}
+
 #[component]
 pub fn ErrorSummary(
     /// The problems, in page order.

@@ -8,7 +8,7 @@ use bankid_api::Lang;
 use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
-use crate::components::error_summary::{ErrorSummary, SummaryItem};
+use crate::components::error_summary::{server_summary, ErrorSummary};
 use crate::components::focus_element;
 use crate::components::problem::load_failed;
 use crate::format::{css_ident, local_time};
@@ -145,13 +145,7 @@ fn Consents() -> impl IntoView {
             }
         });
     };
-    let items = Signal::derive(move || {
-        server_error
-            .get()
-            .map(|e| vec![SummaryItem::general(e.code)])
-            .unwrap_or_default()
-    });
-    let trace_id = Signal::derive(move || server_error.get().and_then(|e| e.trace_id));
+    let (items, trace_id) = server_summary(server_error);
 
     let entries = move || match ledger.get() {
         None => ().into_any(),

@@ -16,7 +16,7 @@ use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
 use crate::api::{self, ApiError};
 use crate::components::bank_card::BankCard;
-use crate::components::error_summary::{ErrorSummary, SummaryItem};
+use crate::components::error_summary::{server_summary, ErrorSummary};
 use crate::components::problem::{load_failed, Problem};
 use crate::format::local_time;
 use crate::i18n::{t, tf, tr, use_lang, use_page_title, Key};
@@ -402,12 +402,7 @@ fn LinkConsent() -> impl IntoView {
         });
     });
 
-    let reauth = move || {
-        server_error.with(|e| {
-            matches!(e, Some(e) if e.code == ErrorCode::AuthReauthRequired)
-                .then(|| view! { <Reauth return_to=location.pathname.get_untracked() /> })
-        })
-    };
+    let reauth = move || reauth_offer(server_error, location.pathname.get_untracked());
     let replaces = move || {
         old.get().map(|o| {
             view! {
@@ -493,19 +488,8 @@ fn RemoveBank() -> impl IntoView {
             }
         });
     };
-    let items = Signal::derive(move || {
-        server_error
-            .get()
-            .map(|e| vec![SummaryItem::general(e.code)])
-            .unwrap_or_default()
-    });
-    let trace_id = Signal::derive(move || server_error.get().and_then(|e| e.trace_id));
-    let reauth = move || {
-        server_error.with(|e| {
-            matches!(e, Some(e) if e.code == ErrorCode::AuthReauthRequired)
-                .then(|| view! { <Reauth return_to=location.pathname.get_untracked() /> })
-        })
-    };
+    let (items, trace_id) = server_summary(server_error);
+    let reauth = move || reauth_offer(server_error, location.pathname.get_untracked());
 
     let content = move || match links.get() {
         None => ().into_any(),
@@ -550,6 +534,17 @@ fn RemoveBank() -> impl IntoView {
         </h1>
         {content}
     }
+}
+
+/// [`Reauth`] back to `return_to` when the server asked for a recent sign-in.
+fn reauth_offer(
+    server_error: RwSignal<Option<ApiError>>,
+    return_to: String,
+) -> Option<impl IntoView> {
+    server_error.with(|e| {
+        matches!(e, Some(e) if e.code == ErrorCode::AuthReauthRequired)
+            .then(|| view! { <Reauth return_to /> })
+    })
 }
 
 /// "Confirm with <bank>": signs in again through the most recently used linked bank and comes

@@ -2,7 +2,7 @@
 // authentication → same person) → a bank that presents another person changes nothing → add a
 // bank, remove it after a confirmation → the consent ledger → withdraw a consent → the status
 // journal shows it → the retired bank and the withdrawn bank no longer sign in. Axe on every page.
-const { test, expect, expectAccessible, signInAtBank, accountNav } = require('./fixtures');
+const { test, expect, expectAccessible, signInAtBank, accountNav, registerThrough } = require('./fixtures');
 
 /** With SHOTS=dir, a full-page screenshot for people to look at. */
 async function shot(page, info, name) {
@@ -54,14 +54,7 @@ test('change bank, refuse another person, add and remove a bank, withdraw a cons
   const who = citizens[info.project.name] || citizens.desktop;
 
   // Register through the first bank; the citizen is signed in on the status page.
-  await page.goto('/');
-  await page.getByRole('link', { name: exact(who.first.name) }).click();
-  await page.getByRole('textbox').fill(who.phone);
-  await page.locator('form button[type=submit]').click();
-  await page.getByRole('checkbox').check();
-  await page.locator('form button[type=submit]').click();
-  await signInAtBank(page, who.login);
-  await expect(page).toHaveURL(/\/registration\/[A-Za-z0-9_-]+$/);
+  await registerThrough(page, who.first.name, who.phone, who.login);
   const statusUrl = page.url();
 
   // The linked banks page: one bank, which can be changed but not removed.

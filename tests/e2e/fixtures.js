@@ -24,6 +24,18 @@ async function signInAtBank(page, login, { decision = 'allow' } = {}) {
   await page.locator(`button[value=${decision}]`).click();
 }
 
+/** Registers through `bankName` (its link on the bank list) as `login`: ends signed in on the status page. */
+async function registerThrough(page, bankName, phone, login) {
+  await page.goto('/');
+  await page.getByRole('link', { name: new RegExp(`^${bankName}$`) }).click();
+  await page.getByRole('textbox').fill(phone);
+  await page.locator('form button[type=submit]').click();
+  await page.getByRole('checkbox').check();
+  await page.locator('form button[type=submit]').click();
+  await signInAtBank(page, login);
+  await expect(page).toHaveURL(/\/registration\/[A-Za-z0-9_-]+$/);
+}
+
 /** The account navigation of a signed-in page, opened first where it folds under "Menu" (phones). */
 async function accountNav(page) {
   const nav = page.getByRole('navigation', { name: 'Your account' });
@@ -36,4 +48,4 @@ async function accountNav(page) {
   return nav;
 }
 
-module.exports = { test: base, expect, expectAccessible, signInAtBank, accountNav };
+module.exports = { test: base, expect, expectAccessible, signInAtBank, accountNav, registerThrough };

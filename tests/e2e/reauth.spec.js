@@ -2,7 +2,7 @@
 // against the second portal of scripts/test.sh (REAUTH_PORTAL_URL), which counts a sign-in as
 // recent for 8 s instead of 10 min. The citizen lets it go stale, is asked to confirm with their
 // bank, signs in there again, comes back to the very page that asked, and finishes the change.
-const { test, expect, expectAccessible, signInAtBank } = require('./fixtures');
+const { test, expect, expectAccessible, signInAtBank, registerThrough } = require('./fixtures');
 
 const portal = process.env.REAUTH_PORTAL_URL;
 // Longer than the portal's recent_auth_seconds (8).
@@ -32,14 +32,7 @@ test('a change after the sign-in went stale asks to confirm with the bank and co
   const who = citizens[info.project.name] || citizens.desktop;
 
   // Register through the first bank: signed in, just now.
-  await page.goto('/');
-  await page.getByRole('link', { name: exact(who.first.name) }).click();
-  await page.getByRole('textbox').fill(who.phone);
-  await page.locator('form button[type=submit]').click();
-  await page.getByRole('checkbox').check();
-  await page.locator('form button[type=submit]').click();
-  await signInAtBank(page, who.login);
-  await expect(page).toHaveURL(/\/registration\/[A-Za-z0-9_-]+$/);
+  await registerThrough(page, who.first.name, who.phone, who.login);
 
   // Adding a bank once the sign-in is stale: the consent page says why and offers the bank.
   await page.waitForTimeout(STALE_MS);

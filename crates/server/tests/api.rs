@@ -1902,6 +1902,24 @@ async fn a_reauthentication_keeps_its_page_through_the_second_factor() {
 }
 
 impl Env {
+    /// Signs in through `bank` as `login` (allowing at the bank): where the portal sends the
+    /// browser.
+    async fn sign_in_at_bank(&self, bank: &str, login: &str) -> String {
+        let started: bankid_api::types::SignInStarted = json_of(
+            self.api(
+                reqwest::Method::POST,
+                "/api/v1/sessions",
+                Some(json!({ "bank_id": bank })),
+            )
+            .await,
+        )
+        .await;
+        let cb = self
+            .bank_login(&started.authorize_url, login, "allow")
+            .await;
+        self.callback(&cb).await.0
+    }
+
     fn clone_handles(&self) -> Env {
         Env {
             app: self.app.clone(),
@@ -2550,19 +2568,10 @@ async fn consent_statuses_follow_the_links_and_only_the_one_in_force_stops_a_lin
         browser: browser(),
         ..env.clone_handles()
     };
-    let started: SignInStarted = json_of(
-        b.api(
-            Method::POST,
-            "/api/v1/sessions",
-            Some(json!({"bank_id": "vtb"})),
-        )
-        .await,
-    )
-    .await;
-    let cb = b
-        .bank_login(&started.authorize_url, "ivanov", "allow")
-        .await;
-    assert!(b.callback(&cb).await.0.starts_with("/registration/"));
+    assert!(b
+        .sign_in_at_bank("vtb", "ivanov")
+        .await
+        .starts_with("/registration/"));
     // The sign-in is in the ledger too (the bank sent the taxpayer number), as a record that
     // cannot be withdrawn.
     let after: Vec<ConsentRecord> =
@@ -2605,21 +2614,8 @@ async fn consent_statuses_follow_the_links_and_only_the_one_in_force_stops_a_lin
         browser: browser(),
         ..env.clone_handles()
     };
-    let started: SignInStarted = json_of(
-        c.api(
-            Method::POST,
-            "/api/v1/sessions",
-            Some(json!({"bank_id": "vtb"})),
-        )
-        .await,
-    )
-    .await;
-    let cb = c
-        .bank_login(&started.authorize_url, "ivanov", "allow")
-        .await;
     assert!(c
-        .callback(&cb)
+        .sign_in_at_bank("vtb", "ivanov")
         .await
-        .0
         .starts_with("/return?error=CONSENT_WITHDRAWN"));
 }

@@ -12,7 +12,7 @@ use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 
 use crate::banks::Bank;
-use crate::claims::{scope_string, RequestedScopes, Scope};
+use crate::claims::{parse_scopes, scope_string, Scope};
 use crate::html;
 use crate::jose::random_token;
 use crate::respond::{self, csp_source_for, parse_params, redirect_url, repeated_param, see_other};
@@ -20,6 +20,147 @@ use crate::state::{
     lock, not_found, unix_now, AppState, BankState, CodeGrant, Flow, Shared, Stage, CODE_TTL,
     FLOW_TTL, MAX_ATTEMPTS,
 };
+use crate::{ClientRegistration, Par};
+
+/// A validated authorization request (from the front channel or pushed to `/par`).
+pub(crate) struct AuthParams {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub state: String,
+    pub nonce: String,
+    pub code_challenge: String,
+    pub scopes: Vec<Scope>,
+    pub login_hint: String,
+    /// `prompt=none`: answered with `login_required` (the sandbox always asks).
+    pub prompt_none: bool,
+}
+
+/// An authorization request error to report to the client (RFC 6749 4.1.2.1).
+pub(crate) struct RequestError {
+    pub error: &'static str,
+    pub description: String,
+}
+
+fn request_error(error: &'static str, description: impl Into<String>) -> RequestError {
+    RequestError {
+        error,
+        description: description.into(),
+    }
+}
+
+/// The registered redirect URI equal to `redirect_uri`, if any.
+pub(crate) fn registered_redirect<'a>(
+    client: &ClientRegistration,
+    redirect_uri: Option<&'a String>,
+) -> Option<&'a String> {
+    redirect_uri.filter(|r| client.redirect_uris.iter().any(|reg| reg == *r))
+}
+
+/// Validates the protocol parameters of an authorization request whose client and
+/// redirect URI are already verified (shared by `/authorize` and `/par`).
+pub(crate) fn validate_request(
+    bank: &BankState,
+    client: &ClientRegistration,
+    redirect_uri: &str,
+    params: &HashMap<String, String>,
+) -> Result<AuthParams, RequestError> {
+    let get = |k: &str| params.get(k).map(String::as_str);
+    if get("request").is_some() {
+        return Err(request_error(
+            "request_not_supported",
+            "request objects are not supported",
+        ));
+    }
+    match get("response_type") {
+        None => {
+            return Err(request_error(
+                "invalid_request",
+                "response_type is required",
+            ))
+        }
+        Some("code") => {}
+        Some(_) => {
+            return Err(request_error(
+                "unsupported_response_type",
+                "only response_type=code is supported",
+            ))
+        }
+    }
+    if let Some(mode) = get("response_mode") {
+        if mode != "query" {
+            return Err(request_error(
+                "invalid_request",
+                "only response_mode=query is supported",
+            ));
+        }
+    }
+    let Some(scope) = get("scope") else {
+        return Err(request_error(
+            "invalid_scope",
+            "scope is required and must include openid",
+        ));
+    };
+    let scopes = match parse_scopes(scope, bank.profile.claims, bank.info.country) {
+        Ok(s) => s,
+        Err(unknown) => {
+            let shown: String = unknown
+                .chars()
+                .filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\')
+                .take(64)
+                .collect();
+            return Err(request_error(
+                "invalid_scope",
+                format!("scope {shown} is not supported by this bank"),
+            ));
+        }
+    };
+    if !scopes.contains(&Scope::Openid) {
+        return Err(request_error("invalid_scope", "scope must include openid"));
+    }
+    let Some(state) = get("state") else {
+        return Err(request_error("invalid_request", "state is required"));
+    };
+    let Some(nonce) = get("nonce") else {
+        return Err(request_error("invalid_request", "nonce is required"));
+    };
+    let Some(code_challenge) = get("code_challenge") else {
+        return Err(request_error(
+            "invalid_request",
+            "PKCE is required: code_challenge missing",
+        ));
+    };
+    match get("code_challenge_method") {
+        Some("S256") => {}
+        None => {
+            return Err(request_error(
+                "invalid_request",
+                "code_challenge_method=S256 is required",
+            ))
+        }
+        Some(_) => {
+            return Err(request_error(
+                "invalid_request",
+                "only code_challenge_method=S256 is supported",
+            ))
+        }
+    }
+    if code_challenge.len() != 43 || !is_pkce_charset(code_challenge) {
+        return Err(request_error(
+            "invalid_request",
+            "code_challenge must be a base64url SHA-256 digest (43 characters)",
+        ));
+    }
+    Ok(AuthParams {
+        client_id: client.client_id.clone(),
+        redirect_uri: redirect_uri.to_owned(),
+        state: state.to_owned(),
+        nonce: nonce.to_owned(),
+        code_challenge: code_challenge.to_owned(),
+        scopes,
+        login_hint: get("login_hint").unwrap_or_default().to_owned(),
+        prompt_none: get("prompt").is_some_and(|p| p.split(' ').any(|v| v == "none")),
+    })
+}
 
 /// Characters allowed in a PKCE code challenge / verifier (RFC 7636 4.1: unreserved).
 pub(crate) fn is_pkce_charset(s: &str) -> bool {
@@ -42,20 +183,21 @@ fn local<'a>(bank: &Bank, ru: &'a str, uk: &'a str) -> &'a str {
 /// Sends the browser back to the client with an error (RFC 6749 4.1.2.1 + RFC 9207 `iss`).
 fn error_redirect(
     shared: &Shared,
-    bank: &Bank,
+    bank_state: &BankState,
     redirect_uri: &str,
     state: Option<&str>,
     error: &str,
     description: &str,
 ) -> Response {
-    let issuer = shared.issuer(bank.id);
+    let bank = bank_state.info;
+    let issuer = shared.issuer(&bank_state.id);
     let mut params = vec![("error", error), ("error_description", description)];
     if let Some(state) = state {
         params.push(("state", state));
     }
     params.push(("iss", issuer.as_str()));
     tracing::info!(
-        bank = bank.id,
+        bank = %bank_state.id,
         error,
         description,
         "authorization error redirect"
@@ -100,8 +242,8 @@ fn authorize(shared: &Shared, bank_id: &str, raw: &[u8]) -> Response {
     let params = match parse_params(raw) {
         Ok(p) => Ok(p),
         Err(dup) => {
-            // Without a trustworthy client_id / redirect_uri we cannot redirect.
-            if dup == "client_id" || dup == "redirect_uri" {
+            // Without a trustworthy client_id / redirect_uri / request_uri we cannot redirect.
+            if matches!(dup.as_str(), "client_id" | "redirect_uri" | "request_uri") {
                 return error_page(
                     bank,
                     StatusCode::BAD_REQUEST,
@@ -127,7 +269,7 @@ fn authorize(shared: &Shared, bank_id: &str, raw: &[u8]) -> Response {
         .get("client_id")
         .and_then(|id| shared.clients.get(id))
     else {
-        tracing::warn!(bank = bank.id, "authorize: unknown or missing client_id");
+        tracing::warn!(bank = %bank_state.id, "authorize: unknown or missing client_id");
         return error_page(
             bank,
             StatusCode::BAD_REQUEST,
@@ -139,11 +281,44 @@ fn authorize(shared: &Shared, bank_id: &str, raw: &[u8]) -> Response {
             "Unknown application (client_id).",
         );
     };
-    let Some(redirect_uri) = lenient
-        .get("redirect_uri")
-        .filter(|r| client.redirect_uris.iter().any(|reg| reg == *r))
-    else {
-        tracing::warn!(bank = bank.id, client = %client.client_id, "authorize: redirect_uri not registered");
+
+    // 2. Pushed authorization request (RFC 9126 4): only client_id and request_uri count.
+    let pushed_at = bank_state.profile.par != Par::No;
+    if let (true, Some(request_uri)) = (pushed_at, lenient.get("request_uri")) {
+        let pushed = shared
+            .take_pushed(request_uri)
+            .filter(|p| p.bank == bank_state.id && p.expires_at > Instant::now());
+        let Some(pushed) = pushed.filter(|p| p.params.client_id == client.client_id) else {
+            tracing::warn!(bank = %bank_state.id, client = %client.client_id, "authorize: invalid_request_uri");
+            return error_page(
+                bank,
+                StatusCode::BAD_REQUEST,
+                local(
+                    bank,
+                    "Запрос на вход не найден, истёк или уже использован (invalid_request_uri). Вернитесь в приложение и начните заново.",
+                    "Запит на вхід не знайдено, він сплив або вже використаний (invalid_request_uri). Поверніться до застосунку й почніть знову.",
+                ),
+                "The sign-in request was not found, has expired or was already used (invalid_request_uri). Return to the application and start again.",
+            );
+        };
+        return start_flow(shared, bank_state, pushed.params);
+    }
+    if bank_state.profile.par == Par::Required {
+        tracing::warn!(bank = %bank_state.id, client = %client.client_id, "authorize: PAR required");
+        return error_page(
+            bank,
+            StatusCode::BAD_REQUEST,
+            local(
+                bank,
+                "Банк принимает только запросы, переданные заранее (PAR, RFC 9126).",
+                "Банк приймає лише запити, передані заздалегідь (PAR, RFC 9126).",
+            ),
+            "This bank only accepts pushed authorization requests (PAR, RFC 9126): request_uri is required.",
+        );
+    }
+
+    let Some(redirect_uri) = registered_redirect(client, lenient.get("redirect_uri")) else {
+        tracing::warn!(bank = %bank_state.id, client = %client.client_id, "authorize: redirect_uri not registered");
         return error_page(
             bank,
             StatusCode::BAD_REQUEST,
@@ -156,95 +331,57 @@ fn authorize(shared: &Shared, bank_id: &str, raw: &[u8]) -> Response {
         );
     };
 
-    // 2. Protocol errors: redirect back to the client.
+    // 3. Protocol errors: redirect back to the client.
     let state_param = lenient.get("state").map(String::as_str);
     let fail = |error: &str, description: &str| {
-        error_redirect(shared, bank, redirect_uri, state_param, error, description)
+        error_redirect(
+            shared,
+            bank_state,
+            redirect_uri,
+            state_param,
+            error,
+            description,
+        )
     };
     let params = match params {
         Ok(p) => p,
         Err(dup) => return fail("invalid_request", &repeated_param(&dup)),
     };
-    let get = |k: &str| params.get(k).map(String::as_str);
-
-    if get("request").is_some() {
-        return fail("request_not_supported", "request objects are not supported");
-    }
-    if get("request_uri").is_some() {
+    if params.contains_key("request_uri") {
         return fail("request_uri_not_supported", "request_uri is not supported");
     }
-    match get("response_type") {
-        None => return fail("invalid_request", "response_type is required"),
-        Some("code") => {}
-        Some(_) => {
-            return fail(
-                "unsupported_response_type",
-                "only response_type=code is supported",
-            )
-        }
+    match validate_request(bank_state, client, redirect_uri, &params) {
+        Ok(p) => start_flow(shared, bank_state, p),
+        Err(e) => fail(e.error, &e.description),
     }
-    if let Some(mode) = get("response_mode") {
-        if mode != "query" {
-            return fail("invalid_request", "only response_mode=query is supported");
-        }
-    }
-    let Some(scope) = get("scope") else {
-        return fail("invalid_scope", "scope is required and must include openid");
-    };
-    let scopes = RequestedScopes::parse(scope, bank.country).granted;
-    if !scopes.contains(&Scope::Openid) {
-        return fail("invalid_scope", "scope must include openid");
-    }
-    let Some(state) = get("state") else {
-        return fail("invalid_request", "state is required");
-    };
-    let Some(nonce) = get("nonce") else {
-        return fail("invalid_request", "nonce is required");
-    };
-    let Some(code_challenge) = get("code_challenge") else {
-        return fail(
-            "invalid_request",
-            "PKCE is required: code_challenge missing",
-        );
-    };
-    match get("code_challenge_method") {
-        Some("S256") => {}
-        None => return fail("invalid_request", "code_challenge_method=S256 is required"),
-        Some(_) => {
-            return fail(
-                "invalid_request",
-                "only code_challenge_method=S256 is supported",
-            )
-        }
-    }
-    if code_challenge.len() != 43 || !is_pkce_charset(code_challenge) {
-        return fail(
-            "invalid_request",
-            "code_challenge must be a base64url SHA-256 digest (43 characters)",
-        );
-    }
-    if get("prompt").is_some_and(|p| p.split(' ').any(|v| v == "none")) {
-        return fail(
+}
+
+/// Starts the browser sign-in for a valid request (or answers `prompt=none`).
+fn start_flow(shared: &Shared, bank_state: &BankState, p: AuthParams) -> Response {
+    if p.prompt_none {
+        return error_redirect(
+            shared,
+            bank_state,
+            &p.redirect_uri,
+            Some(&p.state),
             "login_required",
             "the sandbox always requires interactive sign-in",
         );
     }
-
     let flow_id = random_token(24);
-    let login_hint = get("login_hint").unwrap_or_default().to_owned();
     let flow = Flow {
-        bank: bank.id,
-        client_id: client.client_id.clone(),
-        redirect_uri: redirect_uri.clone(),
-        state: state.to_owned(),
-        nonce: nonce.to_owned(),
-        code_challenge: code_challenge.to_owned(),
-        scopes,
-        login_hint,
+        bank: bank_state.id.clone(),
+        client_id: p.client_id,
+        redirect_uri: p.redirect_uri,
+        state: p.state,
+        nonce: p.nonce,
+        code_challenge: p.code_challenge,
+        scopes: p.scopes,
+        login_hint: p.login_hint,
         stage: Stage::Login { failures: 0 },
         expires_at: Instant::now() + FLOW_TTL,
     };
-    tracing::info!(bank = bank.id, client = %client.client_id, scope = %scope_string(&flow.scopes), "sign-in flow started");
+    tracing::info!(bank = %bank_state.id, client = %flow.client_id, scope = %scope_string(&flow.scopes), "sign-in flow started");
     let page = render_stage(shared, bank_state, &flow_id, &flow, None);
     shared.insert_flow(flow_id, flow);
     page
@@ -267,21 +404,21 @@ fn render_stage(
     let body = match &flow.stage {
         Stage::Login { .. } => html::login_page(
             bank,
-            &shared.endpoint_path(bank.id, "login"),
+            &shared.endpoint_path(&bank_state.id, "login"),
             flow_id,
             client_name,
             &flow.login_hint,
-            &shared.logins_at(bank.id),
+            &shared.logins_at(bank_state),
             error_html,
         ),
         Stage::Otp { login, code, .. } => {
             let phone = shared
-                .customer_at(bank.id, login)
+                .customer_at(bank_state, login)
                 .map(|c| c.phone_number.as_str())
                 .unwrap_or_default();
             html::otp_page(
                 bank,
-                &shared.endpoint_path(bank.id, "otp"),
+                &shared.endpoint_path(&bank_state.id, "otp"),
                 flow_id,
                 phone,
                 code,
@@ -290,7 +427,7 @@ fn render_stage(
         }
         Stage::Consent { login, .. } => {
             let display = shared
-                .customer_at(bank.id, login)
+                .customer_at(bank_state, login)
                 .map(|c| {
                     let initial: String = c.family_name.chars().take(1).collect();
                     format!("{} {initial}. ({})", c.given_name, c.login)
@@ -298,7 +435,7 @@ fn render_stage(
                 .unwrap_or_else(|| login.clone());
             html::consent_page(
                 bank,
-                &shared.endpoint_path(bank.id, "consent"),
+                &shared.endpoint_path(&bank_state.id, "consent"),
                 flow_id,
                 client_name,
                 &display,
@@ -347,7 +484,7 @@ fn with_flow(
     };
     let outcome = {
         let mut flows = lock(&shared.flows);
-        let Some(flow) = flows.get_mut(&flow_id).filter(|f| f.bank == bank.id) else {
+        let Some(flow) = flows.get_mut(&flow_id).filter(|f| f.bank == bank_state.id) else {
             drop(flows);
             return error_page(
                 bank,
@@ -366,7 +503,7 @@ fn with_flow(
             return match flow {
                 Some(f) => error_redirect(
                     shared,
-                    bank,
+                    bank_state,
                     &f.redirect_uri,
                     Some(&f.state),
                     "access_denied",
@@ -410,13 +547,13 @@ fn with_flow(
             description,
         } => error_redirect(
             shared,
-            bank,
+            bank_state,
             &redirect_uri,
             Some(&state),
             error,
             description,
         ),
-        Outcome::Finish(flow) => issue_code(shared, bank, flow),
+        Outcome::Finish(flow) => issue_code(shared, bank_state, flow),
     }
 }
 
@@ -455,14 +592,14 @@ pub(crate) async fn login(
             };
             let login = form.get("login").map(|s| s.trim()).unwrap_or_default();
             let password = form.get("password").map(String::as_str).unwrap_or_default();
-            let customer = shared.customer_at(bank.id, login);
+            let customer = shared.customer_at(bank_state, login);
             // Compare against a dummy when the login is unknown, to keep timing uniform.
             let expected = customer.map(|c| c.password.as_str()).unwrap_or("\u{0}");
             let password_ok = secret_eq(password, expected);
             match customer {
                 Some(c) if password_ok => {
                     let code = format!("{:06}", rand::rngs::OsRng.gen_range(0..1_000_000u32));
-                    tracing::info!(bank = bank.id, login = %c.login, "password accepted, SMS code sent");
+                    tracing::info!(bank = %bank_state.id, login = %c.login, "password accepted, SMS code sent");
                     flow.login_hint = c.login.clone();
                     flow.stage = Stage::Otp {
                         login: c.login.clone(),
@@ -473,7 +610,7 @@ pub(crate) async fn login(
                 }
                 _ => {
                     let failures = failures + 1;
-                    tracing::info!(bank = bank.id, failures, "wrong login or password");
+                    tracing::info!(bank = %bank_state.id, failures, "wrong login or password");
                     if failures >= MAX_ATTEMPTS {
                         return StepResult::Fail {
                             error: "access_denied",
@@ -519,7 +656,7 @@ pub(crate) async fn otp(
                 .map(|s| s.chars().filter(|c| !c.is_whitespace()).collect())
                 .unwrap_or_default();
             if secret_eq(&typed, code) {
-                tracing::info!(bank = bank.id, login = %login, "SMS code accepted");
+                tracing::info!(bank = %bank_state.id, login = %login, "SMS code accepted");
                 flow.stage = Stage::Consent {
                     login: login.clone(),
                     auth_time: unix_now(),
@@ -527,7 +664,7 @@ pub(crate) async fn otp(
                 return StepResult::Render(None);
             }
             let failures = failures + 1;
-            tracing::info!(bank = bank.id, failures, "wrong SMS code");
+            tracing::info!(bank = %bank_state.id, failures, "wrong SMS code");
             if failures >= MAX_ATTEMPTS {
                 return StepResult::Fail {
                     error: "access_denied",
@@ -576,21 +713,21 @@ pub(crate) async fn consent(
 }
 
 /// Creates a single-use authorization code for a consented flow and redirects to the client.
-fn issue_code(shared: &Shared, bank: &Bank, flow: Flow) -> Response {
+fn issue_code(shared: &Shared, bank_state: &BankState, flow: Flow) -> Response {
     let Stage::Consent { login, auth_time } = flow.stage else {
         return not_found();
     };
     let code = random_token(32);
-    let issuer = shared.issuer(bank.id);
+    let issuer = shared.issuer(&bank_state.id);
     let location = redirect_url(
         &flow.redirect_uri,
         &[("code", &code), ("state", &flow.state), ("iss", &issuer)],
     );
-    tracing::info!(bank = bank.id, client = %flow.client_id, login = %login, "authorization code issued");
+    tracing::info!(bank = %bank_state.id, client = %flow.client_id, login = %login, "authorization code issued");
     shared.insert_code(
         code,
         CodeGrant {
-            bank: bank.id,
+            bank: bank_state.id.clone(),
             client_id: flow.client_id,
             redirect_uri: flow.redirect_uri,
             code_challenge: flow.code_challenge,

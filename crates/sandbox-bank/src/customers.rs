@@ -101,14 +101,19 @@ impl Seed {
     }
 }
 
-/// The seeded customers. The minor's birthdate (and passport issue year) is computed from
-/// today's date, so they are always exactly 15 on the day the sandbox starts.
+/// Age of the `minor` customer: one below the portal's minimum age of 14.
+pub const MINOR_AGE: i32 = 13;
+
+/// The seeded customers. The minor's birthdate (and passport series year) is computed from
+/// today's date, so they are always exactly [`MINOR_AGE`] (13) on the day the sandbox starts.
 pub fn seeded_customers() -> Vec<Customer> {
-    let minor_birth = years_before(OffsetDateTime::now_utc().date(), 15);
-    // A Russian passport is first issued at 14: series = region 45 (Moscow) + issue year.
+    let minor_birth = years_before(OffsetDateTime::now_utc().date(), MINOR_AGE);
+    // Series = region 45 (Moscow) + the year of the blank, this year (so never before the
+    // birth year); the number is ordinary. Plausible in form, although a real internal
+    // passport is first issued at 14.
     let minor_passport = format!(
         "45{:02}{}",
-        (minor_birth.year() + 14).rem_euclid(100),
+        (minor_birth.year() + MINOR_AGE).rem_euclid(100),
         "765432"
     );
     let ru = Country::Ru;
@@ -189,7 +194,7 @@ pub fn seeded_customers() -> Vec<Customer> {
         Seed {
             login: "minor",
             country: ru,
-            purpose: "15 years old (birthdate computed at startup), otherwise complete.",
+            purpose: "13 years old, one year below the portal's minimum age of 14 (birthdate computed at startup), otherwise complete with a passport.",
             family_name: "Иванов",
             given_name: "Артём",
             middle_name: Some("Иванович"),
@@ -382,7 +387,7 @@ mod tests {
     }
 
     #[test]
-    fn minor_is_fifteen_and_adults_are_adults() {
+    fn minor_is_thirteen_and_adults_are_adults() {
         let today = OffsetDateTime::now_utc().date();
         for c in seeded_customers() {
             let birth = Date::parse(
@@ -395,7 +400,11 @@ mod tests {
                 age -= 1;
             }
             if c.login == "minor" {
-                assert_eq!(age, 15);
+                assert_eq!(age, MINOR_AGE);
+                assert!(
+                    age < 14,
+                    "the minor must stay below the portal's minimum age"
+                );
             } else {
                 assert!(age >= 18, "{} is {age}", c.login);
             }

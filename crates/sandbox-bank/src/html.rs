@@ -448,7 +448,7 @@ mod tests {
                     "f",
                     "Портал",
                     "Иван И.",
-                    &Scope::supported(bank.country),
+                    &Scope::supported(crate::ClaimStyle::Verified, bank.country),
                 ),
                 error_page(bank, "Ошибка", "Error"),
             ];

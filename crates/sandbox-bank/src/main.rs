@@ -7,7 +7,8 @@ use sandbox_bank::{router, ClientRegistration, SandboxConfig, BANK_IDS};
 
 const USAGE: &str = "\
 Usage: sandbox-bank --listen ADDR:PORT --public-url URL --client-id ID --client-secret SECRET
-                    --redirect-uri URL [--redirect-uri URL ...] [--client-name NAME] [--faults]
+                    --redirect-uri URL [--redirect-uri URL ...] [--client-name NAME]
+                    [--client-jwks-uri URL] [--faults]
 
 Runs the sandbox OpenID Connect provider simulating every partner bank.
 Each bank B is an issuer at {public-url}/B.
@@ -19,6 +20,7 @@ Options:
   --client-secret SECRET Its client secret
   --redirect-uri URL     An exact redirect URI of the client (repeatable)
   --client-name NAME     Name shown on login and consent pages (default: the client id)
+  --client-jwks-uri URL  The client's JWKS, for banks that use private_key_jwt
   --faults               Enable POST /{bank}/_faults (test-only fault injection)
   -h, --help             Show this help
 ";
@@ -36,6 +38,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
     let mut client_secret = None;
     let mut redirect_uris = Vec::new();
     let mut client_name = None;
+    let mut jwks_uri = None;
     let mut faults = false;
 
     let mut it = args.into_iter();
@@ -65,6 +68,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
             "--client-secret" => client_secret = Some(value("--client-secret")?),
             "--redirect-uri" => redirect_uris.push(value("--redirect-uri")?),
             "--client-name" => client_name = Some(value("--client-name")?),
+            "--client-jwks-uri" => jwks_uri = Some(value("--client-jwks-uri")?),
             "--faults" => {
                 if inline.is_some() {
                     return Err("--faults takes no value".to_owned());
@@ -95,6 +99,12 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
             return Err(format!("--redirect-uri {uri:?} must not have a fragment"));
         }
     }
+    if let Some(uri) = &jwks_uri {
+        let u = url::Url::parse(uri).map_err(|e| format!("--client-jwks-uri {uri:?}: {e}"))?;
+        if !matches!(u.scheme(), "http" | "https") {
+            return Err("--client-jwks-uri must be an http(s) URL".to_owned());
+        }
+    }
     let client_name = client_name.unwrap_or_else(|| client_id.clone());
     Ok(Some(Args {
         listen,
@@ -105,8 +115,10 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
                 client_secret,
                 redirect_uris,
                 client_name,
+                jwks_uri,
             }],
             faults_enabled: faults,
+            variants: Vec::new(),
         },
     }))
 }
@@ -215,6 +227,8 @@ mod tests {
             "http://localhost:3000/cb",
             "--client-name",
             "Госпортал",
+            "--client-jwks-uri",
+            "http://127.0.0.1:3000/jwks",
             "--faults",
         ])
         .expect("ok")
@@ -225,6 +239,7 @@ mod tests {
         let c = &a.config.clients[0];
         assert_eq!(c.client_name, "Госпортал");
         assert_eq!(c.redirect_uris.len(), 2);
+        assert_eq!(c.jwks_uri.as_deref(), Some("http://127.0.0.1:3000/jwks"));
     }
 
     #[test]

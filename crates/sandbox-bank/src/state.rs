@@ -1,22 +1,28 @@
 //! Shared in-memory state: configuration, bank keys, sign-in flows, codes and tokens.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::banks::{Bank, BANKS};
+use crate::authorize::AuthParams;
+use crate::banks::{bank, Bank, BANKS};
 use crate::claims::Scope;
+use crate::client_auth::ClientKeys;
 use crate::customers::{seeded_customers, Customer};
-use crate::jose::BankKey;
-use crate::{ClientRegistration, SandboxConfig};
+use crate::faults::Faults;
+use crate::jose::{install_crypto_provider, KeyRing};
+use crate::{default_profile, BankProfile, BankVariant, ClientRegistration, SandboxConfig};
 
 /// Lifetime of a sign-in flow (authorize → login → OTP → consent).
 pub(crate) const FLOW_TTL: Duration = Duration::from_secs(10 * 60);
 /// Lifetime of an authorization code.
 pub(crate) const CODE_TTL: Duration = Duration::from_secs(60);
+/// Lifetime of a pushed authorization request (`expires_in` of the PAR response).
+pub(crate) const PAR_TTL_SECS: u64 = 60;
 /// Lifetime of access and ID tokens, in seconds.
 pub(crate) const TOKEN_TTL_SECS: i64 = 300;
 /// Wrong passwords, and separately wrong SMS codes, allowed per flow.
@@ -33,68 +39,83 @@ pub(crate) struct Shared {
     pub base_path: String,
     pub clients: HashMap<String, ClientRegistration>,
     pub faults_enabled: bool,
-    pub banks: HashMap<&'static str, BankState>,
+    /// Every issuer (the nine banks and the valid variants) by id.
+    pub banks: HashMap<String, BankState>,
+    /// Issuer ids in display order (banks first, then variants).
+    pub order: Vec<String>,
     pub customers: Vec<Customer>,
     pub flows: Mutex<HashMap<String, Flow>>,
     pub codes: Mutex<HashMap<String, CodeGrant>>,
     pub tokens: Mutex<HashMap<String, AccessToken>>,
+    /// Pushed authorization requests by `request_uri`.
+    pub pushed: Mutex<HashMap<String, Pushed>>,
+    /// Clients' JWKS (private_key_jwt) and the client assertion `jti`s already seen.
+    pub client_keys: ClientKeys,
 }
 
+/// One issuer: a bank or a variant of one.
 pub(crate) struct BankState {
+    /// Path segment and issuer suffix (the bank id, or the variant id).
+    pub id: String,
+    /// The bank whose customers, names, country and colours this issuer has.
     pub info: &'static Bank,
-    pub key: BankKey,
+    pub profile: BankProfile,
+    pub keys: Arc<KeyRing>,
+    /// One-shot faults for the next token call.
     pub faults: Mutex<Faults>,
+    /// Sticky discovery fault: back-channel endpoints on http://bank.invalid.
+    pub discovery_http_endpoints: AtomicBool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum IdTokenFault {
-    BadSignature,
-    WrongAudience,
-    Expired,
-    WrongNonce,
-    WrongIssuer,
-    FutureIat,
-    MissingNonce,
-}
+impl BankState {
+    fn new(id: String, info: &'static Bank, profile: BankProfile) -> Self {
+        Self {
+            id,
+            info,
+            profile,
+            keys: Arc::new(KeyRing::new(profile.alg)),
+            faults: Mutex::new(Faults::default()),
+            discovery_http_endpoints: AtomicBool::new(false),
+        }
+    }
 
-impl IdTokenFault {
-    pub(crate) fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "bad_signature" => Self::BadSignature,
-            "wrong_audience" => Self::WrongAudience,
-            "expired" => Self::Expired,
-            "wrong_nonce" => Self::WrongNonce,
-            "wrong_issuer" => Self::WrongIssuer,
-            "future_iat" => Self::FutureIat,
-            "missing_nonce" => Self::MissingNonce,
-            _ => return None,
-        })
+    pub(crate) fn http_endpoints_fault(&self) -> bool {
+        self.discovery_http_endpoints.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_http_endpoints_fault(&self, on: bool) {
+        self.discovery_http_endpoints.store(on, Ordering::Relaxed);
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum TokenResponseFault {
-    Http500,
-    Slow30s,
-    InvalidJson,
-}
-
-impl TokenResponseFault {
-    pub(crate) fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "http_500" => Self::Http500,
-            "slow_30s" => Self::Slow30s,
-            "invalid_json" => Self::InvalidJson,
-            _ => return None,
-        })
+/// Why a variant cannot be served.
+pub(crate) fn variant_problem(
+    v: &BankVariant,
+    taken: &HashMap<String, BankState>,
+) -> Option<String> {
+    let valid_id = !v.id.is_empty()
+        && v.id.len() <= 64
+        && v.id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !valid_id {
+        return Some("the id must be 1-64 lowercase ASCII letters, digits or hyphens".into());
     }
+    if taken.contains_key(&v.id) {
+        return Some("the id is already a bank or another variant".into());
+    }
+    if bank(&v.base).is_none() {
+        return Some(format!("unknown base bank {:?}", v.base));
+    }
+    None
 }
 
-/// Faults armed for the next `/token` call of one bank.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Faults {
-    pub id_token: Option<IdTokenFault>,
-    pub token_response: Option<TokenResponseFault>,
+/// A request pushed to `/par` (RFC 9126), waiting for its `/authorize`.
+pub(crate) struct Pushed {
+    /// Issuer id it was pushed to.
+    pub bank: String,
+    pub params: AuthParams,
+    pub expires_at: Instant,
 }
 
 pub(crate) enum Stage {
@@ -114,7 +135,8 @@ pub(crate) enum Stage {
 
 /// One browser sign-in started by a valid `/authorize` request.
 pub(crate) struct Flow {
-    pub bank: &'static str,
+    /// Issuer id.
+    pub bank: String,
     pub client_id: String,
     pub redirect_uri: String,
     pub state: String,
@@ -127,7 +149,8 @@ pub(crate) struct Flow {
 }
 
 pub(crate) struct CodeGrant {
-    pub bank: &'static str,
+    /// Issuer id.
+    pub bank: String,
     pub client_id: String,
     pub redirect_uri: String,
     pub code_challenge: String,
@@ -143,7 +166,8 @@ pub(crate) struct CodeGrant {
 }
 
 pub(crate) struct AccessToken {
-    pub bank: &'static str,
+    /// Issuer id.
+    pub bank: String,
     pub login: String,
     pub scopes: Vec<Scope>,
     pub expires_at: Instant,
@@ -161,23 +185,31 @@ pub(crate) fn unix_now() -> i64 {
 
 impl Shared {
     pub(crate) fn new(cfg: SandboxConfig) -> Self {
+        install_crypto_provider();
         let public_url = cfg.public_url.trim_end_matches('/').to_owned();
         let base_path = url::Url::parse(&public_url)
             .map(|u| u.path().trim_end_matches('/').to_owned())
             .unwrap_or_default();
-        let banks = BANKS
-            .iter()
-            .map(|b| {
-                (
-                    b.id,
-                    BankState {
-                        info: b,
-                        key: BankKey::generate(),
-                        faults: Mutex::new(Faults::default()),
-                    },
-                )
-            })
-            .collect();
+        let mut banks = HashMap::new();
+        let mut order = Vec::new();
+        for b in &BANKS {
+            let Some(profile) = default_profile(b.id) else {
+                continue;
+            };
+            banks.insert(b.id.to_owned(), BankState::new(b.id.to_owned(), b, profile));
+            order.push(b.id.to_owned());
+        }
+        for v in cfg.variants {
+            if let Some(problem) = variant_problem(&v, &banks) {
+                tracing::error!(variant = %v.id, base = %v.base, "sandbox variant skipped: {problem}");
+                continue;
+            }
+            let Some(info) = bank(&v.base) else {
+                continue;
+            };
+            banks.insert(v.id.clone(), BankState::new(v.id.clone(), info, v.profile));
+            order.push(v.id);
+        }
         let clients = cfg
             .clients
             .into_iter()
@@ -189,10 +221,13 @@ impl Shared {
             clients,
             faults_enabled: cfg.faults_enabled,
             banks,
+            order,
             customers: seeded_customers(),
             flows: Mutex::new(HashMap::new()),
             codes: Mutex::new(HashMap::new()),
             tokens: Mutex::new(HashMap::new()),
+            pushed: Mutex::new(HashMap::new()),
+            client_keys: ClientKeys::new(),
         }
     }
 
@@ -200,7 +235,7 @@ impl Shared {
         format!("{}/{bank_id}", self.public_url)
     }
 
-    /// Absolute path of a bank endpoint as the browser sees it (honours a path prefix in
+    /// Absolute path of an issuer endpoint as the browser sees it (honours a path prefix in
     /// `public_url`).
     pub(crate) fn endpoint_path(&self, bank_id: &str, endpoint: &str) -> String {
         format!("{}/{bank_id}/{endpoint}", self.base_path)
@@ -210,19 +245,44 @@ impl Shared {
         self.banks.get(bank_id)
     }
 
-    /// The customer with `login` if they are a client of `bank_id`.
-    pub(crate) fn customer_at(&self, bank_id: &str, login: &str) -> Option<&Customer> {
+    /// The customer with `login` if they are a client of the issuer's bank.
+    pub(crate) fn customer_at(&self, bank: &BankState, login: &str) -> Option<&Customer> {
         self.customers
             .iter()
-            .find(|c| c.login == login && c.banks.iter().any(|b| b == bank_id))
+            .find(|c| c.login == login && c.banks.iter().any(|b| b == bank.info.id))
     }
 
-    pub(crate) fn logins_at(&self, bank_id: &str) -> Vec<String> {
+    pub(crate) fn logins_at(&self, bank: &BankState) -> Vec<String> {
         self.customers
             .iter()
-            .filter(|c| c.banks.iter().any(|b| b == bank_id))
+            .filter(|c| c.banks.iter().any(|b| b == bank.info.id))
             .map(|c| c.login.clone())
             .collect()
+    }
+
+    /// Stores a pushed request; returns the `request_uri`.
+    pub(crate) fn push_request(&self, bank: &str, params: AuthParams) -> String {
+        let request_uri = format!(
+            "urn:ietf:params:oauth:request_uri:{}",
+            crate::jose::random_token(32)
+        );
+        let now = Instant::now();
+        let mut pushed = lock(&self.pushed);
+        pushed.retain(|_, p| p.expires_at > now);
+        pushed.insert(
+            request_uri.clone(),
+            Pushed {
+                bank: bank.to_owned(),
+                params,
+                expires_at: now + Duration::from_secs(PAR_TTL_SECS),
+            },
+        );
+        request_uri
+    }
+
+    /// Takes (single use) a pushed request.
+    pub(crate) fn take_pushed(&self, request_uri: &str) -> Option<Pushed> {
+        lock(&self.pushed).remove(request_uri)
     }
 
     pub(crate) fn insert_flow(&self, id: String, flow: Flow) {

@@ -1,4 +1,4 @@
-//! Token endpoint, UserInfo endpoint and test-only fault injection.
+//! Token endpoint and UserInfo endpoint.
 
 use std::time::{Duration, Instant};
 
@@ -6,169 +6,29 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
-use serde::Deserialize;
+use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{json, Map, Value};
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
 
 use crate::authorize::is_pkce_charset;
-use crate::banks::BANKS;
 use crate::claims::{identity_claims, scope_string};
-use crate::jose::{b64url, random_token};
+use crate::client_auth::{authenticate_client, OAuthError};
+use crate::faults::{IdTokenFault, TokenResponseFault};
+use crate::jose::{b64url, random_token, sign_compact, unsecured, KeyError, SigningKey};
 use crate::respond::{json_no_store, parse_params, repeated_param};
 use crate::state::{
-    lock, not_found, unix_now, AccessToken, AppState, BankState, IdTokenFault, Shared,
-    TokenResponseFault, TOKEN_TTL_SECS,
+    lock, not_found, unix_now, AccessToken, AppState, BankState, Shared, TOKEN_TTL_SECS,
 };
 
-/// An RFC 6749 5.2 error response.
-struct OAuthError {
-    status: StatusCode,
-    error: &'static str,
-    description: String,
-}
-
-impl OAuthError {
-    fn bad(error: &'static str, description: impl Into<String>) -> Self {
-        OAuthError {
-            status: StatusCode::BAD_REQUEST,
-            error,
-            description: description.into(),
-        }
-    }
-
-    fn invalid_client(description: impl Into<String>) -> Self {
-        OAuthError {
-            status: StatusCode::UNAUTHORIZED,
-            error: "invalid_client",
-            description: description.into(),
-        }
-    }
-
-    fn invalid_grant(description: impl Into<String>) -> Self {
-        Self::bad("invalid_grant", description)
-    }
-}
-
-impl IntoResponse for OAuthError {
-    fn into_response(self) -> Response {
-        tracing::info!(error = self.error, description = %self.description, "token endpoint error");
-        let mut resp = json_no_store(
-            self.status,
-            &json!({ "error": self.error, "error_description": self.description }),
-        );
-        if self.status == StatusCode::UNAUTHORIZED {
-            resp.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"sandbox-bank\", charset=\"UTF-8\""),
-            );
-        }
-        resp
-    }
-}
-
-/// Decodes one `application/x-www-form-urlencoded` component (`+` is a space).
-fn form_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = bytes.get(i + 1..i + 3)?;
-                let hex = std::str::from_utf8(hex).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).ok()
-}
-
-/// Credentials from `Authorization: Basic` (RFC 6749 2.3.1: id and secret are
-/// form-urlencoded before base64). `Ok(None)` when there is no Basic header.
-fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OAuthError> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Ok(None);
-    };
-    let malformed = || OAuthError::invalid_client("malformed Authorization header");
-    let value = value.to_str().map_err(|_| malformed())?;
-    let Some((scheme, encoded)) = value.split_once(' ') else {
-        return Err(malformed());
-    };
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return Err(OAuthError::invalid_client(
-            "unsupported client authentication scheme",
-        ));
-    }
-    let decoded = STANDARD.decode(encoded.trim()).map_err(|_| malformed())?;
-    let decoded = String::from_utf8(decoded).map_err(|_| malformed())?;
-    let (id, secret) = decoded.split_once(':').ok_or_else(malformed)?;
-    Ok(Some((
-        form_decode(id).ok_or_else(malformed)?,
-        form_decode(secret).ok_or_else(malformed)?,
-    )))
-}
-
-fn hashed_eq(a: &str, b: &str) -> bool {
-    Sha256::digest(a.as_bytes())
-        .ct_eq(&Sha256::digest(b.as_bytes()))
-        .into()
-}
-
-/// Authenticates the client (client_secret_basic or client_secret_post) and returns its id.
-fn authenticate_client(
-    shared: &Shared,
-    headers: &HeaderMap,
-    form: &std::collections::HashMap<String, String>,
-) -> Result<String, OAuthError> {
-    let basic = basic_credentials(headers)?;
-    let body_id = form.get("client_id");
-    let body_secret = form.get("client_secret");
-    let (id, secret) = match (basic, body_secret) {
-        (Some(_), Some(_)) => {
-            return Err(OAuthError::bad(
-                "invalid_request",
-                "use only one client authentication method",
-            ))
-        }
-        (Some((id, secret)), None) => {
-            if body_id.is_some_and(|b| *b != id) {
-                return Err(OAuthError::bad(
-                    "invalid_request",
-                    "client_id in the body does not match the authenticated client",
-                ));
-            }
-            (id, secret)
-        }
-        (None, Some(secret)) => match body_id {
-            Some(id) => (id.clone(), secret.clone()),
-            None => return Err(OAuthError::invalid_client("client_id is required")),
-        },
-        (None, None) => {
-            return Err(OAuthError::invalid_client(
-                "client authentication is required",
-            ))
-        }
-    };
-    let registered = shared.clients.get(&id);
-    // Compare against a dummy for unknown clients so timing does not reveal client ids.
-    let expected = registered.map(|c| c.client_secret.as_str()).unwrap_or("");
-    let secret_ok = hashed_eq(&secret, expected);
-    match registered {
-        Some(_) if secret_ok => Ok(id),
-        _ => Err(OAuthError::invalid_client("client authentication failed")),
-    }
-}
+/// Nesting depth of the `deep_nesting` fault's extra claim.
+const DEEP_NESTING: usize = 10_000;
+/// Length of the `long_sub` fault's subject.
+const LONG_SUB: usize = 4000;
 
 /// RFC 7636 4.6: BASE64URL-NOPAD(SHA256(ASCII(code_verifier))) == code_challenge.
 fn pkce_matches(verifier: &str, challenge: &str) -> bool {
-    let computed = b64url(&Sha256::digest(verifier.as_bytes()));
+    let computed = b64url(Sha256::digest(verifier.as_bytes()));
     computed.as_bytes().ct_eq(challenge.as_bytes()).into()
 }
 
@@ -199,7 +59,7 @@ pub(crate) async fn token(
         }
         Some(TokenResponseFault::InvalidJson) | None => {}
     }
-    let result = exchange_code(&shared, bank_state, &headers, &body, faults.id_token);
+    let result = exchange_code(&shared, bank_state, &headers, &body, faults.id_token).await;
     match result {
         Ok(body) => {
             if faults.token_response == Some(TokenResponseFault::InvalidJson) {
@@ -221,20 +81,28 @@ pub(crate) async fn token(
     }
 }
 
-fn exchange_code(
+/// Whether the request body is declared as a form (RFC 6749 3.2).
+pub(crate) fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
+        .unwrap_or(false)
+}
+
+async fn exchange_code(
     shared: &Shared,
     bank_state: &BankState,
     headers: &HeaderMap,
     body: &[u8],
     fault: Option<IdTokenFault>,
 ) -> Result<Value, OAuthError> {
-    let bank = bank_state.info;
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase());
-    if content_type.as_deref() != Some("application/x-www-form-urlencoded") {
+    let bank_id = bank_state.id.as_str();
+    if !is_form(headers) {
         return Err(OAuthError::bad(
             "invalid_request",
             "the request body must be application/x-www-form-urlencoded",
@@ -242,7 +110,8 @@ fn exchange_code(
     }
     let form = parse_params(body)
         .map_err(|dup| OAuthError::bad("invalid_request", repeated_param(&dup)))?;
-    let client_id = authenticate_client(shared, headers, &form)?;
+    let endpoint = format!("{}/token", shared.issuer(bank_id));
+    let client_id = authenticate_client(shared, bank_state, &endpoint, headers, &form).await?;
     match form.get("grant_type").map(String::as_str) {
         None => return Err(OAuthError::bad("invalid_request", "grant_type is required")),
         Some("authorization_code") => {}
@@ -267,7 +136,7 @@ fn exchange_code(
         let Some(grant) = codes.get_mut(code.as_str()) else {
             return Err(OAuthError::invalid_grant("unknown authorization code"));
         };
-        if grant.bank != bank.id {
+        if grant.bank != bank_id {
             return Err(OAuthError::invalid_grant(
                 "the code was issued by another bank",
             ));
@@ -277,7 +146,7 @@ fn exchange_code(
             if let Some(token) = grant.access_token.take() {
                 shared.revoke_token(&token);
             }
-            tracing::warn!(bank = bank.id, client = %client_id, "authorization code replayed");
+            tracing::warn!(bank = %bank_id, client = %client_id, "authorization code replayed");
             return Err(OAuthError::invalid_grant(
                 "the authorization code was already used",
             ));
@@ -314,19 +183,28 @@ fn exchange_code(
     let (access_token, grant) = grant;
 
     let customer = shared
-        .customer_at(bank.id, &grant.login)
+        .customer_at(bank_state, &grant.login)
         .ok_or_else(|| OAuthError::invalid_grant("the customer no longer exists"))?;
-    let id_token = id_token(shared, bank_state, &grant, customer, fault);
+    let id_token = id_token(shared, bank_state, &grant, customer, fault)
+        .await
+        .map_err(|e| {
+            tracing::error!(bank = %bank_id, "cannot sign the ID token: {e}");
+            OAuthError {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                error: "server_error",
+                description: "the ID token could not be signed".into(),
+            }
+        })?;
     shared.insert_token(
         access_token.clone(),
         AccessToken {
-            bank: bank.id,
+            bank: bank_id.to_owned(),
             login: grant.login.clone(),
             scopes: grant.scopes.clone(),
             expires_at: Instant::now() + Duration::from_secs(TOKEN_TTL_SECS.unsigned_abs()),
         },
     );
-    tracing::info!(bank = bank.id, client = %client_id, login = %grant.login, ?fault, "tokens issued");
+    tracing::info!(bank = %bank_id, client = %client_id, login = %grant.login, ?fault, "tokens issued");
     Ok(json!({
         "access_token": access_token,
         "token_type": "Bearer",
@@ -357,51 +235,136 @@ impl crate::state::CodeGrant {
     }
 }
 
-fn id_token(
+async fn id_token(
     shared: &Shared,
     bank_state: &BankState,
     grant: &GrantData,
     customer: &crate::customers::Customer,
     fault: Option<IdTokenFault>,
-) -> String {
-    let bank = bank_state.info;
+) -> Result<String, KeyError> {
+    let (current, previous) = bank_state.keys.both().await?;
     let mut iat = unix_now();
-    let mut auth_time = grant.auth_time;
-    let mut iss = shared.issuer(bank.id);
-    let mut aud = grant.client_id.clone();
+    let mut iss = shared.issuer(&bank_state.id);
+    let mut aud = Value::from(grant.client_id.clone());
     let mut nonce = Some(grant.nonce.clone());
     match fault {
-        Some(IdTokenFault::WrongAudience) => aud = format!("{}-other", grant.client_id),
+        Some(IdTokenFault::WrongAudience) => aud = format!("{}-other", grant.client_id).into(),
+        Some(IdTokenFault::ExtraAudience) => aud = json!([grant.client_id, "untrusted-rp"]),
         Some(IdTokenFault::Expired) => iat -= 2 * TOKEN_TTL_SECS,
         Some(IdTokenFault::WrongNonce) => nonce = Some(random_token(16)),
         Some(IdTokenFault::MissingNonce) => nonce = None,
         Some(IdTokenFault::FutureIat) => iat += 3600,
         Some(IdTokenFault::WrongIssuer) => {
-            // Another sandbox bank's issuer: the mix-up a relying party must catch.
-            let other = BANKS
+            // Another sandbox issuer: the mix-up a relying party must catch.
+            let other = shared
+                .order
                 .iter()
-                .find(|b| b.id != bank.id)
-                .map(|b| b.id)
+                .find(|b| **b != bank_state.id)
+                .map(String::as_str)
                 .unwrap_or("evil");
             iss = shared.issuer(other);
         }
-        Some(IdTokenFault::BadSignature) | None => {}
+        _ => {}
     }
-    auth_time = auth_time.min(iat);
-    let mut claims: Map<String, Value> =
-        identity_claims(bank.id, bank.country, customer, &grant.scopes);
+    let auth_time = grant.auth_time.min(iat);
+    let mut claims: Map<String, Value> = identity_claims(
+        bank_state.profile.claims,
+        &bank_state.id,
+        bank_state.info.country,
+        customer,
+        &grant.scopes,
+    );
     claims.insert("iss".into(), iss.into());
-    claims.insert("aud".into(), aud.into());
+    claims.insert("aud".into(), aud);
     claims.insert("iat".into(), iat.into());
     claims.insert("exp".into(), (iat + TOKEN_TTL_SECS).into());
     claims.insert("auth_time".into(), auth_time.into());
     if let Some(nonce) = nonce {
         claims.insert("nonce".into(), nonce.into());
     }
-    if fault == Some(IdTokenFault::BadSignature) {
-        bank_state.key.sign_jwt_with_wrong_key(&claims)
-    } else {
-        bank_state.key.sign_jwt(&claims)
+    match fault {
+        Some(IdTokenFault::ExtraAudience) => {
+            claims.insert("azp".into(), grant.client_id.clone().into());
+        }
+        Some(IdTokenFault::NbfFuture) => {
+            claims.insert("nbf".into(), (unix_now() + 3600).into());
+        }
+        Some(IdTokenFault::LongSub) => {
+            let sub = claims
+                .get("sub")
+                .and_then(Value::as_str)
+                .unwrap_or("sub")
+                .to_owned();
+            let long: String = sub.chars().cycle().take(LONG_SUB).collect();
+            claims.insert("sub".into(), long.into());
+        }
+        Some(IdTokenFault::EmptySub) => {
+            claims.insert("sub".into(), "".into());
+        }
+        Some(IdTokenFault::ExpMax) => {
+            claims.insert("exp".into(), i64::MAX.into());
+        }
+        _ => {}
+    }
+    let mut payload = Value::Object(claims).to_string();
+    if fault == Some(IdTokenFault::DeepNesting) {
+        // Built as text: a 10 000-deep serde_json::Value would overflow the stack.
+        payload.pop();
+        payload.push_str(",\"x\":");
+        payload.push_str(&"[".repeat(DEEP_NESTING));
+        payload.push_str(&"]".repeat(DEEP_NESTING));
+        payload.push('}');
+    }
+    let payload = payload.into_bytes();
+    match fault {
+        Some(IdTokenFault::BadSignature) => {
+            // A throw-away RSA key takes a while to make: off the async workers.
+            tokio::task::spawn_blocking(move || current.sign_with_wrong_key(&payload))
+                .await
+                .map_err(|_| KeyError("signing task failed"))?
+        }
+        Some(IdTokenFault::WithdrawnKey) => {
+            let key: std::sync::Arc<SigningKey> = match previous {
+                Some(previous) => previous,
+                None => {
+                    // Not rotated yet (the fault rotates when armed; this is a fallback).
+                    bank_state.keys.rotate().await?;
+                    let (_, previous) = bank_state.keys.both().await?;
+                    previous.ok_or(KeyError("no withdrawn key"))?
+                }
+            };
+            key.sign(Map::new(), &payload)
+        }
+        Some(IdTokenFault::AlgNone) => {
+            let mut header = Map::new();
+            header.insert("alg".into(), "none".into());
+            header.insert("typ".into(), "JWT".into());
+            Ok(unsecured(&header, &payload))
+        }
+        Some(IdTokenFault::Hs256Secret) => {
+            let secret = shared
+                .clients
+                .get(&grant.client_id)
+                .map(|c| c.client_secret.as_bytes())
+                .unwrap_or_default();
+            let mut header = Map::new();
+            header.insert("alg".into(), "HS256".into());
+            header.insert("typ".into(), "JWT".into());
+            header.insert("kid".into(), current.kid().into());
+            sign_compact(
+                &header,
+                &payload,
+                &EncodingKey::from_secret(secret),
+                Algorithm::HS256,
+            )
+        }
+        Some(IdTokenFault::CritHeader) => {
+            let mut extra = Map::new();
+            extra.insert("crit".into(), json!(["urn:example:unknown"]));
+            extra.insert("urn:example:unknown".into(), true.into());
+            current.sign(extra, &payload)
+        }
+        _ => current.sign(Map::new(), &payload),
     }
 }
 
@@ -431,7 +394,6 @@ pub(crate) async fn userinfo(
     let Some(bank_state) = shared.bank(&bank_id) else {
         return not_found();
     };
-    let bank = bank_state.info;
     let Some(auth) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -446,7 +408,7 @@ pub(crate) async fn userinfo(
         let tokens = lock(&shared.tokens);
         tokens
             .get(token)
-            .filter(|t| t.bank == bank.id && t.expires_at > Instant::now())
+            .filter(|t| t.bank == bank_state.id && t.expires_at > Instant::now())
             .map(|t| (t.login.clone(), t.scopes.clone()))
     };
     let Some((login, scopes)) = grant else {
@@ -455,97 +417,22 @@ pub(crate) async fn userinfo(
             "the access token is invalid or expired",
         );
     };
-    let Some(customer) = shared.customer_at(bank.id, &login) else {
+    let Some(customer) = shared.customer_at(bank_state, &login) else {
         return bearer_error(Some("invalid_token"), "unknown subject");
     };
-    let claims = identity_claims(bank.id, bank.country, customer, &scopes);
+    let claims = identity_claims(
+        bank_state.profile.claims,
+        &bank_state.id,
+        bank_state.info.country,
+        customer,
+        &scopes,
+    );
     json_no_store(StatusCode::OK, &Value::Object(claims))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FaultRequest {
-    next_id_token: Option<String>,
-    next_token_response: Option<String>,
-}
-
-/// Test-only: arms faults for the next `/token` call of this bank.
-pub(crate) async fn faults(
-    State(shared): State<AppState>,
-    Path(bank_id): Path<String>,
-    body: Bytes,
-) -> Response {
-    if !shared.faults_enabled {
-        return not_found();
-    }
-    let Some(bank_state) = shared.bank(&bank_id) else {
-        return not_found();
-    };
-    let bad = |msg: String| {
-        (
-            StatusCode::BAD_REQUEST,
-            axum::Json(json!({ "error": "invalid_request", "error_description": msg })),
-        )
-            .into_response()
-    };
-    let req: FaultRequest = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => return bad(format!("invalid fault request: {e}")),
-    };
-    let id_token = match req
-        .next_id_token
-        .as_deref()
-        .map(|s| (s, IdTokenFault::parse(s)))
-    {
-        None => None,
-        Some((_, Some(f))) => Some(f),
-        Some((s, None)) => return bad(format!("unknown next_id_token fault {s:?}")),
-    };
-    let token_response = match req
-        .next_token_response
-        .as_deref()
-        .map(|s| (s, TokenResponseFault::parse(s)))
-    {
-        None => None,
-        Some((_, Some(f))) => Some(f),
-        Some((s, None)) => return bad(format!("unknown next_token_response fault {s:?}")),
-    };
-    {
-        let mut faults = lock(&bank_state.faults);
-        if id_token.is_some() {
-            faults.id_token = id_token;
-        }
-        if token_response.is_some() {
-            faults.token_response = token_response;
-        }
-    }
-    tracing::info!(bank = %bank_id, ?id_token, ?token_response, "faults armed for the next token call");
-    StatusCode::NO_CONTENT.into_response()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn form_decoding() {
-        assert_eq!(form_decode("a%3Ab+c").as_deref(), Some("a:b c"));
-        assert_eq!(form_decode("%zz"), None);
-        assert_eq!(form_decode("%4"), None);
-        assert_eq!(form_decode("%D0%96").as_deref(), Some("Ж"));
-    }
-
-    #[test]
-    fn basic_header_is_form_decoded() {
-        let mut h = HeaderMap::new();
-        let encoded = STANDARD.encode("my%3Aclient:s%2Bcr+t");
-        h.insert(
-            header::AUTHORIZATION,
-            HeaderValue::from_str(&format!("Basic {encoded}")).expect("header"),
-        );
-        let creds = basic_credentials(&h).ok().flatten().expect("creds");
-        assert_eq!(creds, ("my:client".to_owned(), "s+cr t".to_owned()));
-    }
 
     #[test]
     fn pkce_rfc7636_appendix_b() {

@@ -127,8 +127,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             client_secret: "bench-secret".into(),
             redirect_uris: vec![format!("{portal}/auth/callback")],
             client_name: "bench".into(),
+            jwks_uri: None,
         }],
         faults_enabled: false,
+        variants: Vec::new(),
     });
     tokio::spawn(async move {
         let _ = axum::serve(sb_listener, router).await;
@@ -144,6 +146,8 @@ database_url = "sqlite://{}/bench.sqlite"
 dist_dir = "/nonexistent"
 pepper = "benchmark-pepper-0123456789abcdef"
 data_keys = ["b1:YmVuY2htYXJrLWRhdGEta2V5LTAwMDAwMDAwMDAwMDA="]
+# Every simulated citizen comes from 127.0.0.1.
+starts_per_address = 4000000000
 
 [[bank]]
 id = "sber"

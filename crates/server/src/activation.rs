@@ -16,9 +16,9 @@ use crate::crypto::{keyed_hash, token};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::limits;
-use crate::routes::rfc3339;
 use crate::session::{rotate, AuthSession};
 use crate::store::{Confirm, NewChallenge};
+use crate::web::rfc3339;
 use crate::web::Ctx;
 use crate::AppState;
 

@@ -17,7 +17,7 @@ pub struct Config {
     pub banks: Vec<BankConfig>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
@@ -40,6 +40,55 @@ pub struct ServerConfig {
     /// default; 5 to 3600 seconds.
     #[serde(default = "default_recent_auth")]
     pub recent_auth_seconds: u32,
+    /// The portal's own signing keys for `private_key_jwt` client authentication,
+    /// `kid:base64(PKCS#8 DER of a P-256 key)`, the signing key first; all are published at
+    /// `/.well-known/jwks.json` so a bank can fetch them (rotation: add the new key second, let the
+    /// banks see it, move it first, later drop the old one). Overridden by `PORTAL_CLIENT_KEYS`
+    /// (comma-separated). `bankid-server --new-client-key KID` prints a new one.
+    #[serde(default)]
+    pub client_keys: Vec<String>,
+    /// Bank round trips (registrations, sign-ins, links) one client address may start in 15
+    /// minutes before each further start must wait (2 s, 4 s, … 15 min). Default 60.
+    #[serde(default = "default_starts")]
+    pub starts_per_address: u32,
+}
+
+fn default_starts() -> u32 {
+    60
+}
+
+/// Secrets never reach logs: `Debug` shows that they are set, not what they are.
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |v: bool| if v { "<redacted>" } else { "<none>" };
+        f.debug_struct("ServerConfig")
+            .field("listen", &self.listen)
+            .field("public_url", &self.public_url)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("dist_dir", &self.dist_dir)
+            .field("pepper", &set(self.pepper.is_some()))
+            .field(
+                "data_keys",
+                &format_args!("<{} redacted>", self.data_keys.len()),
+            )
+            .field("recent_auth_seconds", &self.recent_auth_seconds)
+            .field(
+                "client_keys",
+                &format_args!("<{} redacted>", self.client_keys.len()),
+            )
+            .finish()
+    }
+}
+
+/// A database URL without its password (`postgres://user:secret@host` → `postgres://user:<redacted>@host`).
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("<redacted>"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
 }
 
 fn default_recent_auth() -> u32 {
@@ -60,15 +109,17 @@ pub struct SandboxSection {
     pub faults: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BankConfig {
     pub id: String,
     /// Issuer URL; discovery is `{issuer}/.well-known/openid-configuration`.
     pub issuer: String,
     pub client_id: String,
-    /// The client secret, or the name of an environment variable holding it (`env:NAME`).
-    pub client_secret: String,
+    /// The client secret, or the name of an environment variable holding it (`env:NAME`). Not
+    /// needed with `client_auth = "private_key_jwt"`.
+    #[serde(default)]
+    pub client_secret: Option<String>,
     pub name: Localized,
     pub country: Country,
     pub logo: String,
@@ -82,6 +133,118 @@ pub struct BankConfig {
     /// Web origins allowed to embed the portal for this bank (flow 9).
     #[serde(default)]
     pub embed_origins: Vec<String>,
+    /// Scopes asked for at registration (and re-verification, bank links). Default: the names
+    /// the portal's reference banks use for its fields (see [`default_scopes`]).
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+    /// Scopes asked for at sign-in: only what identifies the person. Default `openid inn`.
+    #[serde(default)]
+    pub sign_in_scopes: Option<Vec<String>>,
+    /// Where each portal field is in the bank's claims (names or dotted JSON paths).
+    #[serde(default)]
+    pub claims: ClaimPaths,
+    /// Portal fields this bank cannot supply (`bank_activity`, `tax_id`, `snils`, `email`,
+    /// `middle_name`): their rules then say "not checked by this bank" instead of refusing.
+    #[serde(default)]
+    pub not_supplied: Vec<String>,
+    /// ID-token signature algorithms accepted from this bank (never `none` or HMAC).
+    #[serde(default = "default_algs")]
+    pub id_token_algs: Vec<String>,
+    /// How the portal authenticates at the token (and PAR) endpoint.
+    #[serde(default)]
+    pub client_auth: ClientAuthMethod,
+    /// Pushed authorization requests (RFC 9126): `auto` when discovery offers them, `always`, `never`.
+    #[serde(default)]
+    pub par: ParMode,
+    /// `claims` + `not_supplied` resolved at load.
+    #[serde(skip)]
+    pub map: crate::oidc::ClaimMap,
+}
+
+impl std::fmt::Debug for BankConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BankConfig")
+            .field("id", &self.id)
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &match self.client_secret.as_deref() {
+                    Some(s) if s.starts_with("env:") => s,
+                    Some(_) => "<redacted>",
+                    None => "<none>",
+                },
+            )
+            .field("country", &self.country)
+            .field("workable", &self.workable)
+            .field("scopes", &self.scopes)
+            .field("claims", &self.claims)
+            .field("not_supplied", &self.not_supplied)
+            .field("id_token_algs", &self.id_token_algs)
+            .field("client_auth", &self.client_auth)
+            .field("par", &self.par)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuthMethod {
+    #[default]
+    ClientSecretBasic,
+    ClientSecretPost,
+    PrivateKeyJwt,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParMode {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// Bank claim names or dotted JSON paths (`verified_claims.claims.given_name`; a number indexes
+/// an array; a name applied to an array looks in each element in turn) for each portal field.
+/// Unset fields use the reference names.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimPaths {
+    pub family_name: Option<String>,
+    pub given_name: Option<String>,
+    pub middle_name: Option<String>,
+    pub birthdate: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub passport: Option<String>,
+    /// RU INN / UA RNOKPP.
+    pub tax_id: Option<String>,
+    pub snils: Option<String>,
+    pub card_active: Option<String>,
+    pub card_blocked: Option<String>,
+    pub transactions_30d: Option<String>,
+}
+
+/// Fields a bank may declare it cannot supply.
+pub const OPTIONAL_FIELDS: [&str; 5] = ["bank_activity", "tax_id", "snils", "email", "middle_name"];
+/// ID-token algorithms the portal can verify.
+pub const SUPPORTED_ALGS: [&str; 9] = [
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA",
+];
+
+fn default_algs() -> Vec<String> {
+    ["RS256", "PS256", "ES256", "EdDSA"]
+        .map(String::from)
+        .to_vec()
+}
+
+/// The scopes of the portal's reference claim names.
+pub fn default_scopes(country: Country) -> &'static str {
+    match country {
+        Country::Ru => "openid profile phone email passport inn snils bank_activity",
+        Country::Ua => "openid profile phone email passport inn bank_activity",
+    }
 }
 
 fn yes() -> bool {
@@ -118,7 +281,7 @@ impl Config {
         Config::from_toml(&text)
     }
 
-    fn validate(&self) -> Result<(), ConfigError> {
+    fn validate(&mut self) -> Result<(), ConfigError> {
         if !(5..=3600).contains(&self.server.recent_auth_seconds) {
             return Err(ConfigError(
                 "server.recent_auth_seconds must be between 5 and 3600".into(),
@@ -148,6 +311,12 @@ impl Config {
                     b.id
                 )));
             }
+            b.check_protocol()
+                .map_err(|e| ConfigError(format!("bank {}: {e}", b.id)))?;
+        }
+        for b in &mut self.banks {
+            b.map = crate::oidc::ClaimMap::new(&b.claims, b.country, &b.not_supplied)
+                .map_err(|e| ConfigError(format!("bank {}: claims: {e}", b.id)))?;
         }
         url::Url::parse(&self.server.public_url)
             .map_err(|e| ConfigError(format!("server.public_url: {e}")))?;
@@ -171,14 +340,87 @@ impl Config {
 impl BankConfig {
     /// Resolves `env:NAME` secrets.
     pub fn secret(&self) -> Result<String, ConfigError> {
-        match self.client_secret.strip_prefix("env:") {
+        let Some(secret) = self.client_secret.as_deref() else {
+            return Err(ConfigError(format!("bank {}: no client_secret", self.id)));
+        };
+        match secret.strip_prefix("env:") {
             Some(var) => std::env::var(var).map_err(|_| {
                 ConfigError(format!(
                     "bank {}: environment variable {var} is not set",
                     self.id
                 ))
             }),
-            None => Ok(self.client_secret.clone()),
+            None => Ok(secret.to_string()),
+        }
+    }
+
+    /// The scope string of registrations, re-verifications and bank links.
+    pub fn scope(&self) -> String {
+        match &self.scopes {
+            Some(s) => s.join(" "),
+            None => default_scopes(self.country).to_string(),
+        }
+    }
+
+    /// The scope string of sign-ins.
+    pub fn sign_in_scope(&self) -> String {
+        match &self.sign_in_scopes {
+            Some(s) => s.join(" "),
+            None => "openid inn".to_string(),
+        }
+    }
+
+    /// Whether the bank supplies a portal field (see [`OPTIONAL_FIELDS`]).
+    pub fn supplies(&self, field: &str) -> bool {
+        !self.not_supplied.iter().any(|f| f == field)
+    }
+
+    fn check_protocol(&self) -> Result<(), String> {
+        for set in [&self.scopes, &self.sign_in_scopes].into_iter().flatten() {
+            if !set.iter().any(|s| s == "openid") {
+                return Err("scopes must include openid".into());
+            }
+            // RFC 6749 3.3 scope-token: %x21 / %x23-5B / %x5D-7E.
+            let token = |s: &str| {
+                !s.is_empty()
+                    && s.bytes().all(|b| {
+                        b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b)
+                    })
+            };
+            if let Some(bad) = set.iter().find(|s| !token(s)) {
+                return Err(format!("scope {bad:?} is not a scope token"));
+            }
+        }
+        if self.id_token_algs.is_empty() {
+            return Err("id_token_algs is empty".into());
+        }
+        if let Some(bad) = self
+            .id_token_algs
+            .iter()
+            .find(|a| !SUPPORTED_ALGS.contains(&a.as_str()))
+        {
+            return Err(format!(
+                "id_token_algs: {bad:?} is not accepted (none and HMAC never are); use {}",
+                SUPPORTED_ALGS.join(", ")
+            ));
+        }
+        if let Some(bad) = self
+            .not_supplied
+            .iter()
+            .find(|f| !OPTIONAL_FIELDS.contains(&f.as_str()))
+        {
+            return Err(format!(
+                "not_supplied: the portal cannot register without {bad:?} (optional: {})",
+                OPTIONAL_FIELDS.join(", ")
+            ));
+        }
+        match self.client_auth {
+            ClientAuthMethod::ClientSecretBasic | ClientAuthMethod::ClientSecretPost
+                if self.client_secret.is_none() =>
+            {
+                Err("client_secret is required for client_secret_basic/_post".into())
+            }
+            _ => Ok(()),
         }
     }
 }
@@ -253,6 +495,80 @@ color = "#21A038"
     fn refuses_duplicate_bank() {
         let twice = format!("{MIN}\n{}", &MIN[MIN.find("[[bank]]").unwrap()..]);
         assert!(Config::from_toml(&twice).is_err());
+    }
+
+    #[test]
+    fn the_development_config_parses_with_every_bank_profile() {
+        let c = Config::load(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../config/portal.toml"
+        )))
+        .unwrap();
+        let vtb = c.bank("vtb").unwrap();
+        assert_eq!(vtb.client_auth, ClientAuthMethod::ClientSecretPost);
+        assert_eq!(vtb.scope(), "openid fio birth contacts docs card");
+        assert!(vtb.map.passport.is_some());
+        let alfa = c.bank("alfa").unwrap();
+        assert!(!alfa.supplies("bank_activity"));
+        assert!(!alfa.map.activity_supplied);
+        assert_eq!(alfa.client_auth, ClientAuthMethod::PrivateKeyJwt);
+        assert!(alfa.client_secret.is_none());
+        assert_eq!(c.bank("sber").unwrap().sign_in_scope(), "openid inn");
+        assert_eq!(c.server.client_keys.len(), 1);
+    }
+
+    #[test]
+    fn refuses_what_a_bank_cannot_be() {
+        let with = |extra: &str| {
+            MIN.replace(
+                "color = \"#21A038\"",
+                &format!("color = \"#21A038\"\n{extra}"),
+            )
+        };
+        assert!(Config::from_toml(&with("")).is_ok());
+        for bad in [
+            r#"id_token_algs = ["none"]"#,
+            r#"id_token_algs = ["HS256"]"#,
+            r#"id_token_algs = []"#,
+            r#"not_supplied = ["passport"]"#,
+            r#"not_supplied = ["birthdate"]"#,
+            r#"scopes = ["profile"]"#,
+            r#"scopes = ["openid", "a b"]"#,
+            r#"client_auth = "tls_client_auth""#,
+            r#"par = "sometimes""#,
+            "[bank.claims]\ngiven_name = \"a..b\"",
+            "not_supplied = [\"snils\"]\n[bank.claims]\nsnils = \"x\"",
+        ] {
+            assert!(Config::from_toml(&with(bad)).is_err(), "{bad}");
+        }
+        let no_secret = with("").replace("client_secret = \"s\"\n", "");
+        assert!(
+            Config::from_toml(&no_secret).is_err(),
+            "basic needs a secret"
+        );
+        assert!(
+            Config::from_toml(&format!("{no_secret}client_auth = \"private_key_jwt\"\n")).is_ok()
+        );
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let text = MIN.replace(
+            "[server]",
+            "[server]\npepper = \"pepper-secret-0123456789\"\ndata_keys = [\"k:c2VjcmV0LWRhdGEta2V5\"]\nclient_keys = [\"c:cHJpdmF0ZS1rZXk=\"]",
+        ).replace("sqlite::memory:", "postgres://portal:dbpass@127.0.0.1/portal");
+        let c: Config = toml::from_str(&text).unwrap();
+        let shown = format!("{c:?}");
+        for secret in [
+            "pepper-secret",
+            "c2VjcmV0",
+            "cHJpdmF0",
+            "dbpass",
+            "client_secret: \"s\"",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("<redacted>"));
     }
 
     #[test]

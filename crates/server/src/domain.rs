@@ -7,10 +7,12 @@ use time::Date;
 
 use bankid_api::validate as v;
 
-use crate::oidc::IdClaims;
+use crate::oidc::{Activity, IdClaims};
 
-/// Age from which a citizen can register through a bank.
-pub const ADULT_AGE: u8 = 18;
+/// Age from which a citizen can register through a bank: the portal's one rule, shared with the
+/// web app's birth-date field ([`v::MIN_AGE_YEARS`], 14). The portal's own accounts open from 14
+/// with a passport (first issued at 14), and banks issue cards in a teenager's own name from 14.
+pub const MIN_AGE: i32 = v::MIN_AGE_YEARS;
 
 /// The person a bank vouched for, after the checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,10 +23,12 @@ pub struct Person {
     pub birthdate: Date,
     pub phone: String,
     pub email: Option<String>,
-    /// INN (RU) or RNOKPP (UA): with the country, identifies the person across banks.
-    pub tax_id: String,
+    /// INN (RU) or RNOKPP (UA), when the person has one (Gosuslugi asks for it "if present").
+    pub tax_id: Option<String>,
     pub passport: String,
     pub snils: Option<String>,
+    /// False when the bank does not share activity data, so the activity rule was not checked.
+    pub activity_checked: bool,
 }
 
 impl Person {
@@ -41,25 +45,30 @@ impl Person {
 pub fn evaluate(
     claims: &IdClaims,
     country: Country,
+    snils_supplied: bool,
     typed_phone: &str,
     today: Date,
 ) -> Result<Person, Refusal> {
-    let person = person_from(claims, country, today)?;
-    let activity = claims
-        .bank_activity
-        .as_ref()
-        .ok_or(Refusal::missing("bank_activity"))?;
-    if age_on(person.birthdate, today) < ADULT_AGE as i32 {
+    let person = person_from(claims, country, snils_supplied, today)?;
+    let activity = match claims.bank_activity {
+        Activity::Reported(a) => Some(a),
+        Activity::Missing => return Err(Refusal::missing("bank_activity")),
+        // The bank does not share it (its configuration says so): not checked, and journaled.
+        Activity::NotSupplied => None,
+    };
+    if age_on(person.birthdate, today) < MIN_AGE {
         return Err(Refusal::rule(ErrorCode::RegUnderAge));
     }
     if person.phone != typed_phone {
         return Err(Refusal::rule(ErrorCode::RegPhoneMismatch));
     }
-    if activity.card_blocked || !activity.has_active_card {
-        return Err(Refusal::rule(ErrorCode::RegCardBlocked));
-    }
-    if activity.transactions_30d == 0 {
-        return Err(Refusal::rule(ErrorCode::RegAccountInactive));
+    if let Some(activity) = activity {
+        if activity.card_blocked || !activity.has_active_card {
+            return Err(Refusal::rule(ErrorCode::RegCardBlocked));
+        }
+        if activity.transactions_30d == 0 {
+            return Err(Refusal::rule(ErrorCode::RegAccountInactive));
+        }
     }
     Ok(person)
 }
@@ -101,7 +110,12 @@ fn checked<T, E>(r: Result<T, E>, claim: &'static str) -> Result<T, Refusal> {
     r.map_err(|_| Refusal::invalid(claim))
 }
 
-fn person_from(c: &IdClaims, country: Country, today: Date) -> Result<Person, Refusal> {
+fn person_from(
+    c: &IdClaims,
+    country: Country,
+    snils_supplied: bool,
+    today: Date,
+) -> Result<Person, Refusal> {
     let family_name = checked(
         v::normalize_name(present(&c.family_name, "family_name")?),
         "family_name",
@@ -137,27 +151,40 @@ fn person_from(c: &IdClaims, country: Country, today: Date) -> Result<Person, Re
         .map_err(|_| Refusal::invalid("phone_number"))?;
     // Email is optional for an account: a malformed one is dropped, not fatal.
     let email = c.email.as_deref().and_then(|e| v::normalize_email(e).ok());
-    let (tax_id, passport, snils) = match country {
-        Country::Ru => {
-            let inn = checked(v::normalize_inn(present(&c.inn, "inn")?), "inn")?;
-            if inn.len() != 12 {
-                // A person's INN has 12 digits; 10 digits belong to organisations.
-                return Err(Refusal::invalid("inn"));
+    // The taxpayer number only "if present": absent is fine, present and wrong is not.
+    let tax_id = match c.tax_id.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None => None,
+        Some(t) => {
+            let t = match country {
+                Country::Ru => checked(v::normalize_inn(t), "tax_id")?,
+                Country::Ua => checked(v::normalize_rnokpp(t), "tax_id")?,
+            };
+            // A person's INN has 12 digits; 10 digits belong to organisations.
+            if country == Country::Ru && t.len() != 12 {
+                return Err(Refusal::invalid("tax_id"));
             }
+            Some(t)
+        }
+    };
+    let (passport, snils) = match country {
+        Country::Ru => {
             let passport = checked(
                 v::normalize_ru_passport(present(&c.passport, "passport")?),
                 "passport",
             )?;
-            let snils = checked(v::normalize_snils(present(&c.snils, "snils")?), "snils")?;
-            (inn, passport, Some(snils))
+            let snils = match c.snils.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                Some(s) => Some(checked(v::normalize_snils(s), "snils")?),
+                None if snils_supplied => return Err(Refusal::missing("snils")),
+                None => None,
+            };
+            (passport, snils)
         }
         Country::Ua => {
-            let rnokpp = checked(v::normalize_rnokpp(present(&c.rnokpp, "rnokpp")?), "rnokpp")?;
             let passport = checked(
                 v::normalize_ua_passport(present(&c.passport, "passport")?),
                 "passport",
             )?;
-            (rnokpp, passport, None)
+            (passport, None)
         }
     };
     Ok(Person {
@@ -170,38 +197,73 @@ fn person_from(c: &IdClaims, country: Country, today: Date) -> Result<Person, Re
         tax_id,
         passport,
         snils,
+        activity_checked: c.bank_activity != Activity::NotSupplied,
     })
 }
 
-/// The validated taxpayer number (RU INN of a person, UA RNOKPP) that identifies a person across
-/// banks, if the claims carry a valid one.
-pub fn tax_id(c: &IdClaims, country: Country) -> Option<String> {
-    match country {
-        Country::Ru => v::normalize_inn(c.inn.as_deref()?)
-            .ok()
-            .filter(|i| i.len() == 12),
-        Country::Ua => v::normalize_rnokpp(c.rnokpp.as_deref()?).ok(),
+/// The identifiers that recognise a person across banks, in order of strength, as the texts the
+/// caller turns into keyed hashes: the taxpayer number (`RU|<inn>`, the form every account has
+/// had), SNILS (`RU|snils|<n>`) and the passport (`RU|passport|<n>`). Only valid values count.
+pub fn person_ids(c: &IdClaims, country: Country) -> Vec<String> {
+    let cc = match country {
+        Country::Ru => "RU",
+        Country::Ua => "UA",
+    };
+    let mut ids = Vec::new();
+    let tax = c.tax_id.as_deref().and_then(|t| match country {
+        Country::Ru => v::normalize_inn(t).ok().filter(|i| i.len() == 12),
+        Country::Ua => v::normalize_rnokpp(t).ok(),
+    });
+    if let Some(t) = tax {
+        ids.push(format!("{cc}|{t}"));
+    }
+    if let Some(s) = c.snils.as_deref().and_then(|s| v::normalize_snils(s).ok()) {
+        ids.push(format!("{cc}|snils|{s}"));
+    }
+    let passport = c.passport.as_deref().and_then(|p| match country {
+        Country::Ru => v::normalize_ru_passport(p).ok(),
+        Country::Ua => v::normalize_ua_passport(p).ok(),
+    });
+    if let Some(p) = passport {
+        ids.push(format!("{cc}|passport|{p}"));
+    }
+    ids
+}
+
+impl Person {
+    /// [`person_ids`] of a checked person.
+    pub fn ids(&self, country: Country) -> Vec<String> {
+        let cc = match country {
+            Country::Ru => "RU",
+            Country::Ua => "UA",
+        };
+        let mut ids = Vec::new();
+        if let Some(t) = &self.tax_id {
+            ids.push(format!("{cc}|{t}"));
+        }
+        if let Some(s) = &self.snils {
+            ids.push(format!("{cc}|snils|{s}"));
+        }
+        ids.push(format!("{cc}|passport|{}", self.passport));
+        ids
     }
 }
 
-/// Whether a bank's verified claims show the person an account belongs to: the keyed hash of the
-/// taxpayer number, the birth date and the names (after the shared normalization, ignoring case).
+/// Whether a bank's verified claims show the person an account belongs to: one of the keyed
+/// identifiers in common, the birth date and the names (after the shared normalization,
+/// ignoring case).
 pub fn same_person(
     claims: &IdClaims,
-    country: Country,
-    person_key_of: impl Fn(&str) -> String,
-    account_person_key: &str,
+    claim_keys: &[String],
+    account_keys: &[String],
     account_birthdate: &str,
     account_names: (&str, &str),
 ) -> bool {
-    let Some(tax) = tax_id(claims, country) else {
-        return false;
-    };
-    let key_ok: bool = subtle::ConstantTimeEq::ct_eq(
-        person_key_of(&tax).as_bytes(),
-        account_person_key.as_bytes(),
-    )
-    .into();
+    let key_ok = claim_keys.iter().any(|k| {
+        account_keys
+            .iter()
+            .any(|a| bool::from(subtle::ConstantTimeEq::ct_eq(k.as_bytes(), a.as_bytes())))
+    });
     let birth_ok = claims.birthdate.as_deref().map(str::trim) == Some(account_birthdate);
     let norm = |n: Option<&str>| {
         n.and_then(|n| v::normalize_name(n).ok())
@@ -224,18 +286,12 @@ pub fn age_on(birth: Date, today: Date) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oidc::{Audience, BankActivity};
+    use crate::oidc::BankActivity;
     use time::macros::date;
 
     fn ivanov() -> IdClaims {
         IdClaims {
-            iss: "i".into(),
             sub: "s".into(),
-            aud: Audience::One("a".into()),
-            exp: 0,
-            iat: 0,
-            nonce: None,
-            azp: None,
             family_name: Some("Иванов".into()),
             given_name: Some("Иван".into()),
             middle_name: Some("Иванович".into()),
@@ -243,15 +299,24 @@ mod tests {
             phone_number: Some("+79161234567".into()),
             email: Some("ivanov@example.ru".into()),
             passport: Some("4510123456".into()),
-            inn: Some("500100732259".into()),
-            rnokpp: None,
+            tax_id: Some("500100732259".into()),
+            tax_id_supplied: true,
             snils: Some("11223344595".into()),
-            bank_activity: Some(BankActivity {
+            bank_activity: Activity::Reported(BankActivity {
                 has_active_card: true,
                 card_blocked: false,
                 transactions_30d: 12,
             }),
         }
+    }
+
+    fn evaluate(
+        c: &IdClaims,
+        country: Country,
+        phone: &str,
+        today: Date,
+    ) -> Result<Person, Refusal> {
+        super::evaluate(c, country, true, phone, today)
     }
 
     const TODAY: Date = date!(2026 - 11 - 23);
@@ -264,14 +329,17 @@ mod tests {
 
     #[test]
     fn each_rule_has_its_reason() {
+        // The INN only "if present" (Gosuslugi): a customer without one registers.
         let mut c = ivanov();
-        c.inn = None;
+        c.tax_id = None;
+        let p = evaluate(&c, Country::Ru, "+79161234567", TODAY).unwrap();
+        assert_eq!(p.tax_id, None);
         assert_eq!(
-            evaluate(&c, Country::Ru, "+79161234567", TODAY).map_err(|r| r.code),
-            Err(ErrorCode::RegMissingData)
+            p.ids(Country::Ru),
+            ["RU|snils|11223344595", "RU|passport|4510123456"]
         );
         let mut c = ivanov();
-        c.birthdate = Some("2011-11-24".into());
+        c.birthdate = Some("2012-11-24".into());
         assert_eq!(
             evaluate(&c, Country::Ru, "+79161234567", TODAY).map_err(|r| r.code),
             Err(ErrorCode::RegUnderAge)
@@ -281,7 +349,7 @@ mod tests {
             Err(ErrorCode::RegPhoneMismatch)
         );
         let mut c = ivanov();
-        c.bank_activity = Some(BankActivity {
+        c.bank_activity = Activity::Reported(BankActivity {
             has_active_card: false,
             card_blocked: true,
             transactions_30d: 3,
@@ -291,7 +359,7 @@ mod tests {
             Err(ErrorCode::RegCardBlocked)
         );
         let mut c = ivanov();
-        c.bank_activity = Some(BankActivity {
+        c.bank_activity = Activity::Reported(BankActivity {
             has_active_card: true,
             card_blocked: false,
             transactions_30d: 0,
@@ -301,11 +369,19 @@ mod tests {
             Err(ErrorCode::RegAccountInactive)
         );
         let mut c = ivanov();
-        c.bank_activity = None;
+        c.bank_activity = Activity::Missing;
         assert_eq!(
             evaluate(&c, Country::Ru, "+79161234567", TODAY).map_err(|r| r.code),
             Err(ErrorCode::RegMissingData)
         );
+        // A bank that does not share activity data: the rule is not checked, and it says so.
+        c.bank_activity = Activity::NotSupplied;
+        let p = evaluate(&c, Country::Ru, "+79161234567", TODAY).unwrap();
+        assert!(!p.activity_checked);
+        // 14 is the one minimum age (the shared birth-date rule's).
+        let mut c = ivanov();
+        c.birthdate = Some("2012-11-23".into());
+        assert!(evaluate(&c, Country::Ru, "+79161234567", TODAY).is_ok());
     }
 
     #[test]
@@ -334,12 +410,12 @@ mod tests {
             invalid("birthdate")
         );
         assert_eq!(
-            check(&|c| c.inn = Some("500100732250".into())),
-            invalid("inn")
+            check(&|c| c.tax_id = Some("500100732250".into())),
+            invalid("tax_id")
         );
         assert_eq!(
-            check(&|c| c.inn = Some("7707083893".into())),
-            invalid("inn"),
+            check(&|c| c.tax_id = Some("7707083893".into())),
+            invalid("tax_id"),
             "an organisation's INN"
         );
         assert_eq!(

@@ -46,13 +46,13 @@ pub async fn idempotency(State(app): State<AppState>, req: Request, next: Next) 
     let secure = app.config.secure_cookies();
     let scope = cookie(
         req.headers(),
-        &cookie_name(crate::routes::SESSION_COOKIE, secure),
+        &cookie_name(crate::bank_flow::SESSION_COOKIE, secure),
     )
     .map(|s| format!("s:{}", sha256_b64url(s.as_bytes())))
     .or_else(|| {
         cookie(
             req.headers(),
-            &cookie_name(crate::routes::BROWSER_COOKIE, secure),
+            &cookie_name(crate::bank_flow::BROWSER_COOKIE, secure),
         )
         .map(|b| format!("b:{}", sha256_b64url(b.as_bytes())))
     });

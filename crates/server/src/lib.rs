@@ -2,6 +2,7 @@
 //! registration domain, SQLite store, and the static SPA.
 
 pub mod activation;
+pub mod bank_flow;
 pub mod config;
 pub mod crypto;
 pub mod domain;
@@ -14,8 +15,10 @@ pub mod links;
 pub mod mfa;
 pub mod oidc;
 pub mod outbox;
+pub mod registration;
 pub mod routes;
 pub mod session;
+pub mod signin;
 pub mod store;
 pub mod totp;
 pub mod vault;
@@ -61,6 +64,8 @@ pub struct Inner {
     pub csp: web::Csp,
     /// Delivers the outbox (SMS/email gateway; the dev inbox in sandbox mode).
     pub sender: Arc<dyn outbox::Sender>,
+    /// The portal's keys for `private_key_jwt` at the banks (public half at `/.well-known/jwks.json`).
+    pub client_keys: oidc::ClientKeys,
 }
 
 #[derive(Clone)]
@@ -143,6 +148,29 @@ pub async fn state_with_clock(
             "sealed TOTP secrets stored before sealing"
         );
     }
+    let key_specs: Vec<String> = match std::env::var("PORTAL_CLIENT_KEYS") {
+        Ok(v) => v
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(str::to_string)
+            .collect(),
+        Err(_) => config.server.client_keys.clone(),
+    };
+    let client_keys = oidc::ClientKeys::from_specs(&key_specs)
+        .map_err(|e| StartError(format!("client keys: {e}")))?;
+    if let Some(b) = config
+        .banks
+        .iter()
+        .find(|b| b.client_auth == config::ClientAuthMethod::PrivateKeyJwt)
+    {
+        if client_keys.is_empty() {
+            return Err(StartError(format!(
+                "bank {} uses private_key_jwt: set server.client_keys or PORTAL_CLIENT_KEYS",
+                b.id
+            )));
+        }
+    }
     let csp = web::Csp::new(&config.server.dist_dir);
     let sender: Arc<dyn outbox::Sender> = if config.sandbox.is_some() {
         Arc::new(outbox::DevInbox {
@@ -162,6 +190,7 @@ pub async fn state_with_clock(
         vault,
         csp,
         sender,
+        client_keys,
     }))
 }
 
@@ -169,11 +198,8 @@ pub async fn state_with_clock(
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/banks", get(routes::list_banks))
-        .route(
-            "/registrations",
-            axum::routing::post(routes::start_registration),
-        )
-        .route("/registrations/{id}", get(routes::registration_status))
+        .route("/registrations", axum::routing::post(registration::start))
+        .route("/registrations/{id}", get(registration::status))
         .route("/openapi.json", get(routes::openapi))
         .route("/health", get(routes::health))
         .route("/session", get(session::current).delete(session::sign_out))
@@ -195,7 +221,7 @@ pub fn app(state: AppState) -> Router {
             "/account/backup-codes",
             axum::routing::post(mfa::regenerate),
         )
-        .route("/sessions", axum::routing::post(routes::start_sign_in))
+        .route("/sessions", axum::routing::post(signin::start))
         .route("/account/banks", get(links::list).post(links::start_link))
         .route(
             "/account/banks/{bank_id}",
@@ -208,7 +234,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route(
             "/registrations/{id}/reverify",
-            axum::routing::post(routes::reverify),
+            axum::routing::post(registration::reverify),
         )
         .route(
             "/session/second-factor",
@@ -242,7 +268,8 @@ pub fn app(state: AppState) -> Router {
 
     Router::new()
         .nest("/api/v1", api)
-        .route("/auth/callback", get(routes::auth_callback))
+        .route("/auth/callback", get(bank_flow::callback))
+        .route("/.well-known/jwks.json", get(routes::client_jwks))
         .merge(spa)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

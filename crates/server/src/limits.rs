@@ -38,8 +38,10 @@ pub async fn check(
     let mut wait = 0i64;
     for (scope, free) in scopes {
         let (n, last) = store.failures(scope, now - WINDOW_MS).await?;
-        if let Some(last) = last {
-            let ready_at = last + delay_secs(n, *free) * 1000;
+        let delay = delay_secs(n, *free);
+        // No delay is due below the free allowance, whatever the clocks of the replicas say.
+        if let (Some(last), true) = (last, delay > 0) {
+            let ready_at = last + delay * 1000;
             wait = wait.max((ready_at - now + 999) / 1000);
         }
     }
@@ -59,6 +61,26 @@ pub async fn record_failure(
         store.add_failure(scope, now).await?;
     }
     Ok(())
+}
+
+/// Counts a start of a bank round trip (registration, sign-in, bank link, re-verification) from
+/// `ip`, `free` of them per window before delays start (`server.starts_per_address`: a start
+/// writes rows and costs the bank a request; many citizens share one address behind carrier
+/// NAT, so the allowance is generous). `Err(seconds)` when it comes too early, and then it is
+/// not counted.
+pub async fn start_allowed(
+    store: &Store,
+    ip: Option<&str>,
+    free: u32,
+    now: i64,
+) -> Result<Result<(), u32>, sqlx::Error> {
+    let Some(ip) = ip else { return Ok(Ok(())) };
+    let scopes = [(format!("bankstart:ip:{ip}"), i64::from(free))];
+    let verdict = check(store, &scopes, now).await?;
+    if verdict.is_ok() {
+        record_failure(store, &scopes, now).await?;
+    }
+    Ok(verdict)
 }
 
 #[cfg(test)]

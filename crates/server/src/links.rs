@@ -12,17 +12,17 @@ use bankid_api::types::{LinkBank, SignInStarted, CONSENT_VERSION};
 use bankid_api::ErrorCode;
 use std::collections::BTreeMap;
 
-use crate::crypto::{keyed_hash, sha256_b64url};
-use crate::error::ApiError;
-use crate::extract::ApiJson;
-use crate::routes::rfc3339;
-use crate::routes::{
+use crate::bank_flow::{
     bank_exchange, bank_request, browser_cookie, to_return_page, BankRequest, CallbackParams,
     FLOW_TTL_MS,
 };
+use crate::crypto::{keyed_hash, sha256_b64url};
+use crate::error::ApiError;
+use crate::extract::ApiJson;
 use crate::session::AuthSession;
 use crate::store::FlowRow;
 use crate::store::Unlink;
+use crate::web::rfc3339;
 use crate::web::Ctx;
 use crate::AppState;
 
@@ -81,7 +81,7 @@ pub async fn start_link(
     if bank.is_none() {
         fields.insert("bank_id".to_string(), ErrorCode::FieldBankUnknown);
     }
-    crate::routes::check_consent(&req.consent, &mut fields);
+    crate::bank_flow::check_consent(&req.consent, &mut fields);
     let (Some(bank), true) = (bank, fields.is_empty()) else {
         return Err(ApiError::fields(fields));
     };
@@ -117,7 +117,7 @@ pub async fn start_link(
         state,
         nonce,
         verifier,
-    } = bank_request(&app, bank, crate::routes::scope_for(bank.country), lang).await?;
+    } = bank_request(&app, &ctx, bank, &bank.scope(), lang).await?;
     let (browser, set_browser) = browser_cookie(&app, &headers);
     app.store
         .start_link_flow(
@@ -172,12 +172,21 @@ pub async fn link_callback(
         Ok(Some(a)) => a,
         _ => return to_return_page(ErrorCode::AuthSessionRequired, &ctx.trace_id),
     };
-    let country = account.country.clone();
+    let account_keys = match app.store.person_keys(account_id).await {
+        Ok(k) => k,
+        Err(e) => {
+            tracing::error!(error = %e, "bank link: store");
+            return page(Some(ErrorCode::ServiceUnavailable));
+        }
+    };
+    let claim_keys: Vec<String> = crate::domain::person_ids(&claims, bank.country)
+        .iter()
+        .map(|id| keyed_hash(&app.pepper, id))
+        .collect();
     let same = crate::domain::same_person(
         &claims,
-        bank.country,
-        |tax| keyed_hash(&app.pepper, &format!("{country}|{tax}")),
-        &account.person_key,
+        &claim_keys,
+        &account_keys,
         &account.birthdate,
         (&account.family_name, &account.given_name),
     );
@@ -185,7 +194,7 @@ pub async fn link_callback(
         tracing::info!("bank link refused: another person");
         return page(Some(ErrorCode::LinkPersonMismatch));
     }
-    let fields = crate::routes::consent_fields(bank.country);
+    let fields = crate::registration::consent_fields(bank);
     match app
         .store
         .link_bank(
@@ -200,7 +209,13 @@ pub async fn link_callback(
         )
         .await
     {
-        Ok(Ok(())) => page(None),
+        Ok(Ok(())) => {
+            // Identifiers this bank vouched for help recognise the person later.
+            if let Err(e) = app.store.add_person_keys(account_id, &claim_keys).await {
+                tracing::warn!(error = %e, "bank link: person keys");
+            }
+            page(None)
+        }
         Ok(Err(why)) => {
             tracing::info!(why, "bank link refused");
             page(Some(if why == "already_linked" {

@@ -6,6 +6,7 @@ use bankid_server::config::Config;
 
 fn usage() -> ! {
     eprintln!("usage: bankid-server [--config PATH]   (default config/portal.toml)");
+    eprintln!("       bankid-server --new-client-key KID   (prints a private_key_jwt key for server.client_keys)");
     std::process::exit(2)
 }
 
@@ -24,6 +25,19 @@ async fn main() {
     while let Some(a) = args.next() {
         match a.as_str() {
             "--config" => config_path = args.next().map(PathBuf::from).unwrap_or_else(|| usage()),
+            "--new-client-key" => {
+                let kid = args.next().unwrap_or_else(|| usage());
+                match bankid_server::oidc::ClientKeys::generate(&kid) {
+                    Ok(spec) => {
+                        println!("{spec}");
+                        return;
+                    }
+                    Err(e) => {
+                        eprintln!("bankid-server: {e}");
+                        std::process::exit(2);
+                    }
+                }
+            }
             _ => usage(),
         }
     }
@@ -65,17 +79,32 @@ async fn start_sandbox(
         {
             continue;
         }
+        // One registration per client id, valid at every sandbox bank: its secret from any bank
+        // that has one, its keys at the portal's JWKS URL.
+        let secret = config
+            .banks
+            .iter()
+            .filter(|o| o.client_id == b.client_id && o.client_secret.is_some())
+            .map(|o| o.secret())
+            .next()
+            .transpose()?
+            .unwrap_or_default();
         clients.push(sandbox_bank::ClientRegistration {
             client_id: b.client_id.clone(),
-            client_secret: b.secret()?,
+            client_secret: secret,
             redirect_uris: vec![config.redirect_uri()],
             client_name: "Портал госуслуг / Government services portal".into(),
+            jwks_uri: Some(format!(
+                "{}/.well-known/jwks.json",
+                config.server.public_url
+            )),
         });
     }
     let router = sandbox_bank::router(sandbox_bank::SandboxConfig {
         public_url: sb.public_url.clone(),
         clients,
         faults_enabled: sb.faults,
+        variants: Vec::new(),
     });
     let listener = tokio::net::TcpListener::bind(sb.listen).await?;
     tracing::info!(listen = %sb.listen, "sandbox banks listening");

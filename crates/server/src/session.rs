@@ -10,10 +10,11 @@ use axum::Json;
 use bankid_api::types::SessionInfo;
 use bankid_api::ErrorCode;
 
+use crate::bank_flow::SESSION_COOKIE;
 use crate::crypto::sha256_b64url;
 use crate::error::ApiError;
-use crate::routes::{rfc3339, SESSION_COOKIE};
 use crate::store::{SESSION_ABSOLUTE_MS, SESSION_IDLE_MS};
+use crate::web::rfc3339;
 use crate::web::{cookie, cookie_name};
 use crate::AppState;
 

@@ -112,7 +112,11 @@ pub enum Outcome<'a> {
 
 pub struct NewAccount<'a> {
     pub new_account_id: &'a str,
-    pub person_key: &'a str,
+    /// Keyed hashes of the person's identifiers, strongest first (see `domain::person_ids`);
+    /// never empty (the passport is always there).
+    pub person_keys: &'a [String],
+    /// False when the bank does not share activity data (journaled as not checked).
+    pub activity_checked: bool,
     pub country: &'a str,
     pub family_name: &'a str,
     pub given_name: &'a str,
@@ -449,7 +453,7 @@ impl Store {
         &self,
         bank_id: &str,
         subject: &str,
-        person_key: Option<&str>,
+        person_keys: &[String],
         session_hash: &str,
         now: i64,
         trace_id: &str,
@@ -474,16 +478,8 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let Some(account_id) = account else {
-            let exists: Option<String> = match person_key {
-                Some(k) => {
-                    sqlx::query_scalar("SELECT id FROM accounts WHERE person_key = ?1")
-                        .bind(k)
-                        .fetch_optional(&mut *tx)
-                        .await?
-                }
-                None => None,
-            };
-            return Ok(if exists.is_some() {
+            let exists = !accounts_of_keys(&mut tx, person_keys).await?.is_empty();
+            return Ok(if exists {
                 SignIn::NotLinked
             } else {
                 SignIn::NoAccount
@@ -1034,12 +1030,18 @@ impl Store {
                 Completed::Rejected
             }
             Outcome::Accepted(a) => {
-                let existing: Option<String> =
-                    sqlx::query_scalar("SELECT id FROM accounts WHERE person_key = ?1")
-                        .bind(a.person_key)
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                let owners = accounts_of_keys(&mut tx, a.person_keys).await?;
+                if owners.len() > 1 {
+                    // The identifiers point at two accounts: a data error at a bank, never merged.
+                    return Err(StoreError::SubjectConflict);
+                }
+                let existing = owners.into_iter().next();
                 let existed = existing.is_some();
+                let primary = a
+                    .person_keys
+                    .first()
+                    .map(String::as_str)
+                    .unwrap_or_default();
                 let account_id = match existing {
                     Some(id) => id,
                     None => {
@@ -1049,7 +1051,7 @@ impl Store {
                              VALUES (?1, 'pending_confirmation', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                         )
                         .bind(a.new_account_id)
-                        .bind(a.person_key)
+                        .bind(primary)
                         .bind(a.country)
                         .bind(a.family_name)
                         .bind(a.given_name)
@@ -1099,6 +1101,7 @@ impl Store {
                         .await?;
                     }
                 }
+                add_person_keys(&mut tx, &account_id, a.person_keys).await?;
                 let state: String = sqlx::query_scalar("SELECT state FROM accounts WHERE id = ?1")
                     .bind(&account_id)
                     .fetch_one(&mut *tx)
@@ -1130,6 +1133,18 @@ impl Store {
                     Some(c.trace_id),
                 )
                 .await?;
+                if !a.activity_checked {
+                    journal(
+                        &mut tx,
+                        Some(c.registration_id),
+                        Some(&account_id),
+                        c.now,
+                        "ACTIVITY_NOT_CHECKED",
+                        Some(c.bank_id),
+                        Some(c.trace_id),
+                    )
+                    .await?;
+                }
                 sqlx::query("INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, auth_at) VALUES (?1, ?2, ?3, ?3, ?3)")
                     .bind(a.session_hash)
                     .bind(&account_id)
@@ -1326,6 +1341,25 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// The keyed identifiers of an account.
+    pub async fn person_keys(&self, account_id: &str) -> Result<Vec<String>, sqlx::Error> {
+        sqlx::query_scalar("SELECT key FROM person_keys WHERE account_id = ?1")
+            .bind(account_id)
+            .fetch_all(&self.pool)
+            .await
+    }
+
+    /// Adds identifiers a bank vouched for to an account (keys of other accounts stay theirs).
+    pub async fn add_person_keys(
+        &self,
+        account_id: &str,
+        keys: &[String],
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = self.begin().await?;
+        add_person_keys(&mut tx, account_id, keys).await?;
+        tx.commit().await
     }
 
     pub async fn account(&self, id: &str) -> Result<Option<AccountRow>, sqlx::Error> {
@@ -1860,6 +1894,43 @@ impl Store {
             .await?;
         Ok(Some(row.try_get("account_id")?))
     }
+}
+
+/// The accounts any of `keys` belongs to.
+async fn accounts_of_keys(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    keys: &[String],
+) -> Result<Vec<String>, sqlx::Error> {
+    let mut owners: Vec<String> = Vec::new();
+    for k in keys {
+        let owner: Option<String> =
+            sqlx::query_scalar("SELECT account_id FROM person_keys WHERE key = ?1")
+                .bind(k)
+                .fetch_optional(&mut **tx)
+                .await?;
+        if let Some(o) = owner {
+            if !owners.contains(&o) {
+                owners.push(o);
+            }
+        }
+    }
+    Ok(owners)
+}
+
+/// Records identifiers for an account; a key of another account is left alone.
+async fn add_person_keys(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    account_id: &str,
+    keys: &[String],
+) -> Result<(), sqlx::Error> {
+    for k in keys {
+        sqlx::query("INSERT INTO person_keys (key, account_id) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING")
+            .bind(k)
+            .bind(account_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
 
 async fn journal(

@@ -327,3 +327,21 @@ mod tests {
         assert_eq!(cookie_name("bp_session", true), "__Host-bp_session");
     }
 }
+
+pub fn rfc3339(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod rfc3339_tests {
+    #[test]
+    fn epoch() {
+        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
+    }
+}

@@ -233,10 +233,11 @@ pub enum IdemBegin {
     New,
     InProgress,
     Mismatch,
+    /// The first answer, sealed (see `idempotency::StoredReply`); `key_id` names the vault key
+    /// (`None` only for rows kept in clear before sealing, which migration 0010 removed).
     Replay {
-        status: u16,
-        content_type: Option<String>,
-        body: Vec<u8>,
+        key_id: Option<String>,
+        sealed: Vec<u8>,
     },
 }
 
@@ -1203,16 +1204,18 @@ impl Store {
         fingerprint: &str,
         now: i64,
     ) -> Result<IdemBegin, sqlx::Error> {
-        sqlx::query("DELETE FROM idempotency WHERE created_at < ?1")
-            .bind(now - IDEMPOTENCY_TTL_MS)
-            .execute(&self.pool)
-            .await?;
-        sqlx::query("DELETE FROM idempotency WHERE scope = ?1 AND key = ?2 AND status IS NULL AND created_at < ?3")
-            .bind(scope)
-            .bind(key)
-            .bind(now - IDEMPOTENCY_STALE_MS)
-            .execute(&self.pool)
-            .await?;
+        // This key's row when it has outlived its lifetime, or was left running by an attempt that
+        // died; the retention worker (`retention.rs`) removes the other expired rows in batches.
+        sqlx::query(
+            "DELETE FROM idempotency WHERE scope = ?1 AND key = ?2
+               AND (created_at < ?3 OR (status IS NULL AND created_at < ?4))",
+        )
+        .bind(scope)
+        .bind(key)
+        .bind(now - IDEMPOTENCY_TTL_MS)
+        .bind(now - IDEMPOTENCY_STALE_MS)
+        .execute(&self.pool)
+        .await?;
         let inserted = sqlx::query(
             "INSERT INTO idempotency (scope, key, fingerprint, created_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (scope, key) DO NOTHING",
@@ -1226,7 +1229,7 @@ impl Store {
         if inserted.rows_affected() == 1 {
             return Ok(IdemBegin::New);
         }
-        let row = sqlx::query("SELECT fingerprint, status, content_type, body FROM idempotency WHERE scope = ?1 AND key = ?2")
+        let row = sqlx::query("SELECT fingerprint, status, key_id, body FROM idempotency WHERE scope = ?1 AND key = ?2")
             .bind(scope)
             .bind(key)
             .fetch_optional(&self.pool)
@@ -1241,28 +1244,29 @@ impl Store {
         let status: Option<i64> = row.try_get("status")?;
         Ok(match status {
             None => IdemBegin::InProgress,
-            Some(status) => IdemBegin::Replay {
-                status: u16::try_from(status).unwrap_or(200),
-                content_type: row.try_get("content_type")?,
-                body: row
+            Some(_) => IdemBegin::Replay {
+                key_id: row.try_get("key_id")?,
+                sealed: row
                     .try_get::<Option<Vec<u8>>, _>("body")?
                     .unwrap_or_default(),
             },
         })
     }
 
+    /// Keeps the sealed answer of a key (`status` only marks it finished; the answer, status
+    /// included, is in `sealed`).
     pub async fn idem_finish(
         &self,
         scope: &str,
         key: &str,
         status: u16,
-        content_type: Option<&str>,
-        body: &[u8],
+        key_id: &str,
+        sealed: &[u8],
     ) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE idempotency SET status = ?1, content_type = ?2, body = ?3 WHERE scope = ?4 AND key = ?5")
+        sqlx::query("UPDATE idempotency SET status = ?1, key_id = ?2, body = ?3 WHERE scope = ?4 AND key = ?5")
             .bind(i64::from(status))
-            .bind(content_type)
-            .bind(body)
+            .bind(key_id)
+            .bind(sealed)
             .bind(scope)
             .bind(key)
             .execute(&self.pool)

@@ -244,6 +244,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api)
         .route("/auth/callback", get(routes::auth_callback))
         .merge(spa)
+        .layer(axum::middleware::from_fn(web::request_timeout))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             web::security_headers,

@@ -40,10 +40,27 @@ pub struct ServerConfig {
     /// default; 5 to 3600 seconds.
     #[serde(default = "default_recent_auth")]
     pub recent_auth_seconds: u32,
+    /// How often the retention worker deletes or seals what has expired (`retention.rs`,
+    /// `docs/RETENTION.md`). 300 seconds by default; at least 1.
+    #[serde(default = "default_retention_interval")]
+    pub retention_interval_seconds: u64,
+    /// The outbox worker wakes at once when a message is written by this process; this slow poll
+    /// is the fallback for rows written by other processes and for retries of failed deliveries.
+    /// 30 seconds by default; at least 1.
+    #[serde(default = "default_outbox_poll")]
+    pub outbox_poll_seconds: u64,
 }
 
 fn default_recent_auth() -> u32 {
     600
+}
+
+fn default_retention_interval() -> u64 {
+    300
+}
+
+fn default_outbox_poll() -> u64 {
+    30
 }
 
 fn default_dist() -> PathBuf {
@@ -122,6 +139,12 @@ impl Config {
         if !(5..=3600).contains(&self.server.recent_auth_seconds) {
             return Err(ConfigError(
                 "server.recent_auth_seconds must be between 5 and 3600".into(),
+            ));
+        }
+        if self.server.retention_interval_seconds == 0 || self.server.outbox_poll_seconds == 0 {
+            return Err(ConfigError(
+                "server.retention_interval_seconds and server.outbox_poll_seconds must be at least 1"
+                    .into(),
             ));
         }
         let mut seen = std::collections::HashSet::new();
@@ -221,6 +244,24 @@ color = "#21A038"
         assert_eq!(c.redirect_uri(), "http://127.0.0.1:8080/auth/callback");
         assert!(!c.secure_cookies());
         assert_eq!(c.server.recent_auth_seconds, 600);
+        assert_eq!(c.server.retention_interval_seconds, 300);
+        assert_eq!(c.server.outbox_poll_seconds, 30);
+    }
+
+    #[test]
+    fn worker_intervals_are_positive() {
+        for bad in ["retention_interval_seconds = 0", "outbox_poll_seconds = 0"] {
+            let cfg = MIN.replace("[server]", &format!("[server]\n{bad}"));
+            assert!(Config::from_toml(&cfg).is_err(), "{bad}");
+        }
+        let ok = MIN.replace("[server]", "[server]\nretention_interval_seconds = 60");
+        assert_eq!(
+            Config::from_toml(&ok)
+                .unwrap()
+                .server
+                .retention_interval_seconds,
+            60
+        );
     }
 
     #[test]

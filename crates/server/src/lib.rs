@@ -61,6 +61,8 @@ pub struct Inner {
     pub csp: web::Csp,
     /// Delivers the outbox (SMS/email gateway; the dev inbox in sandbox mode).
     pub sender: Arc<dyn outbox::Sender>,
+    /// Wakes the outbox worker; notified after a message is committed.
+    pub outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 #[derive(Clone)]
@@ -162,6 +164,7 @@ pub async fn state_with_clock(
         vault,
         csp,
         sender,
+        outbox_wake: Arc::new(tokio::sync::Notify::new()),
     }))
 }
 

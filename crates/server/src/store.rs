@@ -1543,10 +1543,11 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<(i64, crate::outbox::Message)>, sqlx::Error> {
         let rows = sqlx::query(
-            "SELECT id, channel, destination, body FROM outbox WHERE sent_at IS NULL AND body IS NOT NULL AND attempts < 10
+            "SELECT id, channel, destination, body FROM outbox WHERE sent_at IS NULL AND body IS NOT NULL AND attempts < ?2
              ORDER BY id LIMIT ?1",
         )
         .bind(limit)
+        .bind(crate::outbox::MAX_ATTEMPTS)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -1575,12 +1576,24 @@ impl Store {
         Ok(())
     }
 
-    pub async fn outbox_failed(&self, id: i64, error: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = ?1 WHERE id = ?2")
-            .bind(error)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+    /// A failed delivery; the last allowed one erases the text (with its code): a message that
+    /// will never be sent keeps nothing secret.
+    pub async fn outbox_failed(
+        &self,
+        id: i64,
+        error: &str,
+        max_attempts: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?1,
+                 body = CASE WHEN attempts + 1 >= ?3 THEN NULL ELSE body END
+             WHERE id = ?2",
+        )
+        .bind(error)
+        .bind(id)
+        .bind(max_attempts)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

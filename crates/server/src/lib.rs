@@ -14,6 +14,7 @@ pub mod links;
 pub mod mfa;
 pub mod oidc;
 pub mod outbox;
+pub mod retention;
 pub mod routes;
 pub mod session;
 pub mod store;
@@ -259,9 +260,10 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Binds and serves until Ctrl-C / SIGTERM, with the outbox delivery worker.
+/// Binds and serves until Ctrl-C / SIGTERM, with the outbox delivery and retention workers.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     outbox::spawn_worker(state.clone());
+    retention::spawn_worker(state.clone());
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),

@@ -269,6 +269,9 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
+            // Deleted or overwritten content (expired codes, erased registrations) is zeroed in
+            // the file rather than left in free space.
+            .pragma("secure_delete", "ON")
             .busy_timeout(Duration::from_secs(5));
         let in_memory = url.contains(":memory:");
         let pool = SqlitePoolOptions::new()

@@ -2,6 +2,7 @@
 //! this process, a real SQLite file per test. One test binary for the whole server.
 
 mod idempotency;
+mod retention;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};

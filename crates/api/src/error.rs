@@ -24,6 +24,8 @@ pub enum ErrorCode {
     ReqMethodNotAllowed,
     ReqIdempotencyKeyReused,
     ReqInProgress,
+    /// The server gave up on a request that took longer than its time limit.
+    ReqTimeout,
     // --- single fields (values of `fields`) ---
     FieldRequired,
     FieldWrongType,
@@ -119,6 +121,7 @@ impl ErrorCode {
         ErrorCode::ReqMethodNotAllowed,
         ErrorCode::ReqIdempotencyKeyReused,
         ErrorCode::ReqInProgress,
+        ErrorCode::ReqTimeout,
         ErrorCode::FieldRequired,
         ErrorCode::FieldWrongType,
         ErrorCode::FieldUnknown,
@@ -234,6 +237,7 @@ impl ErrorCode {
             FieldReturnPath => "FIELD_RETURN_PATH",
             ReqIdempotencyKeyReused => "REQ_IDEMPOTENCY_KEY_REUSED",
             ReqInProgress => "REQ_IN_PROGRESS",
+            ReqTimeout => "REQ_TIMEOUT",
             BankUnavailable => "BANK_UNAVAILABLE",
             BankUnreachable => "BANK_UNREACHABLE",
             BankError => "BANK_ERROR",
@@ -320,6 +324,7 @@ impl ErrorCode {
             ReqMethodNotAllowed => 405,
             BankUnavailable | ReqInProgress => 409,
             ReqIdempotencyKeyReused => 422,
+            ReqTimeout => 504,
             BankUnreachable | BankError | AuthIdTokenInvalid => 502,
             BankLoginCancelled => 400,
             AuthSessionRequired => 401,
@@ -366,6 +371,7 @@ impl ErrorCode {
             self,
             ErrorCode::BankUnreachable
                 | ErrorCode::ReqInProgress
+                | ErrorCode::ReqTimeout
                 | ErrorCode::ServiceUnavailable
                 | ErrorCode::NetOffline
                 | ErrorCode::NetTimeout
@@ -704,6 +710,14 @@ impl ErrorCode {
                     "Тот же запрос ещё выполняется.",
                     "Той самий запит ще виконується.",
                     "The same request is still being processed.",
+                ),
+                RETRY,
+            ),
+            ReqTimeout => (
+                (
+                    "Портал не успел обработать запрос.",
+                    "Портал не встиг обробити запит.",
+                    "The portal took too long to handle the request.",
                 ),
                 RETRY,
             ),

@@ -103,6 +103,8 @@ pub async fn send_code(
             expires_at: now + CODE_TTL_MS,
         })
         .await?;
+    // Committed: the outbox worker delivers it now rather than at its next poll.
+    app.outbox_wake.notify_one();
     let body = ActivationCodeSent {
         channel: req.channel,
         destination: shown,

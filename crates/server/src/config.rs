@@ -51,6 +51,15 @@ pub struct ServerConfig {
     /// minutes before each further start must wait (2 s, 4 s, … 15 min). Default 60.
     #[serde(default = "default_starts")]
     pub starts_per_address: u32,
+    /// How often the retention worker deletes or seals what has expired (`retention.rs`,
+    /// `docs/RETENTION.md`). 300 seconds by default; at least 1.
+    #[serde(default = "default_retention_interval")]
+    pub retention_interval_seconds: u64,
+    /// The outbox worker wakes at once when a message is written by this process; this slow poll
+    /// is the fallback for rows written by other processes and for retries of failed deliveries.
+    /// 30 seconds by default; at least 1.
+    #[serde(default = "default_outbox_poll")]
+    pub outbox_poll_seconds: u64,
 }
 
 fn default_starts() -> u32 {
@@ -76,6 +85,12 @@ impl std::fmt::Debug for ServerConfig {
                 "client_keys",
                 &format_args!("<{} redacted>", self.client_keys.len()),
             )
+            .field("starts_per_address", &self.starts_per_address)
+            .field(
+                "retention_interval_seconds",
+                &self.retention_interval_seconds,
+            )
+            .field("outbox_poll_seconds", &self.outbox_poll_seconds)
             .finish()
     }
 }
@@ -93,6 +108,14 @@ pub fn redact_url(url: &str) -> String {
 
 fn default_recent_auth() -> u32 {
     600
+}
+
+fn default_retention_interval() -> u64 {
+    300
+}
+
+fn default_outbox_poll() -> u64 {
+    30
 }
 
 fn default_dist() -> PathBuf {
@@ -287,6 +310,12 @@ impl Config {
                 "server.recent_auth_seconds must be between 5 and 3600".into(),
             ));
         }
+        if self.server.retention_interval_seconds == 0 || self.server.outbox_poll_seconds == 0 {
+            return Err(ConfigError(
+                "server.retention_interval_seconds and server.outbox_poll_seconds must be at least 1"
+                    .into(),
+            ));
+        }
         let mut seen = std::collections::HashSet::new();
         for b in &self.banks {
             if !seen.insert(b.id.as_str()) {
@@ -463,6 +492,24 @@ color = "#21A038"
         assert_eq!(c.redirect_uri(), "http://127.0.0.1:8080/auth/callback");
         assert!(!c.secure_cookies());
         assert_eq!(c.server.recent_auth_seconds, 600);
+        assert_eq!(c.server.retention_interval_seconds, 300);
+        assert_eq!(c.server.outbox_poll_seconds, 30);
+    }
+
+    #[test]
+    fn worker_intervals_are_positive() {
+        for bad in ["retention_interval_seconds = 0", "outbox_poll_seconds = 0"] {
+            let cfg = MIN.replace("[server]", &format!("[server]\n{bad}"));
+            assert!(Config::from_toml(&cfg).is_err(), "{bad}");
+        }
+        let ok = MIN.replace("[server]", "[server]\nretention_interval_seconds = 60");
+        assert_eq!(
+            Config::from_toml(&ok)
+                .unwrap()
+                .server
+                .retention_interval_seconds,
+            60
+        );
     }
 
     #[test]

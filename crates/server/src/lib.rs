@@ -16,6 +16,7 @@ pub mod mfa;
 pub mod oidc;
 pub mod outbox;
 pub mod registration;
+pub mod retention;
 pub mod routes;
 pub mod session;
 pub mod signin;
@@ -66,6 +67,8 @@ pub struct Inner {
     pub sender: Arc<dyn outbox::Sender>,
     /// The portal's keys for `private_key_jwt` at the banks (public half at `/.well-known/jwks.json`).
     pub client_keys: oidc::ClientKeys,
+    /// Wakes the outbox worker; notified after a message is committed.
+    pub outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 #[derive(Clone)]
@@ -191,6 +194,7 @@ pub async fn state_with_clock(
         csp,
         sender,
         client_keys,
+        outbox_wake: Arc::new(tokio::sync::Notify::new()),
     }))
 }
 
@@ -271,6 +275,7 @@ pub fn app(state: AppState) -> Router {
         .route("/auth/callback", get(bank_flow::callback))
         .route("/.well-known/jwks.json", get(routes::client_jwks))
         .merge(spa)
+        .layer(axum::middleware::from_fn(web::request_timeout))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             web::security_headers,
@@ -282,9 +287,10 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Binds and serves until Ctrl-C / SIGTERM, with the outbox delivery worker.
+/// Binds and serves until Ctrl-C / SIGTERM, with the outbox delivery and retention workers.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     outbox::spawn_worker(state.clone());
+    retention::spawn_worker(state.clone());
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),

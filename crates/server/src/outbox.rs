@@ -1,7 +1,8 @@
 //! Outgoing messages: handlers write them to the `outbox` table in the same transaction as the
 //! change they announce; a delivery worker hands them to a [`Sender`] (real SMS/email gateways
-//! implement it) and erases the text once delivered. In sandbox mode the [`DevInbox`] sender keeps
-//! them for the dev inbox page instead.
+//! implement it) and erases the text once delivered, or once delivery has failed for good. In
+//! sandbox mode the [`DevInbox`] sender keeps them for the dev inbox page instead. The retention
+//! worker (`retention.rs`) gives up on messages older than a code's lifetime and deletes old rows.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -54,30 +55,67 @@ impl Sender for NoGateway {
     }
 }
 
-/// Delivers pending messages until the process ends.
+/// Messages fetched per pass.
+const BATCH: i64 = 20;
+/// Deliveries tried per message; after the last failure its text (with the code) is erased
+/// (`Store::outbox_failed`). The store's pending query uses the same number.
+pub const MAX_ATTEMPTS: i64 = 10;
+/// The longest a [`Sender`] may take for one message before it counts as a failed attempt, so a
+/// hanging gateway cannot stall the worker.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Delivers pending messages until the process ends: at once when this process writes one
+/// (`AppState::outbox_wake`), and every `server.outbox_poll_seconds` for rows written by other
+/// processes and for retries of failed deliveries.
 pub fn spawn_worker(app: AppState) {
+    let poll = Duration::from_secs(app.config.server.outbox_poll_seconds.max(1));
     tokio::spawn(async move {
         loop {
-            if let Err(e) = deliver_pending(&app).await {
-                tracing::warn!(error = %e, "outbox");
+            // A full batch with progress means more may be waiting: go on at once.
+            loop {
+                match deliver_batch(&app, SEND_TIMEOUT).await {
+                    Ok((fetched, sent)) if fetched == BATCH as usize && sent > 0 => continue,
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "outbox");
+                        break;
+                    }
+                }
             }
-            tokio::time::sleep(Duration::from_millis(200)).await;
+            // A wake-up that came while delivering is kept by the Notify and ends this at once.
+            tokio::select! {
+                _ = app.outbox_wake.notified() => {}
+                _ = tokio::time::sleep(poll) => {}
+            }
         }
     });
 }
 
 /// One pass over the outbox. Public so tests can drive delivery deterministically.
 pub async fn deliver_pending(app: &AppState) -> Result<usize, sqlx::Error> {
-    let pending = app.store.outbox_pending(20).await?;
+    Ok(deliver_batch(app, SEND_TIMEOUT).await?.1)
+}
+
+/// One pass with a given per-message time limit: (messages fetched, messages delivered).
+pub async fn deliver_batch(
+    app: &AppState,
+    send_timeout: Duration,
+) -> Result<(usize, usize), sqlx::Error> {
+    let pending = app.store.outbox_pending(BATCH).await?;
+    let fetched = pending.len();
     let mut sent = 0;
     for (id, msg) in pending {
-        match app.sender.send(&msg).await {
-            Ok(()) => {
+        match tokio::time::timeout(send_timeout, app.sender.send(&msg)).await {
+            Ok(Ok(())) => {
                 app.store.outbox_sent(id, app.now_ms()).await?;
                 sent += 1;
             }
-            Err(e) => app.store.outbox_failed(id, &e).await?,
+            Ok(Err(e)) => app.store.outbox_failed(id, &e, MAX_ATTEMPTS).await?,
+            Err(_) => {
+                tracing::warn!(channel = %msg.channel, "outbox: the sender timed out");
+                app.store.outbox_failed(id, "timeout", MAX_ATTEMPTS).await?
+            }
         }
     }
-    Ok(sent)
+    Ok((fetched, sent))
 }

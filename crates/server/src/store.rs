@@ -237,10 +237,11 @@ pub enum IdemBegin {
     New,
     InProgress,
     Mismatch,
+    /// The first answer, sealed (see `idempotency::StoredReply`); `key_id` names the vault key
+    /// (`None` only for rows kept in clear before sealing, which migration 0010 removed).
     Replay {
-        status: u16,
-        content_type: Option<String>,
-        body: Vec<u8>,
+        key_id: Option<String>,
+        sealed: Vec<u8>,
     },
 }
 
@@ -272,6 +273,9 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
+            // Deleted or overwritten content (expired codes, erased registrations) is zeroed in
+            // the file rather than left in free space.
+            .pragma("secure_delete", "ON")
             .busy_timeout(Duration::from_secs(5));
         let in_memory = url.contains(":memory:");
         let pool = SqlitePoolOptions::new()
@@ -1218,16 +1222,18 @@ impl Store {
         fingerprint: &str,
         now: i64,
     ) -> Result<IdemBegin, sqlx::Error> {
-        sqlx::query("DELETE FROM idempotency WHERE created_at < ?1")
-            .bind(now - IDEMPOTENCY_TTL_MS)
-            .execute(&self.pool)
-            .await?;
-        sqlx::query("DELETE FROM idempotency WHERE scope = ?1 AND key = ?2 AND status IS NULL AND created_at < ?3")
-            .bind(scope)
-            .bind(key)
-            .bind(now - IDEMPOTENCY_STALE_MS)
-            .execute(&self.pool)
-            .await?;
+        // This key's row when it has outlived its lifetime, or was left running by an attempt that
+        // died; the retention worker (`retention.rs`) removes the other expired rows in batches.
+        sqlx::query(
+            "DELETE FROM idempotency WHERE scope = ?1 AND key = ?2
+               AND (created_at < ?3 OR (status IS NULL AND created_at < ?4))",
+        )
+        .bind(scope)
+        .bind(key)
+        .bind(now - IDEMPOTENCY_TTL_MS)
+        .bind(now - IDEMPOTENCY_STALE_MS)
+        .execute(&self.pool)
+        .await?;
         let inserted = sqlx::query(
             "INSERT INTO idempotency (scope, key, fingerprint, created_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (scope, key) DO NOTHING",
@@ -1241,7 +1247,7 @@ impl Store {
         if inserted.rows_affected() == 1 {
             return Ok(IdemBegin::New);
         }
-        let row = sqlx::query("SELECT fingerprint, status, content_type, body FROM idempotency WHERE scope = ?1 AND key = ?2")
+        let row = sqlx::query("SELECT fingerprint, status, key_id, body FROM idempotency WHERE scope = ?1 AND key = ?2")
             .bind(scope)
             .bind(key)
             .fetch_optional(&self.pool)
@@ -1256,28 +1262,29 @@ impl Store {
         let status: Option<i64> = row.try_get("status")?;
         Ok(match status {
             None => IdemBegin::InProgress,
-            Some(status) => IdemBegin::Replay {
-                status: u16::try_from(status).unwrap_or(200),
-                content_type: row.try_get("content_type")?,
-                body: row
+            Some(_) => IdemBegin::Replay {
+                key_id: row.try_get("key_id")?,
+                sealed: row
                     .try_get::<Option<Vec<u8>>, _>("body")?
                     .unwrap_or_default(),
             },
         })
     }
 
+    /// Keeps the sealed answer of a key (`status` only marks it finished; the answer, status
+    /// included, is in `sealed`).
     pub async fn idem_finish(
         &self,
         scope: &str,
         key: &str,
         status: u16,
-        content_type: Option<&str>,
-        body: &[u8],
+        key_id: &str,
+        sealed: &[u8],
     ) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE idempotency SET status = ?1, content_type = ?2, body = ?3 WHERE scope = ?4 AND key = ?5")
+        sqlx::query("UPDATE idempotency SET status = ?1, key_id = ?2, body = ?3 WHERE scope = ?4 AND key = ?5")
             .bind(i64::from(status))
-            .bind(content_type)
-            .bind(body)
+            .bind(key_id)
+            .bind(sealed)
             .bind(scope)
             .bind(key)
             .execute(&self.pool)
@@ -1573,10 +1580,11 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<(i64, crate::outbox::Message)>, sqlx::Error> {
         let rows = sqlx::query(
-            "SELECT id, channel, destination, body FROM outbox WHERE sent_at IS NULL AND body IS NOT NULL AND attempts < 10
+            "SELECT id, channel, destination, body FROM outbox WHERE sent_at IS NULL AND body IS NOT NULL AND attempts < ?2
              ORDER BY id LIMIT ?1",
         )
         .bind(limit)
+        .bind(crate::outbox::MAX_ATTEMPTS)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -1605,12 +1613,24 @@ impl Store {
         Ok(())
     }
 
-    pub async fn outbox_failed(&self, id: i64, error: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE outbox SET attempts = attempts + 1, last_error = ?1 WHERE id = ?2")
-            .bind(error)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+    /// A failed delivery; the last allowed one erases the text (with its code): a message that
+    /// will never be sent keeps nothing secret.
+    pub async fn outbox_failed(
+        &self,
+        id: i64,
+        error: &str,
+        max_attempts: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?1,
+                 body = CASE WHEN attempts + 1 >= ?3 THEN NULL ELSE body END
+             WHERE id = ?2",
+        )
+        .bind(error)
+        .bind(id)
+        .bind(max_attempts)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

@@ -243,6 +243,30 @@ pub fn cookie_name(base: &'static str, secure: bool) -> String {
     }
 }
 
+/// The longest any request may take. No route of this API long-polls; the slowest legitimate one
+/// is the bank callback, which makes at most a few bank calls of at most 10 s each
+/// (`oidc::RelyingParty`), and the SPA gives up on an attempt after 15 s anyway. Past this the
+/// server stops working on the request (its future is dropped, an open transaction rolls back)
+/// and answers `REQ_TIMEOUT` (504) in the one error shape, with the trace id.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Applies [`REQUEST_TIMEOUT`] to every route.
+pub async fn request_timeout(req: Request, next: Next) -> Response {
+    within(REQUEST_TIMEOUT, req, next).await
+}
+
+/// Runs the request, or answers `REQ_TIMEOUT` once `limit` has passed.
+pub async fn within(limit: std::time::Duration, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(resp) => resp,
+        Err(_) => {
+            tracing::warn!(%path, limit_ms = limit.as_millis() as u64, "request timed out");
+            crate::error::ApiError::new(bankid_api::ErrorCode::ReqTimeout).into_response()
+        }
+    }
+}
+
 /// Cache policy for static files: Trunk's hashed assets are immutable, index.html is revalidated.
 pub async fn static_cache(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
@@ -312,6 +336,39 @@ mod tests {
         assert!(is_hashed_asset("/bankid-portal-web-89529a1e1f23c6a.js"));
         assert!(!is_hashed_asset("/logos/sber.svg"));
         assert!(!is_hashed_asset("/index.html"));
+    }
+
+    #[tokio::test]
+    async fn slow_requests_get_the_coded_timeout() {
+        use axum::routing::get;
+        use tower::ServiceExt;
+        let app = axum::Router::new()
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+                    "late"
+                }),
+            )
+            .route("/quick", get(|| async { "ok" }))
+            .layer(axum::middleware::from_fn(|req, next| {
+                within(std::time::Duration::from_millis(50), req, next)
+            }));
+        let get = |path: &str| {
+            Request::builder()
+                .uri(path)
+                .body(Body::empty())
+                .expect("request")
+        };
+        let slow = app.clone().oneshot(get("/slow")).await.expect("answer");
+        assert_eq!(slow.status(), StatusCode::GATEWAY_TIMEOUT);
+        let pending = slow
+            .extensions()
+            .get::<PendingError>()
+            .expect("rendered as the one error shape by request_context");
+        assert_eq!(pending.code, bankid_api::ErrorCode::ReqTimeout);
+        let quick = app.oneshot(get("/quick")).await.expect("answer");
+        assert_eq!(quick.status(), StatusCode::OK);
     }
 
     #[test]

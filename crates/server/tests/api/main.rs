@@ -1,6 +1,9 @@
 //! Server integration tests over real HTTP on 127.0.0.1: the portal and the real sandbox banks in
 //! this process, a real SQLite file per test. One test binary for the whole server.
 
+mod idempotency;
+mod retention;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 

@@ -52,6 +52,15 @@ impl Purpose {
     }
 }
 
+/// `201 Created` with a started round trip's body, and the browser-binding cookie when it is new.
+pub fn started<T: serde::Serialize>(body: T, set_browser: Option<HeaderValue>) -> Response {
+    let mut resp = (axum::http::StatusCode::CREATED, axum::Json(body)).into_response();
+    if let Some(v) = set_browser {
+        resp.headers_mut().append(axum::http::header::SET_COOKIE, v);
+    }
+    resp
+}
+
 /// The `Set-Cookie` value of a new session.
 pub fn session_cookie(app: &AppState, session: &str) -> Option<HeaderValue> {
     let secure = app.config.secure_cookies();

@@ -2,7 +2,7 @@
 //! never has zero links; removing needs a bank sign-in in the last 10 minutes.
 
 use axum::extract::{Path, State};
-use axum::http::header::{self, HeaderMap};
+use axum::http::header::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::Redirect;
 use axum::response::{IntoResponse, Response};
@@ -13,8 +13,8 @@ use bankid_api::ErrorCode;
 use std::collections::BTreeMap;
 
 use crate::bank_flow::{
-    bank_exchange, bank_request, browser_cookie, to_return_page, BankRequest, CallbackParams,
-    FLOW_TTL_MS,
+    bank_exchange, bank_request, browser_cookie, started, to_return_page, BankRequest,
+    CallbackParams, FLOW_TTL_MS,
 };
 use crate::crypto::{keyed_hash, sha256_b64url};
 use crate::error::ApiError;
@@ -132,11 +132,7 @@ pub async fn start_link(
             now + FLOW_TTL_MS,
         )
         .await?;
-    let mut resp = (StatusCode::CREATED, Json(SignInStarted { authorize_url })).into_response();
-    if let Some(v) = set_browser {
-        resp.headers_mut().append(header::SET_COOKIE, v);
-    }
-    Ok(resp)
+    Ok(started(SignInStarted { authorize_url }, set_browser))
 }
 
 /// The callback of a link or bank change.

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
 use axum::http::header::{self, HeaderMap};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Json};
 use bankid_api::types::{
@@ -16,8 +15,8 @@ use bankid_api::validate::normalize_phone;
 use bankid_api::ErrorCode;
 
 use crate::bank_flow::{
-    bank_exchange, bank_request, browser_cookie, check_consent, session_cookie, to_return_page,
-    BankRequest, CallbackParams, BROWSER_COOKIE, FLOW_TTL_MS, SESSION_COOKIE,
+    bank_exchange, bank_request, browser_cookie, check_consent, session_cookie, started,
+    to_return_page, BankRequest, CallbackParams, BROWSER_COOKIE, FLOW_TTL_MS, SESSION_COOKIE,
 };
 use crate::config::BankConfig;
 use crate::crypto::{keyed_hash, sha256_b64url, token};
@@ -104,18 +103,13 @@ pub async fn start(
             now: app.now_ms(),
         })
         .await?;
-    let mut resp = (
-        StatusCode::CREATED,
-        Json(RegistrationStarted {
+    Ok(started(
+        RegistrationStarted {
             registration_id: id,
             authorize_url,
-        }),
-    )
-        .into_response();
-    if let Some(v) = set_browser {
-        resp.headers_mut().append(header::SET_COOKIE, v);
-    }
-    Ok(resp)
+        },
+        set_browser,
+    ))
 }
 
 /// The registration part of the bank callback: the bank's claims through the registration rules,

@@ -2,15 +2,14 @@
 
 use axum::extract::State;
 use axum::http::header::{self, HeaderMap};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Json};
+use axum::Extension;
 use bankid_api::types::{SignInStarted, StartSignIn};
 use bankid_api::ErrorCode;
 
 use crate::bank_flow::{
-    bank_exchange, bank_request, browser_cookie, session_cookie, to_return_page, BankRequest,
-    CallbackParams, FLOW_TTL_MS,
+    bank_exchange, bank_request, browser_cookie, session_cookie, started, to_return_page,
+    BankRequest, CallbackParams, FLOW_TTL_MS,
 };
 use crate::crypto::{keyed_hash, sha256_b64url, token};
 use crate::domain;
@@ -70,11 +69,7 @@ pub async fn start(
             now + FLOW_TTL_MS,
         )
         .await?;
-    let mut resp = (StatusCode::CREATED, Json(SignInStarted { authorize_url })).into_response();
-    if let Some(v) = set_browser {
-        resp.headers_mut().append(header::SET_COOKIE, v);
-    }
-    Ok(resp)
+    Ok(started(SignInStarted { authorize_url }, set_browser))
 }
 
 /// The callback of a sign-in: the bank's subject must be linked (not retired) to an account.

@@ -60,23 +60,6 @@ client_auth = "{auth}"
     )
 }
 
-const RENAMED_RU: &str = r#"scopes = ["openid", "fio", "birth", "contacts", "docs", "card"]
-sign_in_scopes = ["openid", "docs"]
-[bank.claims]
-family_name = "last_name"
-given_name = "first_name"
-middle_name = "patronymic"
-birthdate = "birth_date"
-phone = "mobile_phone"
-email = "mail"
-passport = "documents.passport.number"
-tax_id = "documents.inn"
-snils = "documents.snils"
-card_active = "card_status.active"
-card_blocked = "card_status.blocked"
-transactions_30d = "card_status.transactions_last_30_days"
-"#;
-
 const VERIFIED_RU: &str = r#"scopes = ["openid", "identity_verified", "phone", "email"]
 sign_in_scopes = ["openid", "identity_verified"]
 not_supplied = ["bank_activity"]
@@ -90,7 +73,7 @@ tax_id = "verified_claims.claims.taxpayer_number"
 snils = "verified_claims.claims.snils"
 "#;
 
-async fn env_of(variants: Vec<(BankVariant, &'static str)>) -> Env {
+async fn env_of(variants: Vec<(BankVariant, String)>) -> Env {
     env_with(EnvOptions {
         variants: variants.iter().map(|(v, _)| v.clone()).collect(),
         banks: Box::new(move |sandbox: &str| {
@@ -128,7 +111,7 @@ async fn every_signature_algorithm_with_every_client_authentication() {
                 Par::No,
                 ClaimStyle::Standard,
             );
-            variants.push((v, ""));
+            variants.push((v, String::new()));
         }
     }
     let ids: Vec<String> = variants.iter().map(|(v, _)| v.id.clone()).collect();
@@ -195,7 +178,7 @@ async fn pushed_authorization_requests_are_used_when_offered_or_required() {
                 Par::Required,
                 ClaimStyle::Standard,
             ),
-            "",
+            String::new(),
         ),
         (
             variant(
@@ -206,7 +189,7 @@ async fn pushed_authorization_requests_are_used_when_offered_or_required() {
                 Par::Offered,
                 ClaimStyle::Standard,
             ),
-            "",
+            String::new(),
         ),
         (
             variant(
@@ -217,7 +200,7 @@ async fn pushed_authorization_requests_are_used_when_offered_or_required() {
                 Par::No,
                 ClaimStyle::Standard,
             ),
-            "",
+            String::new(),
         ),
     ])
     .await;
@@ -252,7 +235,7 @@ async fn other_claim_names_and_verified_claims_register_through_their_mapping() 
                 Par::No,
                 ClaimStyle::Renamed,
             ),
-            RENAMED_RU,
+            renamed_claims("inn", true),
         ),
         (
             variant(
@@ -263,7 +246,7 @@ async fn other_claim_names_and_verified_claims_register_through_their_mapping() 
                 Par::Offered,
                 ClaimStyle::Verified,
             ),
-            VERIFIED_RU,
+            VERIFIED_RU.to_string(),
         ),
     ])
     .await;
@@ -309,7 +292,7 @@ async fn every_broken_token_is_refused_and_nothing_is_written() {
             Par::No,
             ClaimStyle::Standard,
         ),
-        "",
+        String::new(),
     )])
     .await;
     for fault in [
@@ -360,7 +343,7 @@ async fn a_key_the_bank_withdrew_stops_being_trusted_when_the_cache_expires() {
             Par::No,
             ClaimStyle::Standard,
         ),
-        "",
+        String::new(),
     )])
     .await;
     let st = env.register("rotating", "ivanov", "+7 916 123-45-67").await;
@@ -400,7 +383,7 @@ async fn discovery_naming_plain_http_endpoints_is_refused() {
             Par::No,
             ClaimStyle::Standard,
         ),
-        "",
+        String::new(),
     )])
     .await;
     env.fault("downgrade", json!({ "discovery": "http_endpoints" }))

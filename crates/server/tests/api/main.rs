@@ -93,49 +93,46 @@ impl Default for EnvOptions {
 /// A test key for the portal's private_key_jwt client authentication (PKCS#8, P-256).
 const CLIENT_KEY: &str = "t1:MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgZcLq9R/4eN2g38VI9Wbl1aM1G/Y1TQiYdaBSxRHUEZuhRANCAAQNvSfb6FObiq9qmhotjzwtFDc4KkOJ8bq4HwzrYW9egYOe1liFr6bwwSPXJH3MrNT9dsa3cSr8LI56szcsHg45";
 
+/// Scopes and claim paths of a bank with the sandbox's `Renamed` claim style (docs/SANDBOX.md).
+fn renamed_claims(tax_id: &str, snils: bool) -> String {
+    format!(
+        r#"scopes = ["openid", "fio", "birth", "contacts", "docs", "card"]
+sign_in_scopes = ["openid", "docs"]
+[bank.claims]
+family_name = "last_name"
+given_name = "first_name"
+middle_name = "patronymic"
+birthdate = "birth_date"
+phone = "mobile_phone"
+email = "mail"
+passport = "documents.passport.number"
+tax_id = "documents.{tax_id}"
+{snils}card_active = "card_status.active"
+card_blocked = "card_status.blocked"
+transactions_30d = "card_status.transactions_last_30_days"
+"#,
+        snils = if snils {
+            "snils = \"documents.snils\"\n"
+        } else {
+            ""
+        },
+    )
+}
+
 /// The `[[bank]]` extras that match the sandbox's default profile of a bank (docs/SANDBOX.md).
-fn profile_toml(id: &str) -> &'static str {
+fn profile_toml(id: &str) -> String {
     match id {
-        "vtb" => {
-            r#"client_auth = "client_secret_post"
-scopes = ["openid", "fio", "birth", "contacts", "docs", "card"]
-sign_in_scopes = ["openid", "docs"]
-[bank.claims]
-family_name = "last_name"
-given_name = "first_name"
-middle_name = "patronymic"
-birthdate = "birth_date"
-phone = "mobile_phone"
-email = "mail"
-passport = "documents.passport.number"
-tax_id = "documents.inn"
-snils = "documents.snils"
-card_active = "card_status.active"
-card_blocked = "card_status.blocked"
-transactions_30d = "card_status.transactions_last_30_days"
-"#
-        }
-        "monobank" => {
-            r#"client_auth = "client_secret_post"
-scopes = ["openid", "fio", "birth", "contacts", "docs", "card"]
-sign_in_scopes = ["openid", "docs"]
-[bank.claims]
-family_name = "last_name"
-given_name = "first_name"
-middle_name = "patronymic"
-birthdate = "birth_date"
-phone = "mobile_phone"
-email = "mail"
-passport = "documents.passport.number"
-tax_id = "documents.rnokpp"
-card_active = "card_status.active"
-card_blocked = "card_status.blocked"
-transactions_30d = "card_status.transactions_last_30_days"
-"#
-        }
+        "vtb" => format!(
+            "client_auth = \"client_secret_post\"\n{}",
+            renamed_claims("inn", true)
+        ),
+        "monobank" => format!(
+            "client_auth = \"client_secret_post\"\n{}",
+            renamed_claims("rnokpp", false)
+        ),
         // Its front-channel parameters are checked below; PAR has its own tests.
-        "sber" => "par = \"never\"\n",
-        _ => "",
+        "sber" => "par = \"never\"\n".into(),
+        _ => String::new(),
     }
 }
 

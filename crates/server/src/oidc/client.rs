@@ -303,7 +303,7 @@ impl RelyingParty {
             .pushed_authorization_request_endpoint
             .as_deref()
             .ok_or_else(|| {
-                RpError::Invalid("par = always but the bank has no PAR endpoint".into())
+                RpError::Invalid("PAR is asked for but discovery names no PAR endpoint".into())
             })?;
         let mut form: Vec<(&str, String)> = req
             .params()
@@ -311,7 +311,7 @@ impl RelyingParty {
             .map(|(k, v)| (k, v.to_string()))
             .collect();
         let body = self
-            .post_authenticated(endpoint, &meta.issuer, &mut form, auth)
+            .post_authenticated(("PAR endpoint", endpoint), &meta.issuer, &mut form, auth)
             .await?;
         let par: ParResponse = serde_json::from_slice(&body)
             .map_err(|_| RpError::Invalid("PAR response is not JSON".into()))?;
@@ -350,7 +350,12 @@ impl RelyingParty {
             ("code_verifier", verifier.into()),
         ];
         let body = self
-            .post_authenticated(&meta.token_endpoint, &meta.issuer, &mut form, auth)
+            .post_authenticated(
+                ("token endpoint", &meta.token_endpoint),
+                &meta.issuer,
+                &mut form,
+                auth,
+            )
             .await?;
         let tr: TokenResponse = serde_json::from_slice(&body)
             .map_err(|_| RpError::Invalid("token response is not JSON".into()))?;
@@ -381,7 +386,7 @@ impl RelyingParty {
     /// answer, or the error.
     async fn post_authenticated(
         &self,
-        endpoint: &str,
+        (name, endpoint): (&str, &str),
         issuer: &str,
         form: &mut Vec<(&str, String)>,
         auth: ClientAuth<'_>,
@@ -436,7 +441,7 @@ impl RelyingParty {
         if status.is_server_error() || status.is_redirection() {
             return Err(RpError::Unreachable(format!(
                 "{} answered {}",
-                endpoint_name(endpoint),
+                name,
                 status.as_u16()
             )));
         }
@@ -481,14 +486,6 @@ impl RelyingParty {
         let value = serde_json::from_slice(&body)
             .map_err(|_| RpError::Invalid("not the expected JSON".into()))?;
         Ok((value, max_age))
-    }
-}
-
-fn endpoint_name(url: &str) -> &'static str {
-    if url.contains("par") {
-        "PAR endpoint"
-    } else {
-        "token endpoint"
     }
 }
 

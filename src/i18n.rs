@@ -104,9 +104,6 @@ keys! {
     NotFoundTitle,
     NotFoundText,
     // journal event codes the portal itself writes
-    EventStarted,
-    EventAccountCreated,
-    EventAccountFound,
     // form components
     DateDay,
     DateMonth,
@@ -292,21 +289,6 @@ pub fn years(lang: Lang, n: u32) -> String {
         }
     };
     format!("{n} {word}")
-}
-
-/// The journal text of an event code: an error code's message, a known event, or `None`.
-pub fn event_text(lang: Lang, code: &str) -> Option<&'static str> {
-    if let Some(err) = bankid_api::ErrorCode::parse(code) {
-        return Some(err.message(lang));
-    }
-    // The events the server's store writes besides error codes.
-    let key = match code {
-        "REGISTRATION_STARTED" => Key::EventStarted,
-        "ACCOUNT_CREATED" => Key::EventAccountCreated,
-        "ACCOUNT_FOUND" => Key::EventAccountFound,
-        _ => return None,
-    };
-    Some(t(lang, key))
 }
 
 #[rustfmt::skip]
@@ -498,13 +480,6 @@ fn texts(key: Key) -> (&'static str, &'static str, &'static str) {
             "Check the address of the page, or start by choosing your bank.",
         ),
 
-        EventStarted => ("Заявка создана", "Заявку створено", "Request started"),
-        EventAccountCreated => ("Учётная запись создана", "Обліковий запис створено", "Account created"),
-        EventAccountFound => (
-            "Найдена ваша существующая учётная запись",
-            "Знайдено ваш наявний обліковий запис",
-            "Your existing account was found",
-        ),
 
         DateDay => ("День", "День", "Day"),
         DateMonth => ("Месяц", "Місяць", "Month"),
@@ -1119,10 +1094,10 @@ mod tests {
                     !code.next_step(l).trim().is_empty(),
                     "{code} {l:?} next step"
                 );
-                // The journal shows an error code with the same text.
+                // The journal shows a refusal with the same text.
                 assert_eq!(
-                    event_text(l, code.as_str()),
-                    Some(code.message(l)),
+                    bankid_api::JournalEvent::Refused(code).text(l),
+                    code.message(l),
                     "{code}"
                 );
             }
@@ -1132,19 +1107,22 @@ mod tests {
     }
 
     #[test]
-    fn journal_event_codes() {
-        for (code, key) in [
-            ("REGISTRATION_STARTED", Key::EventStarted),
-            ("ACCOUNT_CREATED", Key::EventAccountCreated),
-            ("ACCOUNT_FOUND", Key::EventAccountFound),
-        ] {
-            for l in Lang::ALL {
-                assert_eq!(event_text(l, code), Some(t(l, key)));
-            }
+    fn journal_events_read_as_words_in_every_language() {
+        let cyrillic = |s: &str| {
+            s.chars()
+                .any(|c| ('а'..='я').contains(&c.to_lowercase().next().unwrap_or(c)))
+        };
+        for e in bankid_api::JournalEvent::ALL {
+            assert!(
+                cyrillic(e.text(Lang::Ru)) && cyrillic(e.text(Lang::Uk)),
+                "{e:?}"
+            );
+            assert!(!cyrillic(e.text(Lang::En)), "{e:?}");
+            assert!(!e.text(Lang::Ru).contains(['і', 'ї', 'є', 'ґ']), "{e:?} ru");
+            assert!(!e.text(Lang::Uk).contains(['ы', 'э', 'ъ', 'ё']), "{e:?} uk");
+            // Never the raw code.
+            assert_ne!(e.text(Lang::En), e.as_str());
         }
-        // Unknown codes have no text: the page shows the raw code.
-        assert_eq!(event_text(Lang::En, "SOMETHING_NEW"), None);
-        assert_eq!(event_text(Lang::Ru, ""), None);
     }
 
     #[test]

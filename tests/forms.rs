@@ -764,26 +764,46 @@ async fn requests_are_aborted_when_cancelled_and_answers_are_typed() {
 }
 
 #[wasm_bindgen_test]
-async fn journal_names_known_codes_and_shows_unknown_ones_raw() {
+async fn journal_events_read_as_words_with_their_code_field_and_bank() {
     use bankid_api::types::JournalEntry;
+    use bankid_api::JournalEvent;
     use bankid_portal_web::pages::status::Journal;
 
     let root = container();
     let lang = RwSignal::new(Lang::Uk);
-    let entry = |at: &str, code: &str, upstream: Option<&str>| JournalEntry {
+    let entry = |at: &str, code: JournalEvent, upstream: Option<&str>| JournalEntry {
         at: at.to_string(),
-        code: code.to_string(),
+        code,
+        bank_id: None,
+        field: None,
         upstream: upstream.map(str::to_string),
     };
+    let mut refused = entry(
+        "2026-11-23T10:02:00Z",
+        JournalEvent::Refused(ErrorCode::RegInvalidData),
+        None,
+    );
+    refused.field = Some("tax_id".into());
+    let mut not_checked = entry(
+        "2026-11-23T10:04:00Z",
+        JournalEvent::ActivityNotChecked,
+        None,
+    );
+    not_checked.bank_id = Some("alfa".into());
     let entries = vec![
-        entry("2026-11-23T10:00:00Z", "REGISTRATION_STARTED", None),
+        entry(
+            "2026-11-23T10:00:00Z",
+            JournalEvent::RegistrationStarted,
+            None,
+        ),
         entry(
             "2026-11-23T10:01:00Z",
-            "BANK_LOGIN_CANCELLED",
+            JournalEvent::Refused(ErrorCode::BankLoginCancelled),
             Some("access_denied"),
         ),
-        entry("2026-11-23T10:02:00Z", "SOMETHING_NEW", None),
-        entry("2026-11-23T10:03:00Z", "ACCOUNT_CREATED", None),
+        refused,
+        entry("2026-11-23T10:03:00Z", JournalEvent::ReverifyStarted, None),
+        not_checked,
     ];
     let _handle = mount_to(root.clone(), move || {
         provide_context(LangContext(lang));
@@ -797,31 +817,43 @@ async fn journal_names_known_codes_and_shows_unknown_ones_raw() {
             .map(|i| list.get(i).unwrap().text_content().unwrap_or_default())
             .collect()
     };
-    // Newest first.
+    // Newest first, every event in words (no raw codes as text).
     assert_eq!(
         texts(),
         [
-            "Обліковий запис створено",
-            "SOMETHING_NEW",
+            JournalEvent::ActivityNotChecked.text(Lang::Uk),
+            "Розпочато повторну перевірку в банку",
+            ErrorCode::RegInvalidData.message(Lang::Uk),
             ErrorCode::BankLoginCancelled.message(Lang::Uk),
             "Заявку створено",
         ]
     );
     let items = root.query_selector_all(".bp-timeline__item").unwrap();
-    let item = |i: u32| -> HtmlElement { items.get(i).unwrap().unchecked_into() };
-    // The unknown code is shown once, as code.
-    assert_eq!(item(1).query_selector_all("code").unwrap().length(), 1);
-    // A known code keeps its code for support, and the bank's own code.
-    let details = find::<HtmlElement>(&item(2), ".bp-timeline__code")
-        .text_content()
-        .unwrap_or_default();
-    assert!(details.contains("BANK_LOGIN_CANCELLED"), "{details}");
-    assert!(details.contains("код банку: access_denied"), "{details}");
+    let details = |i: u32| -> String {
+        let item: HtmlElement = items.get(i).unwrap().unchecked_into();
+        find::<HtmlElement>(&item, ".bp-timeline__code")
+            .text_content()
+            .unwrap_or_default()
+    };
+    // The code for support, the bank's own code, the field named (never its value), the bank.
+    assert!(
+        details(3).contains("BANK_LOGIN_CANCELLED"),
+        "{}",
+        details(3)
+    );
+    assert!(
+        details(3).contains("код банку: access_denied"),
+        "{}",
+        details(3)
+    );
+    assert!(details(2).contains("РНОКПП"), "{}", details(2));
+    assert!(details(0).contains("alfa"), "{}", details(0));
 
     lang.set(Lang::En);
     settle().await;
-    assert_eq!(texts()[0], "Account created");
-    assert_eq!(texts()[3], "Request started");
+    assert_eq!(texts()[1], "Checking with the bank again");
+    assert_eq!(texts()[4], "Request started");
+    assert!(details(2).contains("taxpayer number"), "{}", details(2));
 }
 
 #[wasm_bindgen_test]

@@ -3,14 +3,16 @@
 //! shows up; "Check again" asks at once.
 
 use bankid_api::types::{JournalEntry, RegistrationState, RegistrationStatus};
-use bankid_api::{ErrorCode, Lang};
+use bankid_api::ErrorCode;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{self, ApiError};
 use crate::components::problem::{Problem, TraceId};
 use crate::format::{local_time, state_name};
-use crate::i18n::{event_text, t, tf, tr, use_lang, use_page_title, Key};
+use bankid_api::journal::field_text;
+
+use crate::i18n::{t, tf, tr, use_lang, use_page_title, Key};
 use crate::nav::Link;
 use crate::state::{use_banks, use_session};
 
@@ -305,6 +307,7 @@ fn StatusView(
 #[component]
 pub fn Journal(entries: Vec<JournalEntry>) -> impl IntoView {
     let lang = use_lang();
+    let banks = use_banks();
     let mut entries = entries;
     // RFC 3339 UTC strings sort by time; the server sends newest first, make sure of it.
     entries.sort_by(|a, b| b.at.cmp(&a.at));
@@ -314,28 +317,33 @@ pub fn Journal(entries: Vec<JournalEntry>) -> impl IntoView {
         .map(|e| {
             let at = e.at.clone();
             let at_attr = e.at.clone();
-            let code = e.code.clone();
+            let event = e.code;
+            let code = event.as_str();
+            let field = e.field.clone();
+            let bank = e.bank_id.clone();
             let upstream = e.upstream.clone();
-            // A known event or error code reads as text, with the code beside it for support;
-            // a code this version does not know is shown as it is.
-            let known = event_text(Lang::En, &code).is_some();
-            let text = {
-                let code = code.clone();
-                move || match event_text(lang.get(), &code) {
-                    Some(text) => text.into_any(),
-                    None => view! { <code>{code.clone()}</code> }.into_any(),
-                }
+            let text = move || event.text(lang.get());
+            // Words for people; the stable code beside them for support. A field is named, never
+            // its value; a bank by its name; a bank's own error code as it sent it.
+            let about = move || {
+                let l = lang.get();
+                let field = field.as_deref().map(|f| {
+                    field_text(f, l)
+                        .map(str::to_string)
+                        .unwrap_or_else(|| f.to_string())
+                });
+                let bank = bank.as_deref().map(|b| banks.name(l, b));
+                field.or(bank)
             };
-            let details = (known || upstream.is_some()).then(|| {
-                view! {
-                    <span class="bp-timeline__code">
-                        {known.then(|| view! { <code>{code}</code> })}
-                        {upstream.map(|u| view! {
-                            " (" {tr(Key::BankCode)} ": " <code>{u}</code> ")"
-                        })}
-                    </span>
-                }
-            });
+            let details = view! {
+                <span class="bp-timeline__code">
+                    {move || about().map(|a| view! { {a} " · " })}
+                    <code>{code}</code>
+                    {upstream.map(|u| view! {
+                        " (" {tr(Key::BankCode)} ": " <code>{u}</code> ")"
+                    })}
+                </span>
+            };
             view! {
                 <li class="bp-timeline__item">
                     <time class="bp-timeline__time" datetime=at_attr>

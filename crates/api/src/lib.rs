@@ -3,9 +3,11 @@
 
 pub mod error;
 pub mod i18n;
+pub mod journal;
 pub mod routes;
 pub mod types;
 pub mod validate;
 
 pub use error::{ErrorBody, ErrorCode};
 pub use i18n::{Lang, Localized};
+pub use journal::JournalEvent;

@@ -175,8 +175,15 @@ pub enum RegistrationState {
 pub struct JournalEntry {
     /// RFC 3339, UTC.
     pub at: String,
-    /// Stable event code, e.g. `REGISTRATION_STARTED`, or an [`ErrorCode`] string.
-    pub code: String,
+    /// What happened; on the wire its stable code, e.g. `REGISTRATION_STARTED` or an
+    /// [`ErrorCode`] string.
+    pub code: crate::JournalEvent,
+    /// The bank involved (sign-ins, links, activity not checked), by its id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bank_id: Option<String>,
+    /// The personal-data field a refusal is about (`family_name`, `tax_id`, …), never its value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
     /// Error code of the bank when it sent one (e.g. OAuth `access_denied`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upstream: Option<String>,

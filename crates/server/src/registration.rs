@@ -399,13 +399,41 @@ pub async fn status(
         display_name: row.display_name,
         journal: journal
             .into_iter()
-            .map(|j| JournalEntry {
-                at: rfc3339(j.at),
-                code: j.code,
-                upstream: j.upstream,
+            .filter_map(|j| {
+                journal_entry(
+                    app.config
+                        .bank(j.upstream.as_deref().unwrap_or(""))
+                        .is_some(),
+                    j,
+                )
             })
             .collect(),
     }))
+}
+
+/// A journal row for the status page: the typed event, and its `upstream` column read as the bank
+/// it names (`bank_upstream`), the field a refusal is about (`claim:…`) or the bank's own code.
+fn journal_entry(bank_upstream: bool, j: crate::store::JournalRow) -> Option<JournalEntry> {
+    let Some(code) = bankid_api::JournalEvent::parse(&j.code) else {
+        tracing::error!(code = %j.code, "journal: unknown event");
+        return None;
+    };
+    let (mut bank_id, mut field, mut upstream) = (None, None, None);
+    match j.upstream {
+        Some(u) if bank_upstream => bank_id = Some(u),
+        Some(u) => match u.strip_prefix("claim:") {
+            Some(f) => field = Some(f.to_string()),
+            None => upstream = Some(u),
+        },
+        None => {}
+    }
+    Some(JournalEntry {
+        at: rfc3339(j.at),
+        code,
+        bank_id,
+        field,
+        upstream,
+    })
 }
 
 /// `R-2026-000123`.

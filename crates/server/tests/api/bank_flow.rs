@@ -264,7 +264,9 @@ async fn other_claim_names_and_verified_claims_register_through_their_mapping() 
     let st = env.register("ida", "ivanov", "+7 916 123-45-67").await;
     assert_eq!(st.state, RegistrationState::PendingConfirmation, "{st:?}");
     assert!(
-        st.journal.iter().any(|j| j.code == "ACTIVITY_NOT_CHECKED"),
+        st.journal
+            .iter()
+            .any(|j| j.code.as_str() == "ACTIVITY_NOT_CHECKED"),
         "{:?}",
         st.journal
     );

@@ -524,7 +524,7 @@ async fn happy_path_creates_account_link_consent_and_session_in_one_go() {
         st2.state,
         bankid_api::types::RegistrationState::PendingConfirmation
     );
-    assert_eq!(st2.journal[0].code, "ACCOUNT_FOUND");
+    assert_eq!(st2.journal[0].code.as_str(), "ACCOUNT_FOUND");
     assert_eq!(env2.count("accounts").await, 1);
     assert_eq!(env2.count("bank_links").await, 2);
 
@@ -588,7 +588,7 @@ async fn each_rejection_reason_and_nothing_but_the_ledger_is_written() {
         );
         assert_eq!(st.reason, Some(reason), "{login}");
         assert!(st.trace_id.is_some());
-        assert_eq!(st.journal[0].code, reason.as_str());
+        assert_eq!(st.journal[0].code.as_str(), reason.as_str());
         assert!(st.display_name.is_none());
     }
     // Four transfers recorded in the ledger, no account, no link, no session.
@@ -2435,7 +2435,7 @@ async fn the_consent_ledger_is_visible_append_only_and_withdrawable() {
     );
     // The status page's journal shows it.
     let status = env.status(&st.registration_id).await;
-    assert_eq!(status.journal[0].code, "CONSENT_WITHDRAWN");
+    assert_eq!(status.journal[0].code.as_str(), "CONSENT_WITHDRAWN");
     // The bank's data is no longer used: signing in through it is refused.
     let b = Env {
         browser: browser(),

@@ -1,0 +1,33 @@
+//! Abuse limits (`failures`): failed attempts per scope (an account or a client address), counted
+//! over a window by `crate::limits`.
+
+use sqlx::Row;
+
+use super::Store;
+
+impl Store {
+    /// Failures of a scope since `since`: how many, and the last one's time.
+    pub async fn failures(
+        &self,
+        scope: &str,
+        since: i64,
+    ) -> Result<(i64, Option<i64>), sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, MAX(at) AS last FROM failures WHERE scope = ?1 AND at >= ?2",
+        )
+        .bind(scope)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get("n")?, row.try_get("last")?))
+    }
+
+    pub async fn add_failure(&self, scope: &str, now: i64) -> Result<(), sqlx::Error> {
+        sqlx::query("INSERT INTO failures (scope, at) VALUES (?1, ?2)")
+            .bind(scope)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

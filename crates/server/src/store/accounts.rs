@@ -1,8 +1,6 @@
 //! Accounts and what hangs on them: person keys (keyed identifiers), sessions, and signing in
 //! through a linked bank.
 
-use sqlx::Row;
-
 use super::journal::journal;
 use super::Store;
 
@@ -56,6 +54,57 @@ impl AccountRow {
             self.family_name.chars().take(1).collect::<String>()
         )
     }
+}
+
+/// An `accounts` row as read, with its newest registration and the count of active TOTP secrets.
+#[derive(sqlx::FromRow)]
+struct AccountRecord {
+    id: String,
+    person_key: String,
+    birthdate: String,
+    state: String,
+    country: String,
+    given_name: String,
+    family_name: String,
+    phone: String,
+    email: Option<String>,
+    registration_id: Option<String>,
+    totp: i64,
+}
+
+impl From<AccountRecord> for AccountRow {
+    fn from(r: AccountRecord) -> Self {
+        AccountRow {
+            id: r.id,
+            person_key: r.person_key,
+            birthdate: r.birthdate,
+            state: r.state,
+            country: r.country,
+            given_name: r.given_name,
+            family_name: r.family_name,
+            phone: r.phone,
+            email: r.email,
+            registration_id: r.registration_id,
+            totp_enabled: r.totp > 0,
+        }
+    }
+}
+
+/// What decides whether a `sessions` row is still alive.
+#[derive(sqlx::FromRow)]
+struct SessionTimes {
+    account_id: String,
+    created_at: i64,
+    last_seen_at: i64,
+}
+
+/// A whole `sessions` row.
+#[derive(sqlx::FromRow)]
+struct SessionRecord {
+    #[sqlx(flatten)]
+    times: SessionTimes,
+    auth_at: i64,
+    mfa_pending: i64,
 }
 
 impl Store {
@@ -174,15 +223,15 @@ impl Store {
         id_hash: &str,
         now: i64,
     ) -> Result<Option<SessionRow>, sqlx::Error> {
-        let row = sqlx::query(
+        let row: Option<SessionRecord> = sqlx::query_as(
             "SELECT account_id, created_at, last_seen_at, auth_at, mfa_pending FROM sessions WHERE id_hash = ?1",
         )
         .bind(id_hash)
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let created: i64 = row.try_get("created_at")?;
-        let seen: i64 = row.try_get("last_seen_at")?;
+        let created = row.times.created_at;
+        let seen = row.times.last_seen_at;
         if now - seen > SESSION_IDLE_MS || now - created > SESSION_ABSOLUTE_MS {
             self.delete_session(id_hash).await?;
             return Ok(None);
@@ -193,10 +242,10 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(Some(SessionRow {
-            account_id: row.try_get("account_id")?,
+            account_id: row.times.account_id,
             created_at: created,
-            auth_at: row.try_get("auth_at")?,
-            mfa_pending: row.try_get::<i64, _>("mfa_pending")? != 0,
+            auth_at: row.auth_at,
+            mfa_pending: row.mfa_pending != 0,
         }))
     }
 
@@ -223,15 +272,15 @@ impl Store {
         id_hash: &str,
         now: i64,
     ) -> Result<Option<String>, sqlx::Error> {
-        let row = sqlx::query(
+        let row: Option<SessionTimes> = sqlx::query_as(
             "SELECT account_id, created_at, last_seen_at FROM sessions WHERE id_hash = ?1",
         )
         .bind(id_hash)
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let created: i64 = row.try_get("created_at")?;
-        let seen: i64 = row.try_get("last_seen_at")?;
+        let created = row.created_at;
+        let seen = row.last_seen_at;
         if now - seen > SESSION_IDLE_MS || now - created > SESSION_ABSOLUTE_MS {
             sqlx::query("DELETE FROM sessions WHERE id_hash = ?1")
                 .bind(id_hash)
@@ -244,7 +293,7 @@ impl Store {
             .bind(id_hash)
             .execute(&self.pool)
             .await?;
-        Ok(Some(row.try_get("account_id")?))
+        Ok(Some(row.account_id))
     }
 
     /// The keyed identifiers of an account.
@@ -267,7 +316,7 @@ impl Store {
     }
 
     pub async fn account(&self, id: &str) -> Result<Option<AccountRow>, sqlx::Error> {
-        let row = sqlx::query(
+        let row: Option<AccountRecord> = sqlx::query_as(
             "SELECT a.id, a.person_key, a.birthdate, a.state, a.country, a.given_name, a.family_name, a.phone, a.email,
                     (SELECT r.id FROM registrations r WHERE r.account_id = a.id ORDER BY r.created_at DESC LIMIT 1) AS registration_id,
                     (SELECT COUNT(*) FROM totp t WHERE t.account_id = a.id AND t.confirmed_at IS NOT NULL) AS totp
@@ -276,20 +325,7 @@ impl Store {
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        let Some(r) = row else { return Ok(None) };
-        Ok(Some(AccountRow {
-            id: r.try_get("id")?,
-            person_key: r.try_get("person_key")?,
-            birthdate: r.try_get("birthdate")?,
-            state: r.try_get("state")?,
-            country: r.try_get("country")?,
-            given_name: r.try_get("given_name")?,
-            family_name: r.try_get("family_name")?,
-            phone: r.try_get("phone")?,
-            email: r.try_get("email")?,
-            registration_id: r.try_get("registration_id")?,
-            totp_enabled: r.try_get::<i64, _>("totp")? > 0,
-        }))
+        Ok(row.map(AccountRow::from))
     }
 }
 

@@ -1,8 +1,6 @@
 //! Account activation: codes (`challenges`) with their messages in the `outbox`, confirmation,
 //! delivery bookkeeping, and the sandbox's dev inbox.
 
-use sqlx::Row;
-
 use super::journal::journal;
 use super::Store;
 
@@ -27,6 +25,25 @@ pub enum Confirm {
     Expired,
     Locked,
     Wrong { tries_left: i64 },
+}
+
+/// The latest `challenges` row of an account.
+#[derive(sqlx::FromRow)]
+struct Challenge {
+    id: String,
+    code_hash: String,
+    expires_at: i64,
+    used_at: Option<i64>,
+    locked_at: Option<i64>,
+}
+
+/// An `outbox` message still to deliver.
+#[derive(sqlx::FromRow)]
+struct PendingMessage {
+    id: i64,
+    channel: String,
+    destination: String,
+    body: String,
 }
 
 impl Store {
@@ -89,7 +106,7 @@ impl Store {
         if state.as_deref() == Some("active") {
             return Ok(Confirm::AlreadyActive);
         }
-        let row = sqlx::query(
+        let row: Option<Challenge> = sqlx::query_as(
             "SELECT id, code_hash, expires_at, tries, used_at, locked_at FROM challenges
              WHERE account_id = ?1 ORDER BY created_at DESC, rowid DESC LIMIT 1",
         )
@@ -99,10 +116,13 @@ impl Store {
         let Some(row) = row else {
             return Ok(Confirm::NoChallenge);
         };
-        let id: String = row.try_get("id")?;
-        let used: Option<i64> = row.try_get("used_at")?;
-        let locked: Option<i64> = row.try_get("locked_at")?;
-        let expires: i64 = row.try_get("expires_at")?;
+        let Challenge {
+            id,
+            code_hash: stored,
+            expires_at: expires,
+            used_at: used,
+            locked_at: locked,
+        } = row;
         if used.is_some() {
             return Ok(Confirm::AlreadyActive);
         }
@@ -112,7 +132,6 @@ impl Store {
         if expires <= now {
             return Ok(Confirm::Expired);
         }
-        let stored: String = row.try_get("code_hash")?;
         let given = hash_for(&id);
         let registration_id: Option<String> = sqlx::query_scalar(
             "SELECT id FROM registrations WHERE account_id = ?1 ORDER BY created_at DESC LIMIT 1",
@@ -189,7 +208,7 @@ impl Store {
         &self,
         limit: i64,
     ) -> Result<Vec<(i64, crate::outbox::Message)>, sqlx::Error> {
-        let rows = sqlx::query(
+        let rows: Vec<PendingMessage> = sqlx::query_as(
             "SELECT id, channel, destination, body FROM outbox WHERE sent_at IS NULL AND body IS NOT NULL AND attempts < ?2
              ORDER BY id LIMIT ?1",
         )
@@ -197,18 +216,19 @@ impl Store {
         .bind(crate::outbox::MAX_ATTEMPTS)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
+        Ok(rows
+            .into_iter()
             .map(|r| {
-                Ok((
-                    r.try_get("id")?,
+                (
+                    r.id,
                     crate::outbox::Message {
-                        channel: r.try_get("channel")?,
-                        destination: r.try_get("destination")?,
-                        body: r.try_get("body")?,
+                        channel: r.channel,
+                        destination: r.destination,
+                        body: r.body,
                     },
-                ))
+                )
             })
-            .collect()
+            .collect())
     }
 
     /// Delivered: the text (with its code) is erased.
@@ -265,19 +285,9 @@ impl Store {
         &self,
         limit: i64,
     ) -> Result<Vec<(String, String, String, i64)>, sqlx::Error> {
-        let rows = sqlx::query("SELECT channel, destination, body, created_at FROM dev_inbox ORDER BY id DESC LIMIT ?1")
+        sqlx::query_as("SELECT channel, destination, body, created_at FROM dev_inbox ORDER BY id DESC LIMIT ?1")
             .bind(limit)
             .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("channel")?,
-                    r.try_get("destination")?,
-                    r.try_get("body")?,
-                    r.try_get("created_at")?,
-                ))
-            })
-            .collect()
+            .await
     }
 }

@@ -1,11 +1,23 @@
 //! The consent ledger (`consents`): the entries of an account and the withdrawal of a consent.
 //! Transfers are recorded by the aggregate that makes them (registration, sign-in, bank link).
 
-use sqlx::Row;
-
 use super::journal::journal;
 use super::registrations::Completion;
 use super::Store;
+
+/// A ledger entry as listed, with whether a later entry withdrew it.
+#[derive(sqlx::FromRow)]
+struct ConsentEntry {
+    id: i64,
+    bank_id: String,
+    fields: String,
+    purpose: String,
+    version: String,
+    outcome: String,
+    at: i64,
+    withdraws: Option<i64>,
+    withdrawn: i64,
+}
 
 impl Store {
     /// The account's consent ledger, oldest first: id, bank, fields, purpose, version, outcome, at,
@@ -28,7 +40,7 @@ impl Store {
         )>,
         sqlx::Error,
     > {
-        let rows = sqlx::query(
+        let rows: Vec<ConsentEntry> = sqlx::query_as(
             "SELECT c.id, c.bank_id, c.fields, c.purpose, c.version, c.outcome, c.at, c.withdraws,
                     EXISTS (SELECT 1 FROM consents w WHERE w.withdraws = c.id) AS withdrawn
              FROM consents c WHERE c.account_id = ?1 ORDER BY c.at, c.id",
@@ -36,21 +48,22 @@ impl Store {
         .bind(account_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
+        Ok(rows
+            .into_iter()
             .map(|r| {
-                Ok((
-                    r.try_get("id")?,
-                    r.try_get("bank_id")?,
-                    r.try_get("fields")?,
-                    r.try_get("purpose")?,
-                    r.try_get("version")?,
-                    r.try_get("outcome")?,
-                    r.try_get("at")?,
-                    r.try_get("withdraws")?,
-                    r.try_get::<i64, _>("withdrawn")? != 0,
-                ))
+                (
+                    r.id,
+                    r.bank_id,
+                    r.fields,
+                    r.purpose,
+                    r.version,
+                    r.outcome,
+                    r.at,
+                    r.withdraws,
+                    r.withdrawn != 0,
+                )
             })
-            .collect()
+            .collect())
     }
 
     /// Withdraws a consent: a new ledger entry pointing at it, the bank link's data marked as no
@@ -126,6 +139,7 @@ impl Store {
     }
 }
 
+/// The ledger entry of a registration's outcome (`account` or `rejected`) within `tx`.
 pub(super) async fn consent(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     c: &Completion<'_>,

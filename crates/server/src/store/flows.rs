@@ -2,11 +2,9 @@
 //! its single use on return. A registration's flow is written with the registration itself
 //! (`registrations.rs`).
 
-use sqlx::Row;
-
 use super::Store;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct FlowRow {
     /// `register` or `signin`.
     pub purpose: String,
@@ -32,6 +30,17 @@ pub enum TakeFlow {
     OtherBrowser,
 }
 
+/// A flow as read back on return: the flow and what decides whether it may be taken.
+#[derive(sqlx::FromRow)]
+struct PendingFlow {
+    #[sqlx(flatten)]
+    flow: FlowRow,
+    expires_at: i64,
+    consumed_at: Option<i64>,
+    /// The browser that started it (a registration's flow: the registration's browser).
+    browser_hash: Option<String>,
+}
+
 impl Store {
     /// Consumes a pending flow exactly once, and only for the browser that started it.
     pub async fn take_flow(
@@ -40,7 +49,7 @@ impl Store {
         browser_hash: Option<&str>,
         now: i64,
     ) -> Result<TakeFlow, sqlx::Error> {
-        let row = sqlx::query(
+        let row: Option<PendingFlow> = sqlx::query_as(
             "SELECT f.purpose, f.registration_id, f.account_id, f.replace_bank, f.return_to, f.bank_id, f.nonce, f.pkce_verifier, f.expires_at, f.consumed_at,
                     COALESCE(f.browser_hash, r.browser_hash) AS browser_hash, r.phone
              FROM auth_flows f LEFT JOIN registrations r ON r.id = f.registration_id
@@ -52,12 +61,10 @@ impl Store {
         let Some(row) = row else {
             return Ok(TakeFlow::Invalid);
         };
-        let expires_at: i64 = row.try_get("expires_at")?;
-        let consumed_at: Option<i64> = row.try_get("consumed_at")?;
-        if consumed_at.is_some() || expires_at <= now {
+        if row.consumed_at.is_some() || row.expires_at <= now {
             return Ok(TakeFlow::Invalid);
         }
-        let owner: Option<String> = row.try_get("browser_hash")?;
+        let owner = row.browser_hash;
         if owner.is_none() || browser_hash != owner.as_deref() {
             return Ok(TakeFlow::OtherBrowser);
         }
@@ -71,17 +78,7 @@ impl Store {
         if done.rows_affected() != 1 {
             return Ok(TakeFlow::Invalid);
         }
-        Ok(TakeFlow::Taken(Box::new(FlowRow {
-            purpose: row.try_get("purpose")?,
-            registration_id: row.try_get("registration_id")?,
-            bank_id: row.try_get("bank_id")?,
-            nonce: row.try_get("nonce")?,
-            pkce_verifier: row.try_get("pkce_verifier")?,
-            phone: row.try_get("phone")?,
-            account_id: row.try_get("account_id")?,
-            replace_bank: row.try_get("replace_bank")?,
-            return_to: row.try_get("return_to")?,
-        })))
+        Ok(TakeFlow::Taken(Box::new(row.flow)))
     }
 
     /// A pending sign-in round trip (no registration).

@@ -1,7 +1,5 @@
 //! `Idempotency-Key` records: the claim of a key, the sealed first answer, the replay.
 
-use sqlx::Row;
-
 use super::Store;
 
 /// What an `Idempotency-Key` has seen before.
@@ -22,6 +20,15 @@ pub enum IdemBegin {
 pub const IDEMPOTENCY_TTL_MS: i64 = 24 * 3600 * 1000;
 /// A request still marked running after this is taken to have died.
 const IDEMPOTENCY_STALE_MS: i64 = 60 * 1000;
+
+/// An `idempotency` row seen again.
+#[derive(sqlx::FromRow)]
+struct SeenKey {
+    fingerprint: String,
+    status: Option<i64>,
+    key_id: Option<String>,
+    body: Option<Vec<u8>>,
+}
 
 impl Store {
     /// Claims an idempotency key for a request, or says what happened to it before.
@@ -57,7 +64,7 @@ impl Store {
         if inserted.rows_affected() == 1 {
             return Ok(IdemBegin::New);
         }
-        let row = sqlx::query("SELECT fingerprint, status, key_id, body FROM idempotency WHERE scope = ?1 AND key = ?2")
+        let row: Option<SeenKey> = sqlx::query_as("SELECT fingerprint, status, key_id, body FROM idempotency WHERE scope = ?1 AND key = ?2")
             .bind(scope)
             .bind(key)
             .fetch_optional(&self.pool)
@@ -65,18 +72,14 @@ impl Store {
         let Some(row) = row else {
             return Ok(IdemBegin::InProgress);
         };
-        let seen: String = row.try_get("fingerprint")?;
-        if seen != fingerprint {
+        if row.fingerprint != fingerprint {
             return Ok(IdemBegin::Mismatch);
         }
-        let status: Option<i64> = row.try_get("status")?;
-        Ok(match status {
+        Ok(match row.status {
             None => IdemBegin::InProgress,
             Some(_) => IdemBegin::Replay {
-                key_id: row.try_get("key_id")?,
-                sealed: row
-                    .try_get::<Option<Vec<u8>>, _>("body")?
-                    .unwrap_or_default(),
+                key_id: row.key_id,
+                sealed: row.body.unwrap_or_default(),
             },
         })
     }

@@ -1,11 +1,9 @@
 //! The journal: what happened to a registration or an account, with codes and trace ids. Every
 //! aggregate writes its entries through `journal()` inside its own transaction.
 
-use sqlx::Row;
-
 use super::Store;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct JournalRow {
     pub at: i64,
     pub code: String,
@@ -15,19 +13,10 @@ pub struct JournalRow {
 impl Store {
     /// Newest first.
     pub async fn journal(&self, registration_id: &str) -> Result<Vec<JournalRow>, sqlx::Error> {
-        let rows = sqlx::query("SELECT at, code, upstream FROM journal WHERE registration_id = ?1 ORDER BY at DESC, id DESC")
+        sqlx::query_as("SELECT at, code, upstream FROM journal WHERE registration_id = ?1 ORDER BY at DESC, id DESC")
             .bind(registration_id)
             .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(JournalRow {
-                    at: r.try_get("at")?,
-                    code: r.try_get("code")?,
-                    upstream: r.try_get("upstream")?,
-                })
-            })
-            .collect()
+            .await
     }
 
     /// An account-level journal entry (sign-ins, two-factor changes and failures).
@@ -53,6 +42,7 @@ impl Store {
     }
 }
 
+/// Writes one journal entry within `tx`.
 pub(super) async fn journal(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     registration_id: Option<&str>,

@@ -1,8 +1,6 @@
 //! Abuse limits (`failures`): failed attempts per scope (an account or a client address), counted
 //! over a window by `crate::limits`.
 
-use sqlx::Row;
-
 use super::Store;
 
 impl Store {
@@ -12,14 +10,13 @@ impl Store {
         scope: &str,
         since: i64,
     ) -> Result<(i64, Option<i64>), sqlx::Error> {
-        let row = sqlx::query(
+        sqlx::query_as(
             "SELECT COUNT(*) AS n, MAX(at) AS last FROM failures WHERE scope = ?1 AND at >= ?2",
         )
         .bind(scope)
         .bind(since)
         .fetch_one(&self.pool)
-        .await?;
-        Ok((row.try_get("n")?, row.try_get("last")?))
+        .await
     }
 
     pub async fn add_failure(&self, scope: &str, now: i64) -> Result<(), sqlx::Error> {

@@ -2,14 +2,15 @@
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
-use sqlx::Row;
 
 use super::journal::journal;
 use super::Store;
 
 /// A TOTP secret as stored: `value` is base64 of the sealed secret and `key_id` names its key;
 /// rows from before migration 0008 hold hex and no key id.
+#[derive(sqlx::FromRow)]
 pub struct StoredTotp {
+    #[sqlx(rename = "secret")]
     pub value: String,
     pub key_id: Option<String>,
 }
@@ -35,17 +36,10 @@ impl Store {
         } else {
             "SELECT secret, key_id FROM totp WHERE account_id = ?1 AND confirmed_at IS NULL"
         };
-        let row = sqlx::query(sql)
+        sqlx::query_as(sql)
             .bind(account_id)
             .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| {
-            Ok(StoredTotp {
-                value: r.try_get("secret")?,
-                key_id: r.try_get("key_id")?,
-            })
-        })
-        .transpose()
+            .await
     }
 
     /// Stores a sealed secret being set up (replaces an unconfirmed one, never an active one).
@@ -72,12 +66,9 @@ impl Store {
 
     /// Secrets written before they were sealed (hex, no key id): (account id, hex).
     pub async fn unsealed_totp_secrets(&self) -> Result<Vec<(String, String)>, sqlx::Error> {
-        sqlx::query("SELECT account_id, secret FROM totp WHERE key_id IS NULL")
+        sqlx::query_as("SELECT account_id, secret FROM totp WHERE key_id IS NULL")
             .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .map(|r| Ok((r.try_get("account_id")?, r.try_get("secret")?)))
-            .collect()
+            .await
     }
 
     /// Replaces an unsealed secret by its sealed form; false when it changed meanwhile.

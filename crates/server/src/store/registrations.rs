@@ -1,8 +1,6 @@
 //! Registrations: the start (with its bank flow), re-verification, failure, and the completion
 //! that writes the bank's outcome (account, link, person keys, consent, session) in one transaction.
 
-use sqlx::Row;
-
 use super::accounts::{accounts_of_keys, add_person_keys};
 use super::consents::consent;
 use super::journal::journal;
@@ -23,6 +21,47 @@ pub struct RegistrationRow {
     pub display_name: Option<String>,
     /// State of the account the registration created, if any.
     pub account_state: Option<String>,
+}
+
+/// A `registrations` row as read, with the name and state of the account it created, if any.
+#[derive(sqlx::FromRow)]
+struct RegistrationRecord {
+    id: String,
+    request_number: i64,
+    bank_id: String,
+    phone: String,
+    state: String,
+    reason: Option<String>,
+    trace_id: Option<String>,
+    browser_hash: String,
+    account_id: Option<String>,
+    created_at: i64,
+    given_name: Option<String>,
+    family_name: Option<String>,
+    account_state: Option<String>,
+}
+
+impl From<RegistrationRecord> for RegistrationRow {
+    fn from(r: RegistrationRecord) -> Self {
+        let display_name = match (r.given_name, r.family_name) {
+            (Some(g), Some(f)) => Some(format!("{g} {}.", f.chars().take(1).collect::<String>())),
+            _ => None,
+        };
+        RegistrationRow {
+            id: r.id,
+            request_number: r.request_number,
+            bank_id: r.bank_id,
+            phone: r.phone,
+            state: r.state,
+            reason: r.reason,
+            trace_id: r.trace_id,
+            browser_hash: r.browser_hash,
+            account_id: r.account_id,
+            created_at: r.created_at,
+            display_name,
+            account_state: r.account_state,
+        }
+    }
 }
 
 pub struct NewRegistration<'a> {
@@ -95,7 +134,7 @@ impl Store {
     /// Writes the registration, its bank flow and the first journal entry together.
     pub async fn start_registration(&self, r: &NewRegistration<'_>) -> Result<i64, sqlx::Error> {
         let mut tx = self.begin().await?;
-        let number: i64 = sqlx::query(
+        let number: i64 = sqlx::query_scalar(
             "INSERT INTO registrations (id, request_number, bank_id, phone, state, browser_hash,
                 consent_version, lang, trace_id, created_at, updated_at)
              VALUES (?1, (SELECT COALESCE(MAX(request_number), 0) + 1 FROM registrations), ?2, ?3,
@@ -111,8 +150,7 @@ impl Store {
         .bind(r.trace_id)
         .bind(r.now)
         .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
+        .await?;
         sqlx::query(
             "INSERT INTO auth_flows (state_hash, registration_id, bank_id, nonce, pkce_verifier, created_at, expires_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -406,7 +444,7 @@ impl Store {
     }
 
     pub async fn registration(&self, id: &str) -> Result<Option<RegistrationRow>, sqlx::Error> {
-        let row = sqlx::query(
+        let row: Option<RegistrationRecord> = sqlx::query_as(
             "SELECT r.id, r.request_number, r.bank_id, r.phone, r.state, r.reason, r.trace_id, r.browser_hash,
                     r.account_id, r.created_at, a.given_name, a.family_name, a.state AS account_state
              FROM registrations r LEFT JOIN accounts a ON a.id = r.account_id WHERE r.id = ?1",
@@ -414,26 +452,6 @@ impl Store {
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        let given: Option<String> = row.try_get("given_name")?;
-        let family: Option<String> = row.try_get("family_name")?;
-        let display_name = match (given, family) {
-            (Some(g), Some(f)) => Some(format!("{g} {}.", f.chars().take(1).collect::<String>())),
-            _ => None,
-        };
-        Ok(Some(RegistrationRow {
-            id: row.try_get("id")?,
-            request_number: row.try_get("request_number")?,
-            bank_id: row.try_get("bank_id")?,
-            phone: row.try_get("phone")?,
-            state: row.try_get("state")?,
-            reason: row.try_get("reason")?,
-            trace_id: row.try_get("trace_id")?,
-            browser_hash: row.try_get("browser_hash")?,
-            account_id: row.try_get("account_id")?,
-            created_at: row.try_get("created_at")?,
-            display_name,
-            account_state: row.try_get("account_state")?,
-        }))
+        Ok(row.map(RegistrationRow::from))
     }
 }

@@ -1,0 +1,293 @@
+//! Account activation: codes (`challenges`) with their messages in the `outbox`, confirmation,
+//! delivery bookkeeping, and the sandbox's dev inbox.
+
+use super::journal::journal;
+use super::Store;
+
+pub struct NewChallenge<'a> {
+    pub id: &'a str,
+    pub account_id: &'a str,
+    pub registration_id: Option<&'a str>,
+    pub channel: &'a str,
+    pub destination: &'a str,
+    pub code_hash: &'a str,
+    pub body: &'a str,
+    pub trace_id: &'a str,
+    pub now: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Confirm {
+    Activated,
+    AlreadyActive,
+    NoChallenge,
+    Expired,
+    Locked,
+    Wrong { tries_left: i64 },
+}
+
+/// The latest `challenges` row of an account.
+#[derive(sqlx::FromRow)]
+struct Challenge {
+    id: String,
+    code_hash: String,
+    expires_at: i64,
+    used_at: Option<i64>,
+    locked_at: Option<i64>,
+}
+
+/// An `outbox` message still to deliver.
+#[derive(sqlx::FromRow)]
+struct PendingMessage {
+    id: i64,
+    channel: String,
+    destination: String,
+    body: String,
+}
+
+impl Store {
+    pub async fn last_challenge_at(&self, account_id: &str) -> Result<Option<i64>, sqlx::Error> {
+        sqlx::query_scalar("SELECT MAX(created_at) FROM challenges WHERE account_id = ?1")
+            .bind(account_id)
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    /// A new activation code: the challenge, its message in the outbox and a journal entry, together.
+    pub async fn create_challenge(&self, c: &NewChallenge<'_>) -> Result<(), sqlx::Error> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO challenges (id, account_id, channel, code_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .bind(c.id)
+        .bind(c.account_id)
+        .bind(c.channel)
+        .bind(c.code_hash)
+        .bind(c.now)
+        .bind(c.expires_at)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO outbox (account_id, channel, destination, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .bind(c.account_id)
+            .bind(c.channel)
+            .bind(c.destination)
+            .bind(c.body)
+            .bind(c.now)
+            .execute(&mut *tx)
+            .await?;
+        journal(
+            &mut tx,
+            c.registration_id,
+            Some(c.account_id),
+            c.now,
+            "ACTIVATION_CODE_SENT",
+            Some(c.channel),
+            Some(c.trace_id),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Checks a code against the account's latest challenge. Exactly one of any number of
+    /// concurrent correct submissions activates; wrong ones count towards the lock.
+    pub async fn confirm_challenge(
+        &self,
+        account_id: &str,
+        now: i64,
+        max_tries: i64,
+        trace_id: &str,
+        hash_for: impl Fn(&str) -> String,
+    ) -> Result<Confirm, sqlx::Error> {
+        let state: Option<String> = sqlx::query_scalar("SELECT state FROM accounts WHERE id = ?1")
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        if state.as_deref() == Some("active") {
+            return Ok(Confirm::AlreadyActive);
+        }
+        let row: Option<Challenge> = sqlx::query_as(
+            "SELECT id, code_hash, expires_at, tries, used_at, locked_at FROM challenges
+             WHERE account_id = ?1 ORDER BY created_at DESC, rowid DESC LIMIT 1",
+        )
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(Confirm::NoChallenge);
+        };
+        let Challenge {
+            id,
+            code_hash: stored,
+            expires_at: expires,
+            used_at: used,
+            locked_at: locked,
+        } = row;
+        if used.is_some() {
+            return Ok(Confirm::AlreadyActive);
+        }
+        if locked.is_some() {
+            return Ok(Confirm::Locked);
+        }
+        if expires <= now {
+            return Ok(Confirm::Expired);
+        }
+        let given = hash_for(&id);
+        let registration_id: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM registrations WHERE account_id = ?1 ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let mut tx = self.begin().await?;
+        if bool::from(subtle::ConstantTimeEq::ct_eq(
+            stored.as_bytes(),
+            given.as_bytes(),
+        )) {
+            let won = sqlx::query(
+                "UPDATE challenges SET used_at = ?1 WHERE id = ?2 AND used_at IS NULL AND locked_at IS NULL AND expires_at > ?1",
+            )
+            .bind(now)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+            if won.rows_affected() != 1 {
+                return Ok(Confirm::AlreadyActive);
+            }
+            sqlx::query("UPDATE accounts SET state = 'active', activated_at = ?1 WHERE id = ?2 AND state = 'pending_confirmation'")
+                .bind(now)
+                .bind(account_id)
+                .execute(&mut *tx)
+                .await?;
+            journal(
+                &mut tx,
+                registration_id.as_deref(),
+                Some(account_id),
+                now,
+                "ACCOUNT_ACTIVATED",
+                None,
+                Some(trace_id),
+            )
+            .await?;
+            tx.commit().await?;
+            return Ok(Confirm::Activated);
+        }
+        let tries: i64 = sqlx::query_scalar(
+            "UPDATE challenges SET tries = tries + 1,
+                 locked_at = CASE WHEN tries + 1 >= ?1 THEN ?2 ELSE locked_at END
+             WHERE id = ?3 AND used_at IS NULL RETURNING tries",
+        )
+        .bind(max_tries)
+        .bind(now)
+        .bind(&id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .unwrap_or(max_tries);
+        let code = if tries >= max_tries {
+            "ACTIVATION_CODE_LOCKED"
+        } else {
+            "ACT_CODE_WRONG"
+        };
+        journal(
+            &mut tx,
+            registration_id.as_deref(),
+            Some(account_id),
+            now,
+            code,
+            None,
+            Some(trace_id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Confirm::Wrong {
+            tries_left: (max_tries - tries).max(0),
+        })
+    }
+
+    pub async fn outbox_pending(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<(i64, crate::outbox::Message)>, sqlx::Error> {
+        let rows: Vec<PendingMessage> = sqlx::query_as(
+            "SELECT id, channel, destination, body FROM outbox WHERE sent_at IS NULL AND body IS NOT NULL AND attempts < ?2
+             ORDER BY id LIMIT ?1",
+        )
+        .bind(limit)
+        .bind(crate::outbox::MAX_ATTEMPTS)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                (
+                    r.id,
+                    crate::outbox::Message {
+                        channel: r.channel,
+                        destination: r.destination,
+                        body: r.body,
+                    },
+                )
+            })
+            .collect())
+    }
+
+    /// Delivered: the text (with its code) is erased.
+    pub async fn outbox_sent(&self, id: i64, now: i64) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE outbox SET sent_at = ?1, body = NULL, attempts = attempts + 1 WHERE id = ?2",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A failed delivery; the last allowed one erases the text (with its code): a message that
+    /// will never be sent keeps nothing secret.
+    pub async fn outbox_failed(
+        &self,
+        id: i64,
+        error: &str,
+        max_attempts: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?1,
+                 body = CASE WHEN attempts + 1 >= ?3 THEN NULL ELSE body END
+             WHERE id = ?2",
+        )
+        .bind(error)
+        .bind(id)
+        .bind(max_attempts)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn dev_inbox_add(
+        &self,
+        channel: &str,
+        destination: &str,
+        body: &str,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query("INSERT INTO dev_inbox (channel, destination, body, created_at) VALUES (?1, ?2, ?3, ?4)")
+            .bind(channel)
+            .bind(destination)
+            .bind(body)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn dev_inbox(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<(String, String, String, i64)>, sqlx::Error> {
+        sqlx::query_as("SELECT channel, destination, body, created_at FROM dev_inbox ORDER BY id DESC LIMIT ?1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+    }
+}

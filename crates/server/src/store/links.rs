@@ -1,0 +1,186 @@
+//! Bank links (`bank_links`): linking a bank to an account, changing banks (one transaction),
+//! removing a link (never the last), and the links a withdrawn consent left unusable.
+
+use super::journal::journal;
+use super::Store;
+
+/// Outcome of removing a bank link.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Unlink {
+    Done,
+    /// It is the account's only live link: refused.
+    Last,
+    NotLinked,
+}
+
+impl Store {
+    /// Links a bank subject to the account and, for a bank change, retires the old link — in one
+    /// transaction, so the account has exactly the old or exactly the new links. The transfer is
+    /// recorded in the consent ledger.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn link_bank(
+        &self,
+        account_id: &str,
+        bank_id: &str,
+        subject: &str,
+        replace: Option<&str>,
+        consent_fields: &str,
+        consent_version: &str,
+        now: i64,
+        trace_id: &str,
+    ) -> Result<Result<(), &'static str>, sqlx::Error> {
+        let mut tx = self.begin().await?;
+        let owner: Option<(String, Option<i64>, Option<i64>)> = sqlx::query_as(
+            "SELECT account_id, retired_at, consent_withdrawn_at FROM bank_links WHERE bank_id = ?1 AND subject = ?2",
+        )
+        .bind(bank_id)
+        .bind(subject)
+        .fetch_optional(&mut *tx)
+        .await?;
+        match owner {
+            Some((other, _, _)) if other != account_id => {
+                return Ok(Err("subject_of_other_account"))
+            }
+            Some((_, None, None)) => return Ok(Err("already_linked")),
+            Some(_) => {
+                sqlx::query("UPDATE bank_links SET retired_at = NULL, consent_withdrawn_at = NULL, linked_at = ?1, last_used_at = ?1 WHERE bank_id = ?2 AND subject = ?3")
+                    .bind(now)
+                    .bind(bank_id)
+                    .bind(subject)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            None => {
+                sqlx::query(
+                    "INSERT INTO bank_links (account_id, bank_id, subject, linked_at, last_used_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+                )
+                .bind(account_id)
+                .bind(bank_id)
+                .bind(subject)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        self.fault_point("link:between")?;
+        if let Some(old) = replace {
+            let done = sqlx::query(
+                "UPDATE bank_links SET retired_at = ?1 WHERE account_id = ?2 AND bank_id = ?3 AND retired_at IS NULL",
+            )
+            .bind(now)
+            .bind(account_id)
+            .bind(old)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Ok(Err("replaced_bank_not_linked"));
+            }
+        }
+        let registration_id: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM registrations WHERE account_id = ?1 ORDER BY created_at DESC LIMIT 1",
+        )
+        .bind(account_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(reg) = &registration_id {
+            sqlx::query(
+                "INSERT INTO consents (registration_id, account_id, bank_id, fields, purpose, version, outcome, at)
+                 VALUES (?1, ?2, ?3, ?4, 'bank link: confirm the same person', ?5, 'linked', ?6)",
+            )
+            .bind(reg)
+            .bind(account_id)
+            .bind(bank_id)
+            .bind(consent_fields)
+            .bind(consent_version)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let code = if replace.is_some() {
+            "BANK_CHANGED"
+        } else {
+            "BANK_LINKED"
+        };
+        journal(
+            &mut tx,
+            None,
+            Some(account_id),
+            now,
+            code,
+            Some(bank_id),
+            Some(trace_id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+
+    /// Banks of live links whose consent the citizen withdrew.
+    pub async fn withdrawn_links(&self, account_id: &str) -> Result<Vec<String>, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT bank_id FROM bank_links WHERE account_id = ?1 AND retired_at IS NULL AND consent_withdrawn_at IS NOT NULL",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Live links of an account: bank, linked at, last used at.
+    pub async fn links(&self, account_id: &str) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT bank_id, linked_at, last_used_at FROM bank_links
+             WHERE account_id = ?1 AND retired_at IS NULL ORDER BY linked_at, id",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Retires a link unless it is the last live one; the check and the change are one statement,
+    /// so two concurrent removals cannot leave zero links.
+    pub async fn retire_link(
+        &self,
+        account_id: &str,
+        bank_id: &str,
+        now: i64,
+        trace_id: &str,
+    ) -> Result<Unlink, sqlx::Error> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query(
+            "UPDATE bank_links SET retired_at = ?1
+             WHERE account_id = ?2 AND bank_id = ?3 AND retired_at IS NULL
+               AND (SELECT COUNT(*) FROM bank_links WHERE account_id = ?2 AND retired_at IS NULL) > 1",
+        )
+        .bind(now)
+        .bind(account_id)
+        .bind(bank_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            let linked: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM bank_links WHERE account_id = ?1 AND bank_id = ?2 AND retired_at IS NULL",
+            )
+            .bind(account_id)
+            .bind(bank_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            return Ok(if linked > 0 {
+                Unlink::Last
+            } else {
+                Unlink::NotLinked
+            });
+        }
+        journal(
+            &mut tx,
+            None,
+            Some(account_id),
+            now,
+            "BANK_UNLINKED",
+            Some(bank_id),
+            Some(trace_id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Unlink::Done)
+    }
+}

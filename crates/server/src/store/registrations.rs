@@ -1,0 +1,457 @@
+//! Registrations: the start (with its bank flow), re-verification, failure, and the completion
+//! that writes the bank's outcome (account, link, person keys, consent, session) in one transaction.
+
+use super::accounts::{accounts_of_keys, add_person_keys};
+use super::consents::consent;
+use super::journal::journal;
+use super::{Store, StoreError};
+
+#[derive(Debug, Clone)]
+pub struct RegistrationRow {
+    pub id: String,
+    pub request_number: i64,
+    pub bank_id: String,
+    pub phone: String,
+    pub state: String,
+    pub reason: Option<String>,
+    pub trace_id: Option<String>,
+    pub browser_hash: String,
+    pub account_id: Option<String>,
+    pub created_at: i64,
+    pub display_name: Option<String>,
+    /// State of the account the registration created, if any.
+    pub account_state: Option<String>,
+}
+
+/// A `registrations` row as read, with the name and state of the account it created, if any.
+#[derive(sqlx::FromRow)]
+struct RegistrationRecord {
+    id: String,
+    request_number: i64,
+    bank_id: String,
+    phone: String,
+    state: String,
+    reason: Option<String>,
+    trace_id: Option<String>,
+    browser_hash: String,
+    account_id: Option<String>,
+    created_at: i64,
+    given_name: Option<String>,
+    family_name: Option<String>,
+    account_state: Option<String>,
+}
+
+impl From<RegistrationRecord> for RegistrationRow {
+    fn from(r: RegistrationRecord) -> Self {
+        let display_name = match (r.given_name, r.family_name) {
+            (Some(g), Some(f)) => Some(format!("{g} {}.", f.chars().take(1).collect::<String>())),
+            _ => None,
+        };
+        RegistrationRow {
+            id: r.id,
+            request_number: r.request_number,
+            bank_id: r.bank_id,
+            phone: r.phone,
+            state: r.state,
+            reason: r.reason,
+            trace_id: r.trace_id,
+            browser_hash: r.browser_hash,
+            account_id: r.account_id,
+            created_at: r.created_at,
+            display_name,
+            account_state: r.account_state,
+        }
+    }
+}
+
+pub struct NewRegistration<'a> {
+    pub id: &'a str,
+    pub bank_id: &'a str,
+    pub phone: &'a str,
+    pub browser_hash: &'a str,
+    pub consent_version: &'a str,
+    pub lang: &'a str,
+    pub trace_id: &'a str,
+    pub state_hash: &'a str,
+    pub nonce: &'a str,
+    pub pkce_verifier: &'a str,
+    pub flow_ttl_ms: i64,
+    pub now: i64,
+}
+
+/// What the bank's data led to, to be written in one transaction.
+pub enum Outcome<'a> {
+    /// `claim` names the bank claim at fault (kept as the journal's upstream detail).
+    Rejected {
+        reason: &'a str,
+        claim: Option<&'a str>,
+    },
+    Accepted(NewAccount<'a>),
+}
+
+pub struct NewAccount<'a> {
+    pub new_account_id: &'a str,
+    /// Keyed hashes of the person's identifiers, strongest first (see `domain::person_ids`);
+    /// never empty (the passport is always there).
+    pub person_keys: &'a [String],
+    /// False when the bank does not share activity data (journaled as not checked).
+    pub activity_checked: bool,
+    pub country: &'a str,
+    pub family_name: &'a str,
+    pub given_name: &'a str,
+    pub middle_name: Option<&'a str>,
+    pub birthdate: &'a str,
+    pub phone: &'a str,
+    pub email: Option<&'a str>,
+    pub subject: &'a str,
+    pub session_hash: &'a str,
+    /// Passport, taxpayer number and SNILS sealed for `new_account_id`: (key id, sealed bytes).
+    pub sealed_ids: (&'a str, &'a [u8]),
+}
+
+pub struct Completion<'a> {
+    pub registration_id: &'a str,
+    pub bank_id: &'a str,
+    pub trace_id: &'a str,
+    pub consent_fields: &'a str,
+    pub consent_purpose: &'a str,
+    pub consent_version: &'a str,
+    pub outcome: Outcome<'a>,
+    pub now: i64,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Completed {
+    Rejected,
+    /// The account (new or found by person key) and whether it already existed.
+    Account {
+        account_id: String,
+        existed: bool,
+    },
+}
+
+impl Store {
+    /// Writes the registration, its bank flow and the first journal entry together.
+    pub async fn start_registration(&self, r: &NewRegistration<'_>) -> Result<i64, sqlx::Error> {
+        let mut tx = self.begin().await?;
+        let number: i64 = sqlx::query_scalar(
+            "INSERT INTO registrations (id, request_number, bank_id, phone, state, browser_hash,
+                consent_version, lang, trace_id, created_at, updated_at)
+             VALUES (?1, (SELECT COALESCE(MAX(request_number), 0) + 1 FROM registrations), ?2, ?3,
+                'awaiting_bank', ?4, ?5, ?6, ?7, ?8, ?8)
+             RETURNING request_number",
+        )
+        .bind(r.id)
+        .bind(r.bank_id)
+        .bind(r.phone)
+        .bind(r.browser_hash)
+        .bind(r.consent_version)
+        .bind(r.lang)
+        .bind(r.trace_id)
+        .bind(r.now)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO auth_flows (state_hash, registration_id, bank_id, nonce, pkce_verifier, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .bind(r.state_hash)
+        .bind(r.id)
+        .bind(r.bank_id)
+        .bind(r.nonce)
+        .bind(r.pkce_verifier)
+        .bind(r.now)
+        .bind(r.now + r.flow_ttl_ms)
+        .execute(&mut *tx)
+        .await?;
+        journal(
+            &mut tx,
+            Some(r.id),
+            None,
+            r.now,
+            "REGISTRATION_STARTED",
+            None,
+            Some(r.trace_id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(number)
+    }
+
+    /// Starts another bank round trip for a rejected or failed registration, as the lifecycle
+    /// allows; `Ok(false)` when the registration is in a state that cannot be re-verified.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn reverify(
+        &self,
+        id: &str,
+        phone: &str,
+        state_hash: &str,
+        nonce: &str,
+        verifier: &str,
+        now: i64,
+        flow_ttl_ms: i64,
+        trace_id: &str,
+    ) -> Result<bool, sqlx::Error> {
+        let mut tx = self.begin().await?;
+        let current: Option<String> =
+            sqlx::query_scalar("SELECT state FROM registrations WHERE id = ?1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(from) = current.as_deref().and_then(crate::lifecycle::parse_state) else {
+            return Ok(false);
+        };
+        let Ok(to) = crate::lifecycle::next(from, crate::lifecycle::Event::Reverify) else {
+            return Ok(false);
+        };
+        let done = sqlx::query(
+            "UPDATE registrations SET state = ?1, phone = ?2, reason = NULL, trace_id = ?3, updated_at = ?4
+             WHERE id = ?5 AND state = ?6",
+        )
+        .bind(crate::lifecycle::state_name(to))
+        .bind(phone)
+        .bind(trace_id)
+        .bind(now)
+        .bind(id)
+        .bind(crate::lifecycle::state_name(from))
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        let bank_id: String = sqlx::query_scalar("SELECT bank_id FROM registrations WHERE id = ?1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO auth_flows (state_hash, registration_id, bank_id, nonce, pkce_verifier, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .bind(state_hash)
+        .bind(id)
+        .bind(&bank_id)
+        .bind(nonce)
+        .bind(verifier)
+        .bind(now)
+        .bind(now + flow_ttl_ms)
+        .execute(&mut *tx)
+        .await?;
+        journal(
+            &mut tx,
+            Some(id),
+            None,
+            now,
+            "REVERIFY_STARTED",
+            None,
+            Some(trace_id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Marks a bank round trip as failed (nothing else is written).
+    pub async fn fail_registration(
+        &self,
+        id: &str,
+        reason: &str,
+        upstream: Option<&str>,
+        trace_id: &str,
+        now: i64,
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "UPDATE registrations SET state = 'failed', reason = ?1, trace_id = ?2, updated_at = ?3
+             WHERE id = ?4 AND state = 'awaiting_bank'",
+        )
+        .bind(reason)
+        .bind(trace_id)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        journal(
+            &mut tx,
+            Some(id),
+            None,
+            now,
+            reason,
+            upstream,
+            Some(trace_id),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Records the outcome of the bank's data: registration state, consent ledger entry, journal,
+    /// and for an accepted person the account, the bank link and a session — all or nothing.
+    pub async fn complete_registration(&self, c: &Completion<'_>) -> Result<Completed, StoreError> {
+        let mut tx = self.begin().await?;
+        let result = match &c.outcome {
+            Outcome::Rejected { reason, claim } => {
+                sqlx::query(
+                    "UPDATE registrations SET state = 'rejected', reason = ?1, trace_id = ?2, updated_at = ?3 WHERE id = ?4",
+                )
+                .bind(reason)
+                .bind(c.trace_id)
+                .bind(c.now)
+                .bind(c.registration_id)
+                .execute(&mut *tx)
+                .await?;
+                consent(&mut tx, c, None, "rejected").await?;
+                journal(
+                    &mut tx,
+                    Some(c.registration_id),
+                    None,
+                    c.now,
+                    reason,
+                    claim.map(|c| format!("claim:{c}")).as_deref(),
+                    Some(c.trace_id),
+                )
+                .await?;
+                Completed::Rejected
+            }
+            Outcome::Accepted(a) => {
+                let owners = accounts_of_keys(&mut tx, a.person_keys).await?;
+                if owners.len() > 1 {
+                    // The identifiers point at two accounts: a data error at a bank, never merged.
+                    return Err(StoreError::SubjectConflict);
+                }
+                let existing = owners.into_iter().next();
+                let existed = existing.is_some();
+                let primary = a
+                    .person_keys
+                    .first()
+                    .map(String::as_str)
+                    .unwrap_or_default();
+                let account_id = match existing {
+                    Some(id) => id,
+                    None => {
+                        sqlx::query(
+                            "INSERT INTO accounts (id, state, person_key, country, family_name, given_name, middle_name,
+                                birthdate, phone, email, created_at, key_id, national_ids)
+                             VALUES (?1, 'pending_confirmation', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                        )
+                        .bind(a.new_account_id)
+                        .bind(primary)
+                        .bind(a.country)
+                        .bind(a.family_name)
+                        .bind(a.given_name)
+                        .bind(a.middle_name)
+                        .bind(a.birthdate)
+                        .bind(a.phone)
+                        .bind(a.email)
+                        .bind(c.now)
+                        .bind(a.sealed_ids.0)
+                        .bind(a.sealed_ids.1)
+                        .execute(&mut *tx)
+                        .await?;
+                        a.new_account_id.to_string()
+                    }
+                };
+                let linked_to: Option<(String, Option<i64>)> = sqlx::query_as(
+                    "SELECT account_id, retired_at FROM bank_links WHERE bank_id = ?1 AND subject = ?2",
+                )
+                .bind(c.bank_id)
+                .bind(a.subject)
+                .fetch_optional(&mut *tx)
+                .await?;
+                match linked_to {
+                    Some((owner, _)) if owner != account_id => {
+                        return Err(StoreError::SubjectConflict)
+                    }
+                    // A removed bank does not reach the account again, not even by registering.
+                    Some((_, Some(_))) => return Err(StoreError::Retired),
+                    Some(_) => {
+                        sqlx::query("UPDATE bank_links SET last_used_at = ?1 WHERE bank_id = ?2 AND subject = ?3")
+                            .bind(c.now)
+                            .bind(c.bank_id)
+                            .bind(a.subject)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    None => {
+                        sqlx::query(
+                            "INSERT INTO bank_links (account_id, bank_id, subject, linked_at, last_used_at)
+                             VALUES (?1, ?2, ?3, ?4, ?4)",
+                        )
+                        .bind(&account_id)
+                        .bind(c.bank_id)
+                        .bind(a.subject)
+                        .bind(c.now)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+                add_person_keys(&mut tx, &account_id, a.person_keys).await?;
+                let state: String = sqlx::query_scalar("SELECT state FROM accounts WHERE id = ?1")
+                    .bind(&account_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "UPDATE registrations SET state = ?1, reason = NULL, trace_id = ?2, account_id = ?3, updated_at = ?4
+                     WHERE id = ?5",
+                )
+                .bind(if state == "active" { "pending_confirmation" } else { state.as_str() })
+                .bind(c.trace_id)
+                .bind(&account_id)
+                .bind(c.now)
+                .bind(c.registration_id)
+                .execute(&mut *tx)
+                .await?;
+                consent(&mut tx, c, Some(&account_id), "account").await?;
+                let code = if existed {
+                    "ACCOUNT_FOUND"
+                } else {
+                    "ACCOUNT_CREATED"
+                };
+                journal(
+                    &mut tx,
+                    Some(c.registration_id),
+                    Some(&account_id),
+                    c.now,
+                    code,
+                    None,
+                    Some(c.trace_id),
+                )
+                .await?;
+                if !a.activity_checked {
+                    journal(
+                        &mut tx,
+                        Some(c.registration_id),
+                        Some(&account_id),
+                        c.now,
+                        "ACTIVITY_NOT_CHECKED",
+                        Some(c.bank_id),
+                        Some(c.trace_id),
+                    )
+                    .await?;
+                }
+                sqlx::query("INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, auth_at) VALUES (?1, ?2, ?3, ?3, ?3)")
+                    .bind(a.session_hash)
+                    .bind(&account_id)
+                    .bind(c.now)
+                    .execute(&mut *tx)
+                    .await?;
+                Completed::Account {
+                    account_id,
+                    existed,
+                }
+            }
+        };
+        tx.commit().await?;
+        Ok(result)
+    }
+
+    pub async fn registration(&self, id: &str) -> Result<Option<RegistrationRow>, sqlx::Error> {
+        let row: Option<RegistrationRecord> = sqlx::query_as(
+            "SELECT r.id, r.request_number, r.bank_id, r.phone, r.state, r.reason, r.trace_id, r.browser_hash,
+                    r.account_id, r.created_at, a.given_name, a.family_name, a.state AS account_state
+             FROM registrations r LEFT JOIN accounts a ON a.id = r.account_id WHERE r.id = ?1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(RegistrationRow::from))
+    }
+}

@@ -158,7 +158,12 @@ pub async fn verify_second_factor(
         SecondFactor::Wrong => {
             limits::record_failure(&app.store, &scopes, now).await?;
             app.store
-                .journal_account(account_id, "MFA_CODE_WRONG", now, &ctx.trace_id)
+                .journal_account(
+                    account_id,
+                    bankid_api::JournalEvent::Refused(ErrorCode::MfaCodeWrong),
+                    now,
+                    &ctx.trace_id,
+                )
                 .await?;
             Err(ApiError::new(ErrorCode::MfaCodeWrong))
         }

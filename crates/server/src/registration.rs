@@ -134,7 +134,7 @@ pub async fn complete(
             tracing::info!(code = %code, upstream = upstream.as_deref().unwrap_or(""), "registration failed");
             if let Err(e) = app
                 .store
-                .fail_registration(&reg, code.as_str(), upstream.as_deref(), &trace, now)
+                .fail_registration(&reg, code, upstream.as_deref(), &trace, now)
                 .await
             {
                 tracing::error!(error = %e, "callback: store");
@@ -212,7 +212,7 @@ pub async fn complete(
         }
         Err(refusal) => {
             outcome = Outcome::Rejected {
-                reason: refusal.code.as_str(),
+                reason: refusal.code,
                 claim: refusal.claim,
             }
         }

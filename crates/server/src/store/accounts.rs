@@ -3,6 +3,7 @@
 
 use super::journal::journal;
 use super::Store;
+use bankid_api::JournalEvent;
 
 /// Idle time after which a session ends.
 pub const SESSION_IDLE_MS: i64 = 30 * 60 * 1000;
@@ -178,7 +179,7 @@ impl Store {
             None,
             Some(&account_id),
             now,
-            "SIGNED_IN",
+            JournalEvent::SignedIn,
             Some(bank_id),
             Some(trace_id),
         )

@@ -3,6 +3,7 @@
 
 use super::journal::journal;
 use super::Store;
+use bankid_api::{ErrorCode, JournalEvent};
 
 pub struct NewChallenge<'a> {
     pub id: &'a str,
@@ -81,7 +82,7 @@ impl Store {
             c.registration_id,
             Some(c.account_id),
             c.now,
-            "ACTIVATION_CODE_SENT",
+            JournalEvent::ActivationCodeSent,
             Some(c.channel),
             Some(c.trace_id),
         )
@@ -164,7 +165,7 @@ impl Store {
                 registration_id.as_deref(),
                 Some(account_id),
                 now,
-                "ACCOUNT_ACTIVATED",
+                JournalEvent::AccountActivated,
                 None,
                 Some(trace_id),
             )
@@ -184,9 +185,9 @@ impl Store {
         .await?
         .unwrap_or(max_tries);
         let code = if tries >= max_tries {
-            "ACTIVATION_CODE_LOCKED"
+            JournalEvent::Refused(ErrorCode::ActCodeLocked)
         } else {
-            "ACT_CODE_WRONG"
+            JournalEvent::Refused(ErrorCode::ActCodeWrong)
         };
         journal(
             &mut tx,

@@ -4,6 +4,7 @@
 use super::journal::journal;
 use super::registrations::Completion;
 use super::Store;
+use bankid_api::JournalEvent;
 
 /// A ledger entry as listed, with whether a later entry withdrew it.
 #[derive(sqlx::FromRow)]
@@ -129,7 +130,7 @@ impl Store {
             Some(&registration_id),
             Some(account_id),
             now,
-            "CONSENT_WITHDRAWN",
+            JournalEvent::ConsentWithdrawn,
             Some(&bank_id),
             Some(trace_id),
         )

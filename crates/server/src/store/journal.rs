@@ -1,6 +1,8 @@
 //! The journal: what happened to a registration or an account, with codes and trace ids. Every
 //! aggregate writes its entries through `journal()` inside its own transaction.
 
+use bankid_api::JournalEvent;
+
 use super::Store;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -23,7 +25,7 @@ impl Store {
     pub async fn journal_account(
         &self,
         account_id: &str,
-        code: &str,
+        code: JournalEvent,
         now: i64,
         trace_id: &str,
     ) -> Result<(), sqlx::Error> {
@@ -48,7 +50,7 @@ pub(super) async fn journal(
     registration_id: Option<&str>,
     account_id: Option<&str>,
     at: i64,
-    code: &str,
+    code: JournalEvent,
     upstream: Option<&str>,
     trace_id: Option<&str>,
 ) -> Result<(), sqlx::Error> {
@@ -56,7 +58,7 @@ pub(super) async fn journal(
         .bind(registration_id)
         .bind(account_id)
         .bind(at)
-        .bind(code)
+        .bind(code.as_str())
         .bind(upstream)
         .bind(trace_id)
         .execute(&mut **tx)

@@ -3,6 +3,7 @@
 
 use super::journal::journal;
 use super::Store;
+use bankid_api::JournalEvent;
 
 /// Outcome of removing a bank link.
 #[derive(Debug, PartialEq, Eq)]
@@ -97,9 +98,9 @@ impl Store {
             .await?;
         }
         let code = if replace.is_some() {
-            "BANK_CHANGED"
+            JournalEvent::BankChanged
         } else {
-            "BANK_LINKED"
+            JournalEvent::BankLinked
         };
         journal(
             &mut tx,
@@ -175,7 +176,7 @@ impl Store {
             None,
             Some(account_id),
             now,
-            "BANK_UNLINKED",
+            JournalEvent::BankUnlinked,
             Some(bank_id),
             Some(trace_id),
         )

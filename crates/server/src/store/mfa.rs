@@ -5,6 +5,7 @@ use base64::Engine;
 
 use super::journal::journal;
 use super::Store;
+use bankid_api::JournalEvent;
 
 /// A TOTP secret as stored: `value` is base64 of the sealed secret and `key_id` names its key;
 /// rows from before migration 0008 hold hex and no key id.
@@ -123,7 +124,7 @@ impl Store {
             None,
             Some(account_id),
             now,
-            "MFA_ENABLED",
+            JournalEvent::MfaEnabled,
             None,
             Some(trace_id),
         )
@@ -158,7 +159,7 @@ impl Store {
             None,
             Some(account_id),
             now,
-            "MFA_DISABLED",
+            JournalEvent::MfaDisabled,
             None,
             Some(trace_id),
         )

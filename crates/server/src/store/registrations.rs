@@ -5,6 +5,7 @@ use super::accounts::{accounts_of_keys, add_person_keys};
 use super::consents::consent;
 use super::journal::journal;
 use super::{Store, StoreError};
+use bankid_api::{ErrorCode, JournalEvent};
 
 #[derive(Debug, Clone)]
 pub struct RegistrationRow {
@@ -83,7 +84,7 @@ pub struct NewRegistration<'a> {
 pub enum Outcome<'a> {
     /// `claim` names the bank claim at fault (kept as the journal's upstream detail).
     Rejected {
-        reason: &'a str,
+        reason: ErrorCode,
         claim: Option<&'a str>,
     },
     Accepted(NewAccount<'a>),
@@ -169,7 +170,7 @@ impl Store {
             Some(r.id),
             None,
             r.now,
-            "REGISTRATION_STARTED",
+            JournalEvent::RegistrationStarted,
             None,
             Some(r.trace_id),
         )
@@ -241,7 +242,7 @@ impl Store {
             Some(id),
             None,
             now,
-            "REVERIFY_STARTED",
+            JournalEvent::ReverifyStarted,
             None,
             Some(trace_id),
         )
@@ -254,7 +255,7 @@ impl Store {
     pub async fn fail_registration(
         &self,
         id: &str,
-        reason: &str,
+        reason: ErrorCode,
         upstream: Option<&str>,
         trace_id: &str,
         now: i64,
@@ -264,7 +265,7 @@ impl Store {
             "UPDATE registrations SET state = 'failed', reason = ?1, trace_id = ?2, updated_at = ?3
              WHERE id = ?4 AND state = 'awaiting_bank'",
         )
-        .bind(reason)
+        .bind(reason.as_str())
         .bind(trace_id)
         .bind(now)
         .bind(id)
@@ -275,7 +276,7 @@ impl Store {
             Some(id),
             None,
             now,
-            reason,
+            JournalEvent::Refused(reason),
             upstream,
             Some(trace_id),
         )
@@ -292,7 +293,7 @@ impl Store {
                 sqlx::query(
                     "UPDATE registrations SET state = 'rejected', reason = ?1, trace_id = ?2, updated_at = ?3 WHERE id = ?4",
                 )
-                .bind(reason)
+                .bind(reason.as_str())
                 .bind(c.trace_id)
                 .bind(c.now)
                 .bind(c.registration_id)
@@ -304,7 +305,7 @@ impl Store {
                     Some(c.registration_id),
                     None,
                     c.now,
-                    reason,
+                    JournalEvent::Refused(*reason),
                     claim.map(|c| format!("claim:{c}")).as_deref(),
                     Some(c.trace_id),
                 )
@@ -401,9 +402,9 @@ impl Store {
                 .await?;
                 consent(&mut tx, c, Some(&account_id), "account").await?;
                 let code = if existed {
-                    "ACCOUNT_FOUND"
+                    JournalEvent::AccountFound
                 } else {
-                    "ACCOUNT_CREATED"
+                    JournalEvent::AccountCreated
                 };
                 journal(
                     &mut tx,
@@ -421,7 +422,7 @@ impl Store {
                         Some(c.registration_id),
                         Some(&account_id),
                         c.now,
-                        "ACTIVITY_NOT_CHECKED",
+                        JournalEvent::ActivityNotChecked,
                         Some(c.bank_id),
                         Some(c.trace_id),
                     )

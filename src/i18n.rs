@@ -232,6 +232,7 @@ keys! {
     PurposeRegistration,
     PurposeLink,
     WithdrawButton,
+    WithdrawLastBank,
     WithdrawHidden,
     WithdrawTitle,
     WithdrawText,
@@ -893,6 +894,11 @@ fn texts(key: Key) -> (&'static str, &'static str, &'static str) {
             "Подключить банк: подтвердить, что это тот же человек",
             "Підключити банк: підтвердити, що це та сама особа",
             "Link a bank: confirm it is the same person",
+        ),
+        WithdrawLastBank => (
+            "Это согласие единственного банка, через который вы входите: если его отозвать, вы не сможете войти. Сначала подключите ещё один банк.",
+            "Це згода єдиного банку, через який ви входите: якщо її відкликати, ви не зможете увійти. Спочатку підключіть ще один банк.",
+            "This is the consent of the only bank you sign in with: withdrawing it would lock you out. Add another bank first.",
         ),
         WithdrawButton => (
             "Отозвать согласие",

@@ -49,7 +49,7 @@ pub fn purpose_text(lang: Lang, purpose: &str) -> String {
 
 /// Whether the entry is a consent in force that the citizen can withdraw.
 pub fn withdrawable(r: &ConsentRecord) -> bool {
-    r.status == ConsentStatus::InForce
+    r.status == ConsentStatus::InForce && !r.last_bank
 }
 
 /// The tag of an entry: (CSS class, text). The server says where each consent stands.
@@ -176,6 +176,15 @@ fn Consents() -> impl IntoView {
                             </div>
                         }
                     });
+                    // The only bank the citizen signs in with: say why there is no button, and how on.
+                    let last_bank = r.last_bank.then(|| {
+                        view! {
+                            <p class="bp-body" data-testid="withdraw-last-bank">
+                                {t(l, Key::WithdrawLastBank)} " "
+                                <Link href="/account/banks/add" class="bp-link">{t(l, Key::AddBank)}</Link>
+                            </p>
+                        }
+                    });
                     let action = withdrawable(&r).then(|| {
                         let id = r.id;
                         let withdraw = withdraw.clone();
@@ -266,6 +275,7 @@ fn Consents() -> impl IntoView {
                                 </div>
                                 {withdraws}
                             </dl>
+                            {last_bank}
                             {action}
                         </li>
                     }
@@ -313,6 +323,7 @@ mod tests {
             withdraws: None,
             withdrawn: status == ConsentStatus::Withdrawn,
             status,
+            last_bank: false,
         }
     }
 
@@ -321,6 +332,10 @@ mod tests {
         use ConsentStatus::*;
         assert!(withdrawable(&record("account", InForce)));
         assert!(withdrawable(&record("linked", InForce)));
+        // Not the only bank the citizen signs in with.
+        let mut only = record("linked", InForce);
+        only.last_bank = true;
+        assert!(!withdrawable(&only));
         for status in [Withdrawn, BankRemoved, Replaced] {
             assert!(!withdrawable(&record("linked", status)));
         }

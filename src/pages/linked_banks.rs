@@ -358,6 +358,13 @@ fn LinkConsent() -> impl IntoView {
             .flatten()
             .map_or(Country::Ru, |b| b.country)
     });
+    let bank_fields = Signal::derive(move || {
+        banks
+            .find(&bank_id.get())
+            .flatten()
+            .map(|b| b.fields)
+            .unwrap_or_default()
+    });
 
     let on_accept = Callback::new(move |()| {
         if busy.get_untracked() {
@@ -433,7 +440,7 @@ fn LinkConsent() -> impl IntoView {
                 </div>
                 {replaces}
             </dl>
-            <ConsentDetails country purpose=Key::LinkPurposeText />
+            <ConsentDetails country bank_fields purpose=Key::LinkPurposeText />
         </ConsentForm>
     }
 }

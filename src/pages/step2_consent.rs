@@ -175,7 +175,11 @@ fn ConsentPage(bank_id: Memo<String>, phone: String) -> impl IntoView {
                         </dd>
                     </div>
                 </dl>
-                <ConsentDetails country purpose=Key::ConsentPurposeText />
+                <ConsentDetails
+                    country
+                    bank_fields=Signal::derive(move || bank.get().map(|b| b.fields).unwrap_or_default())
+                    purpose=Key::ConsentPurposeText
+                />
             </ConsentForm>
         }
         .into_any()
@@ -190,12 +194,23 @@ fn ConsentPage(bank_id: Memo<String>, phone: String) -> impl IntoView {
 /// What a consent covers, as the law asks it to be shown: the fields the bank of `country` will
 /// share, why (`purpose`), for how long, who processes them, how to withdraw, the text version.
 #[component]
-pub fn ConsentDetails(#[prop(into)] country: Signal<Country>, purpose: Key) -> impl IntoView {
+pub fn ConsentDetails(
+    #[prop(into)] country: Signal<Country>,
+    /// What the chosen bank transfers (from the bank list); the country's list when unknown.
+    #[prop(into)]
+    bank_fields: Signal<Vec<ConsentField>>,
+    purpose: Key,
+) -> impl IntoView {
     let lang = use_lang();
     let fields = move || {
         let (lang, country) = (lang.get(), country.get());
-        ConsentField::requested(country)
-            .iter()
+        let given = bank_fields.get();
+        let list: &[ConsentField] = if given.is_empty() {
+            ConsentField::requested(country)
+        } else {
+            &given
+        };
+        list.iter()
             .map(|f| view! { <li>{f.label(lang, country)}</li> })
             .collect_view()
     };

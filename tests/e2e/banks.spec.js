@@ -1,6 +1,7 @@
 // Flows 7–8 end to end: register → linked banks → change bank (consent → the new bank's own
 // authentication → same person) → a bank that presents another person changes nothing → add a
-// bank, remove it after a confirmation → the consent ledger → withdraw a consent → the status
+// bank, remove it after a confirmation → the consent ledger (the only bank's consent stays) → add
+// the bank again → withdraw a consent → the status
 // journal shows it → the retired bank and the withdrawn bank no longer sign in. Axe on every page.
 const { test, expect, expectAccessible, signInAtBank, accountNav, registerThrough } = require('./fixtures');
 
@@ -132,11 +133,20 @@ test('change bank, refuse another person, add and remove a bank, withdraw a cons
   // The registration bank was changed away from: its consent is no longer in use.
   await expect(ledger.locator('[data-outcome=account]')).toContainText('Bank removed');
   await expect(ledger.locator('[data-outcome=linked]').filter({ hasText: who.third.name })).toContainText('Bank removed');
-  // Only the consent in force (the second bank's) can be withdrawn.
-  await expect(ledger.getByTestId('withdraw')).toHaveCount(1);
+  // The consent in force is the only bank's: withdrawing it would lock the citizen out, so the
+  // page offers no button and says how to go on.
   await expect(ledger.locator('[data-outcome=linked]').filter({ hasText: who.second.name })).toContainText('In force');
+  await expect(ledger.getByTestId('withdraw')).toHaveCount(0);
+  await expect(ledger.getByTestId('withdraw-last-bank')).toContainText('Add another bank first');
   await expectAccessible(page, 'consents');
   await shot(page, info, '6-ledger');
+  // With the third bank linked again, the second bank's consent can be withdrawn.
+  await ledger.getByRole('link', { name: 'Add another bank' }).click();
+  await linkThrough(page, who.third, who.login, 'add again');
+  await expect(page.getByTestId('banks-done')).toContainText(`${who.third.name} is linked`);
+  await page.getByRole('link', { name: 'Consents to share data' }).click();
+  await expect(ledger.getByTestId('withdraw')).toHaveCount(2);
+  await expect(ledger.getByTestId('withdraw-last-bank')).toHaveCount(0);
   const active = ledger.locator('[data-outcome=linked][data-withdrawn=false]').filter({ hasText: who.second.name });
   await active.getByTestId('withdraw').click();
   await expect(active.getByRole('group', { name: 'Withdraw this consent?' })).toBeVisible();
@@ -146,11 +156,14 @@ test('change bank, refuse another person, add and remove a bank, withdraw a cons
   await expect(page.locator('#withdrawn')).toBeFocused();
   await expect(ledger.locator('[data-consent]').first()).toHaveAttribute('data-outcome', 'withdrawn');
   await expect(ledger.locator(`[data-outcome=linked][data-withdrawn=true]`).filter({ hasText: who.second.name })).toHaveCount(1);
+  // Now the third bank is the only way in: its consent stays.
+  await expect(ledger.getByTestId('withdraw')).toHaveCount(0);
+  await expect(ledger.getByTestId('withdraw-last-bank')).toBeVisible();
   await expectAccessible(page, 'consents after the withdrawal');
 
   // The status page's journal shows the withdrawal.
   await page.goto(statusUrl);
-  await expect(page.locator('.bp-journal')).toContainText('You withdrew your consent to use data from this bank.');
+  await expect(page.locator('.bp-journal')).toContainText('Consent withdrawn');
 
   // Signed out, neither the retired bank nor the withdrawn one reaches the account.
   await (await accountNav(page)).getByRole('button', { name: 'Sign out' }).click();

@@ -100,6 +100,7 @@ pub enum ErrorCode {
     ConsentNotFound,
     ConsentAlreadyWithdrawn,
     ConsentWithdrawn,
+    ConsentLastBank,
     // --- client side only (the SPA produces these, the server never does) ---
     NetOffline,
     NetTimeout,
@@ -189,6 +190,7 @@ impl ErrorCode {
         ErrorCode::ConsentNotFound,
         ErrorCode::ConsentAlreadyWithdrawn,
         ErrorCode::ConsentWithdrawn,
+        ErrorCode::ConsentLastBank,
         ErrorCode::NetOffline,
         ErrorCode::NetTimeout,
         ErrorCode::RateLimited,
@@ -276,6 +278,7 @@ impl ErrorCode {
             LinkPersonMismatch => "LINK_PERSON_MISMATCH",
             ConsentNotFound => "CONSENT_NOT_FOUND",
             ConsentAlreadyWithdrawn => "CONSENT_ALREADY_WITHDRAWN",
+            ConsentLastBank => "CONSENT_LAST_BANK",
             ConsentWithdrawn => "CONSENT_WITHDRAWN",
             NetOffline => "NET_OFFLINE",
             NetTimeout => "NET_TIMEOUT",
@@ -333,6 +336,7 @@ impl ErrorCode {
             RateLimited => 429,
             ConsentNotFound => 404,
             ConsentAlreadyWithdrawn => 409,
+            ConsentLastBank => 409,
             ConsentWithdrawn => 403,
 
             LinkAlreadyLinked => 409,
@@ -1044,6 +1048,14 @@ impl ErrorCode {
                     "This consent has already been withdrawn.",
                 ),
                 ("Ничего делать не нужно.", "Нічого робити не потрібно.", "There is nothing more to do."),
+            ),
+            ConsentLastBank => (
+                (
+                    "Нельзя отозвать согласие единственного банка, через который вы входите: без него вы не сможете войти.",
+                    "Не можна відкликати згоду єдиного банку, через який ви входите: без нього ви не зможете увійти.",
+                    "You cannot withdraw the consent of the only bank you sign in with: you would not be able to sign in.",
+                ),
+                ("Сначала привяжите другой банк, затем отзовите это согласие.", "Спочатку прив'яжіть інший банк, потім відкличте цю згоду.", "Link another bank first, then withdraw this consent."),
             ),
             ConsentWithdrawn => (
                 (

@@ -54,6 +54,10 @@ pub struct BankInfo {
     /// False while registration through this bank is not possible; shown disabled.
     pub workable: bool,
     pub capabilities: Vec<Capability>,
+    /// The personal data this bank transfers, in display order: the portal's list for the
+    /// country less what the bank does not supply (empty from an older server: the country's).
+    #[serde(default)]
+    pub fields: Vec<ConsentField>,
 }
 
 /// Personal data a bank transfers to the portal, as listed on the consent screen.
@@ -402,6 +406,10 @@ pub struct ConsentRecord {
     pub withdrawn: bool,
     /// Where the consent stands now.
     pub status: ConsentStatus,
+    /// The consent in force of the only bank the citizen can still sign in with: it cannot be
+    /// withdrawn until another bank is linked (`CONSENT_LAST_BANK`).
+    #[serde(default)]
+    pub last_bank: bool,
 }
 
 /// Where an entry of the consent ledger stands now.

@@ -265,6 +265,16 @@ pub async fn consents(
         .map(|r| (r.0, r.1.as_str(), r.5.as_str(), r.8))
         .collect();
     let statuses = consent_statuses(&keys, &linked);
+    // Banks the citizen can still sign in with: those whose consent is in force.
+    let mut usable: Vec<&str> = keys
+        .iter()
+        .zip(&statuses)
+        .filter(|(_, s)| **s == ConsentStatus::InForce)
+        .map(|(k, _)| k.1)
+        .collect();
+    usable.sort_unstable();
+    usable.dedup();
+    let last_bank = usable.len() == 1;
     Ok(Json(
         rows.into_iter()
             .zip(statuses)
@@ -288,6 +298,7 @@ pub async fn consents(
                         withdraws,
                         withdrawn,
                         status,
+                        last_bank: last_bank && status == ConsentStatus::InForce,
                     }
                 },
             )
@@ -313,6 +324,7 @@ pub async fn withdraw(
     {
         Ok(()) => Ok(StatusCode::NO_CONTENT.into_response()),
         Err("already") => Err(ApiError::new(ErrorCode::ConsentAlreadyWithdrawn)),
+        Err("last_bank") => Err(ApiError::new(ErrorCode::ConsentLastBank)),
         Err(_) => Err(ApiError::new(ErrorCode::ConsentNotFound)),
     }
 }

@@ -32,11 +32,12 @@ use crate::AppState;
 /// What the portal uses the bank's data for (recorded with every transfer).
 pub const PURPOSE: &str = "registration: create and confirm a portal account";
 
-/// The fields a bank transfers, for the consent ledger: the portal's list for the bank's
+/// The fields a bank transfers (the consent screen lists them): the portal's list for the bank's
 /// country, less what that bank does not supply.
-pub fn consent_fields(bank: &BankConfig) -> String {
-    let names: Vec<String> = ConsentField::requested(bank.country)
+pub fn requested_fields(bank: &BankConfig) -> Vec<ConsentField> {
+    ConsentField::requested(bank.country)
         .iter()
+        .copied()
         .filter(|f| match f {
             ConsentField::BankActivity => bank.supplies("bank_activity"),
             ConsentField::TaxId => bank.supplies("tax_id"),
@@ -44,6 +45,13 @@ pub fn consent_fields(bank: &BankConfig) -> String {
             ConsentField::Email => bank.supplies("email"),
             _ => true,
         })
+        .collect()
+}
+
+/// [`requested_fields`] as the consent ledger records them (wire names, comma-separated).
+pub fn consent_fields(bank: &BankConfig) -> String {
+    let names: Vec<String> = requested_fields(bank)
+        .iter()
         .filter_map(|f| serde_json::to_value(f).ok())
         .filter_map(|v| v.as_str().map(str::to_string))
         .collect();

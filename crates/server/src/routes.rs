@@ -22,6 +22,7 @@ fn bank_info(b: &BankConfig) -> BankInfo {
         color: b.color.clone(),
         workable: b.workable,
         capabilities: b.capabilities.clone(),
+        fields: crate::registration::requested_fields(b),
     }
 }
 

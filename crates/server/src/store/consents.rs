@@ -98,6 +98,31 @@ impl Store {
         if already > 0 {
             return Ok(Err("already"));
         }
+        // Like removing the last bank: the consent in force of the only bank the citizen can
+        // still sign in with stays, or they would be locked out. Checked inside the write
+        // transaction, so two withdrawals at once cannot both pass.
+        let covers_live_link: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM bank_links WHERE account_id = ?1 AND bank_id = ?2
+               AND retired_at IS NULL AND consent_withdrawn_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM consents WHERE account_id = ?1 AND bank_id = ?2
+                               AND outcome IN ('account', 'linked') AND id > ?3)",
+        )
+        .bind(account_id)
+        .bind(&bank_id)
+        .bind(consent_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let other_usable: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM bank_links WHERE account_id = ?1 AND bank_id <> ?2
+               AND retired_at IS NULL AND consent_withdrawn_at IS NULL",
+        )
+        .bind(account_id)
+        .bind(&bank_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if covers_live_link > 0 && other_usable == 0 {
+            return Ok(Err("last_bank"));
+        }
         sqlx::query(
             "INSERT INTO consents (registration_id, account_id, bank_id, fields, purpose, version, outcome, at, withdraws)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'withdrawn', ?7, ?8)",

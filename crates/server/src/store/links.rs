@@ -137,8 +137,9 @@ impl Store {
         .await
     }
 
-    /// Retires a link unless it is the last live one; the check and the change are one statement,
-    /// so two concurrent removals cannot leave zero links.
+    /// Retires a link unless no other bank could still sign the citizen in (another live link
+    /// whose consent was not withdrawn); the check and the change are one statement, so two
+    /// concurrent removals cannot leave the account without a way in.
     pub async fn retire_link(
         &self,
         account_id: &str,
@@ -150,7 +151,8 @@ impl Store {
         let done = sqlx::query(
             "UPDATE bank_links SET retired_at = ?1
              WHERE account_id = ?2 AND bank_id = ?3 AND retired_at IS NULL
-               AND (SELECT COUNT(*) FROM bank_links WHERE account_id = ?2 AND retired_at IS NULL) > 1",
+               AND (SELECT COUNT(*) FROM bank_links WHERE account_id = ?2 AND bank_id <> ?3
+                      AND retired_at IS NULL AND consent_withdrawn_at IS NULL) > 0",
         )
         .bind(now)
         .bind(account_id)

@@ -250,6 +250,27 @@ async fn other_claim_names_and_verified_claims_register_through_their_mapping() 
         ),
     ])
     .await;
+    // The consent screen lists what each bank transfers: no card activity from the IDA bank.
+    let banks: Vec<bankid_api::types::BankInfo> = env
+        .browser
+        .get(format!("{}/api/v1/banks", env.portal))
+        .send()
+        .await
+        .expect("banks")
+        .json()
+        .await
+        .expect("json");
+    let fields_of = |id: &str| {
+        banks
+            .iter()
+            .find(|b| b.id == id)
+            .map(|b| b.fields.clone())
+            .unwrap_or_default()
+    };
+    use bankid_api::types::ConsentField;
+    assert!(fields_of("renamed").contains(&ConsentField::BankActivity));
+    assert!(!fields_of("ida").contains(&ConsentField::BankActivity));
+    assert!(fields_of("ida").contains(&ConsentField::Snils));
     let st = env
         .register("renamed", "smirnova", &phone_of("smirnova"))
         .await;

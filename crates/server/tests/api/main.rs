@@ -2416,6 +2416,19 @@ async fn the_consent_ledger_is_visible_append_only_and_withdrawable() {
     assert_eq!((s, c), (StatusCode::NOT_FOUND, ErrorCode::ConsentNotFound));
 
     let path = format!("/api/v1/account/consents/{}/withdraw", first.id);
+    // The consent of the only bank the citizen signs in with stays, like the last bank does.
+    let (s, c, _) = code_of(env.api(Method::POST, &path, None).await).await;
+    assert_eq!((s, c), (StatusCode::CONFLICT, ErrorCode::ConsentLastBank));
+    assert_eq!(env.count("consents").await, 1, "nothing written");
+    let ledger: Vec<ConsentRecord> =
+        json_of(env.api(Method::GET, "/api/v1/account/consents", None).await).await;
+    assert!(
+        ledger[0].last_bank,
+        "the page can say so before anyone tries"
+    );
+    // With a second bank the citizen can still get in, so the first consent can go.
+    let second = env.register("vtb", "ivanov", "+79161234567").await;
+    assert_eq!(second.state, RegistrationState::PendingConfirmation);
     assert_eq!(
         env.api(Method::POST, &path, None).await.status(),
         StatusCode::NO_CONTENT
@@ -2427,12 +2440,22 @@ async fn the_consent_ledger_is_visible_append_only_and_withdrawable() {
     );
     let ledger: Vec<ConsentRecord> =
         json_of(env.api(Method::GET, "/api/v1/account/consents", None).await).await;
-    assert_eq!(ledger.len(), 2, "withdrawal is a new entry");
+    assert_eq!(ledger.len(), 3, "withdrawal is a new entry");
     assert!(ledger[0].withdrawn);
     assert_eq!(
-        (ledger[1].outcome.as_str(), ledger[1].withdraws),
+        (ledger[2].outcome.as_str(), ledger[2].withdraws),
         ("withdrawn", Some(first.id))
     );
+    // Nor can the bank left be removed: the withdrawn one no longer signs in.
+    let (s, c, _) = code_of(
+        env.api(Method::DELETE, "/api/v1/account/banks/vtb", None)
+            .await,
+    )
+    .await;
+    assert_eq!((s, c), (StatusCode::CONFLICT, ErrorCode::LinkLastBank));
+    let ledger: Vec<ConsentRecord> =
+        json_of(env.api(Method::GET, "/api/v1/account/consents", None).await).await;
+    assert!(ledger.iter().any(|r| r.bank_id == "vtb" && r.last_bank));
     // The status page's journal shows it.
     let status = env.status(&st.registration_id).await;
     assert_eq!(status.journal[0].code.as_str(), "CONSENT_WITHDRAWN");
@@ -2469,7 +2492,7 @@ async fn the_consent_ledger_is_visible_append_only_and_withdrawable() {
         .execute(&pool)
         .await
         .is_err());
-    assert_eq!(env.count("consents").await, 2);
+    assert_eq!(env.count("consents").await, 3);
 }
 
 #[tokio::test]

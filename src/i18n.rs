@@ -896,9 +896,9 @@ fn texts(key: Key) -> (&'static str, &'static str, &'static str) {
             "Link a bank: confirm it is the same person",
         ),
         WithdrawLastBank => (
-            "Это согласие единственного банка, через который вы входите: если его отозвать, вы не сможете войти. Сначала подключите ещё один банк.",
-            "Це згода єдиного банку, через який ви входите: якщо її відкликати, ви не зможете увійти. Спочатку підключіть ще один банк.",
-            "This is the consent of the only bank you sign in with: withdrawing it would lock you out. Add another bank first.",
+            "Это согласие единственного банка, через который вы входите: если его отозвать, вы не сможете войти. Отозвать его можно, когда подключён ещё один банк.",
+            "Це згода єдиного банку, через який ви входите: якщо її відкликати, ви не зможете увійти. Відкликати її можна, коли підключено ще один банк.",
+            "This is the consent of the only bank you sign in with: withdrawing it would lock you out. You can withdraw it once another bank is linked.",
         ),
         WithdrawButton => (
             "Отозвать согласие",

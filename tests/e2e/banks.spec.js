@@ -137,7 +137,7 @@ test('change bank, refuse another person, add and remove a bank, withdraw a cons
   // page offers no button and says how to go on.
   await expect(ledger.locator('[data-outcome=linked]').filter({ hasText: who.second.name })).toContainText('In force');
   await expect(ledger.getByTestId('withdraw')).toHaveCount(0);
-  await expect(ledger.getByTestId('withdraw-last-bank')).toContainText('Add another bank first');
+  await expect(ledger.getByTestId('withdraw-last-bank')).toContainText('once another bank is linked');
   await expectAccessible(page, 'consents');
   await shot(page, info, '6-ledger');
   // With the third bank linked again, the second bank's consent can be withdrawn.

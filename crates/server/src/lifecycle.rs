@@ -82,6 +82,25 @@ pub fn state_name(s: RegistrationState) -> &'static str {
     }
 }
 
+/// The state a registration shows, from its row and its account's. A registration row keeps
+/// `pending_confirmation` once it has an account; the account row says whether that is active.
+pub fn effective(registration: &str, account: Option<&str>) -> Option<RegistrationState> {
+    use RegistrationState::*;
+    match (parse_state(registration)?, account) {
+        (Active, _) => None,
+        (PendingConfirmation, Some("active")) => Some(Active),
+        (s, _) => Some(s),
+    }
+}
+
+/// How a state is kept in a registration row (see [`effective`]).
+pub fn row_state(s: RegistrationState) -> &'static str {
+    match s {
+        RegistrationState::Active => "pending_confirmation",
+        other => state_name(other),
+    }
+}
+
 pub fn parse_state(s: &str) -> Option<RegistrationState> {
     use RegistrationState::*;
     [AwaitingBank, PendingConfirmation, Active, Rejected, Failed]
@@ -104,6 +123,29 @@ mod tests {
             Just(Event::Reverify),
             Just(Event::Activated),
         ]
+    }
+
+    #[test]
+    fn rows_and_accounts_read_as_one_state() {
+        assert_eq!(
+            effective("pending_confirmation", Some("active")),
+            Some(Active)
+        );
+        assert_eq!(
+            effective("pending_confirmation", Some("pending_confirmation")),
+            Some(PendingConfirmation)
+        );
+        assert_eq!(effective("awaiting_bank", None), Some(AwaitingBank));
+        assert_eq!(
+            effective("active", None),
+            None,
+            "never stored in a registration row"
+        );
+        assert_eq!(effective("other", None), None);
+        for s in [AwaitingBank, PendingConfirmation, Active, Rejected, Failed] {
+            let account = (s == Active).then_some("active");
+            assert_eq!(effective(row_state(s), account), Some(s));
+        }
     }
 
     proptest! {

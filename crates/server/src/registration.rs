@@ -260,6 +260,14 @@ pub async fn complete(
         Err(StoreError::SubjectConflict) => {
             fail(ErrorCode::BankError, Some("subject_conflict".into())).await
         }
+        Err(StoreError::Illegal) => {
+            tracing::error!("callback: registration not awaiting the bank");
+            fail(
+                ErrorCode::AuthStateInvalid,
+                Some("illegal_transition".into()),
+            )
+            .await
+        }
         Err(StoreError::Db(e)) => {
             tracing::error!(error = %e, "callback: store");
             fail(ErrorCode::ServiceUnavailable, None).await
@@ -384,15 +392,17 @@ pub async fn status(
         return Err(ApiError::new(ErrorCode::ReqNotFound));
     }
     let journal = app.store.journal(&row.id).await?;
-    let state = match (row.state.as_str(), row.account_state.as_deref()) {
-        ("pending_confirmation", Some("active")) => RegistrationState::Active,
-        ("awaiting_bank", _) => RegistrationState::AwaitingBank,
-        ("pending_confirmation", _) => RegistrationState::PendingConfirmation,
-        ("rejected", _) => RegistrationState::Rejected,
-        ("failed", _) => RegistrationState::Failed,
-        (other, _) => {
+    use crate::lifecycle::RegistrationState as S;
+    let state = match crate::lifecycle::effective(&row.state, row.account_state.as_deref()) {
+        Some(S::Active) => RegistrationState::Active,
+        Some(S::AwaitingBank) => RegistrationState::AwaitingBank,
+        Some(S::PendingConfirmation) => RegistrationState::PendingConfirmation,
+        Some(S::Rejected) => RegistrationState::Rejected,
+        Some(S::Failed) => RegistrationState::Failed,
+        None => {
             return Err(ApiError::internal(format!(
-                "unknown registration state {other}"
+                "unknown registration state {}",
+                row.state
             )))
         }
     };

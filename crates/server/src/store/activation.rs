@@ -155,6 +155,13 @@ impl Store {
             if won.rows_affected() != 1 {
                 return Ok(Confirm::AlreadyActive);
             }
+            // The account's own step of the lifecycle: only a confirmed, not yet active account.
+            let from = crate::lifecycle::effective("pending_confirmation", state.as_deref());
+            let allowed = from
+                .and_then(|f| crate::lifecycle::next(f, crate::lifecycle::Event::Activated).ok());
+            if allowed != Some(crate::lifecycle::RegistrationState::Active) {
+                return Ok(Confirm::AlreadyActive);
+            }
             sqlx::query("UPDATE accounts SET state = 'active', activated_at = ?1 WHERE id = ?2 AND state = 'pending_confirmation'")
                 .bind(now)
                 .bind(account_id)

@@ -46,6 +46,8 @@ pub enum StoreError {
     SubjectConflict,
     /// The bank subject's link to the account was removed.
     Retired,
+    /// The registration is not in a state where this outcome may happen (`lifecycle::next`).
+    Illegal,
 }
 
 impl From<sqlx::Error> for StoreError {

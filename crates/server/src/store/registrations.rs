@@ -5,6 +5,7 @@ use super::accounts::{accounts_of_keys, add_person_keys};
 use super::consents::consent;
 use super::journal::journal;
 use super::{Store, StoreError};
+use crate::lifecycle::{self, Event, RegistrationState};
 use bankid_api::{ErrorCode, JournalEvent};
 
 #[derive(Debug, Clone)]
@@ -194,32 +195,18 @@ impl Store {
         trace_id: &str,
     ) -> Result<bool, sqlx::Error> {
         let mut tx = self.begin().await?;
-        let current: Option<String> =
-            sqlx::query_scalar("SELECT state FROM registrations WHERE id = ?1")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some(from) = current.as_deref().and_then(crate::lifecycle::parse_state) else {
+        if advance(&mut tx, id, Event::Reverify).await?.is_none() {
             return Ok(false);
-        };
-        let Ok(to) = crate::lifecycle::next(from, crate::lifecycle::Event::Reverify) else {
-            return Ok(false);
-        };
-        let done = sqlx::query(
-            "UPDATE registrations SET state = ?1, phone = ?2, reason = NULL, trace_id = ?3, updated_at = ?4
-             WHERE id = ?5 AND state = ?6",
+        }
+        sqlx::query(
+            "UPDATE registrations SET phone = ?1, reason = NULL, trace_id = ?2, updated_at = ?3 WHERE id = ?4",
         )
-        .bind(crate::lifecycle::state_name(to))
         .bind(phone)
         .bind(trace_id)
         .bind(now)
         .bind(id)
-        .bind(crate::lifecycle::state_name(from))
         .execute(&mut *tx)
         .await?;
-        if done.rows_affected() != 1 {
-            return Ok(false);
-        }
         let bank_id: String = sqlx::query_scalar("SELECT bank_id FROM registrations WHERE id = ?1")
             .bind(id)
             .fetch_one(&mut *tx)
@@ -261,16 +248,20 @@ impl Store {
         now: i64,
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.begin().await?;
-        sqlx::query(
-            "UPDATE registrations SET state = 'failed', reason = ?1, trace_id = ?2, updated_at = ?3
-             WHERE id = ?4 AND state = 'awaiting_bank'",
-        )
-        .bind(reason.as_str())
-        .bind(trace_id)
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+        if advance(&mut tx, id, Event::BankFailed(reason))
+            .await?
+            .is_some()
+        {
+            sqlx::query(
+                "UPDATE registrations SET reason = ?1, trace_id = ?2, updated_at = ?3 WHERE id = ?4",
+            )
+            .bind(reason.as_str())
+            .bind(trace_id)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
         journal(
             &mut tx,
             Some(id),
@@ -290,8 +281,14 @@ impl Store {
         let mut tx = self.begin().await?;
         let result = match &c.outcome {
             Outcome::Rejected { reason, claim } => {
+                if advance(&mut tx, c.registration_id, Event::BankRejected(*reason))
+                    .await?
+                    .is_none()
+                {
+                    return Err(StoreError::Illegal);
+                }
                 sqlx::query(
-                    "UPDATE registrations SET state = 'rejected', reason = ?1, trace_id = ?2, updated_at = ?3 WHERE id = ?4",
+                    "UPDATE registrations SET reason = ?1, trace_id = ?2, updated_at = ?3 WHERE id = ?4",
                 )
                 .bind(reason.as_str())
                 .bind(c.trace_id)
@@ -389,11 +386,19 @@ impl Store {
                     .bind(&account_id)
                     .fetch_one(&mut *tx)
                     .await?;
+                let accepted = Event::BankAccepted {
+                    account_active: state == "active",
+                };
+                if advance(&mut tx, c.registration_id, accepted)
+                    .await?
+                    .is_none()
+                {
+                    return Err(StoreError::Illegal);
+                }
                 sqlx::query(
-                    "UPDATE registrations SET state = ?1, reason = NULL, trace_id = ?2, account_id = ?3, updated_at = ?4
-                     WHERE id = ?5",
+                    "UPDATE registrations SET reason = NULL, trace_id = ?1, account_id = ?2, updated_at = ?3
+                     WHERE id = ?4",
                 )
-                .bind(if state == "active" { "pending_confirmation" } else { state.as_str() })
                 .bind(c.trace_id)
                 .bind(&account_id)
                 .bind(c.now)
@@ -455,4 +460,37 @@ impl Store {
         .await?;
         Ok(row.map(RegistrationRow::from))
     }
+}
+
+/// Moves a registration through the lifecycle within `tx`: the state after `event` by
+/// [`lifecycle::next`], written only while the row still holds the state it was computed from.
+/// `None` (and nothing written) when the event is not allowed in the current state.
+async fn advance(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    id: &str,
+    event: Event,
+) -> Result<Option<RegistrationState>, sqlx::Error> {
+    let row: Option<(String, Option<String>)> = sqlx::query_as(
+        "SELECT r.state, a.state FROM registrations r LEFT JOIN accounts a ON a.id = r.account_id
+         WHERE r.id = ?1",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((stored, account)) = row else {
+        return Ok(None);
+    };
+    let Some(from) = lifecycle::effective(&stored, account.as_deref()) else {
+        return Ok(None);
+    };
+    let Ok(to) = lifecycle::next(from, event) else {
+        return Ok(None);
+    };
+    let done = sqlx::query("UPDATE registrations SET state = ?1 WHERE id = ?2 AND state = ?3")
+        .bind(lifecycle::row_state(to))
+        .bind(id)
+        .bind(&stored)
+        .execute(&mut **tx)
+        .await?;
+    Ok((done.rows_affected() == 1).then_some(to))
 }

@@ -12,6 +12,7 @@ use crate::i18n::Lang;
 
 /// Machine-readable error codes. Serialized as `SCREAMING_SNAKE_CASE` strings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
     // --- request shape ---
@@ -1129,6 +1130,7 @@ impl std::fmt::Display for ErrorCode {
 
 /// The body of every error response: `{code, message, fields?, trace_id}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub code: ErrorCode,
     /// Human text in the request's language (the SPA re-derives it from `code`).

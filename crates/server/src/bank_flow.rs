@@ -180,9 +180,69 @@ pub fn to_return_page(code: ErrorCode, trace_id: &str) -> Response {
     Redirect::to(&url).into_response()
 }
 
+/// What the callback's redirect can carry in its `error` parameter, or a registration keep as its
+/// `reason` (the registration rules' refusals).
+pub const CALLBACK_CODES: &[ErrorCode] = &[
+    ErrorCode::AuthStateInvalid,
+    ErrorCode::AuthFlowMismatch,
+    ErrorCode::AuthIssMismatch,
+    ErrorCode::AuthIdTokenInvalid,
+    ErrorCode::AuthSessionRequired,
+    ErrorCode::AuthBankNotLinked,
+    ErrorCode::AuthNoAccount,
+    ErrorCode::BankLoginCancelled,
+    ErrorCode::BankError,
+    ErrorCode::BankUnreachable,
+    ErrorCode::BankUnavailable,
+    ErrorCode::ConsentWithdrawn,
+    ErrorCode::LinkPersonMismatch,
+    ErrorCode::LinkAlreadyLinked,
+    ErrorCode::RegPhoneMismatch,
+    ErrorCode::RegAccountInactive,
+    ErrorCode::RegCardBlocked,
+    ErrorCode::RegUnderAge,
+    ErrorCode::RegMissingData,
+    ErrorCode::RegInvalidData,
+    ErrorCode::ServiceUnavailable,
+    ErrorCode::Internal,
+];
+
+/// The callback's answers for the OpenAPI document: always a redirect.
+pub struct CallbackResponses;
+
+impl utoipa::IntoResponses for CallbackResponses {
+    fn responses() -> BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::response::Response>>
+    {
+        crate::openapi::redirect_responses(
+            "Always: to the status page /registration/{id}, the sign-in's page, /account/banks \
+             (?error=CODE&trace_id=T on refusal) or /return?error=CODE&trace_id=T when the flow \
+             cannot be identified.",
+            CALLBACK_CODES,
+        )
+    }
+}
+
 /// `GET /auth/callback`: the browser comes back from the bank. Checks state (same browser, once,
 /// unexpired), `iss` (RFC 9207), then exchanges the code and verifies the ID token; the outcome is
 /// written in one transaction. Always answers with a redirect to a page of the SPA.
+#[utoipa::path(
+    get,
+    path = "/auth/callback",
+    operation_id = "authCallback",
+    summary = "Return from the bank (the OpenID Connect redirect URI)",
+    description = "Checks state (same browser, single use, 10 minutes), the RFC 9207 iss \
+        parameter, exchanges the code with PKCE and verifies the ID token. Writes the outcome \
+        (account, bank link, consent record and session; or the refusal) in one transaction.",
+    params(
+        ("code" = Option<String>, Query, description = "The authorization code"),
+        ("state" = Option<String>, Query, description = "The state of the authorization request"),
+        ("iss" = Option<String>, Query, description = "The bank's issuer (RFC 9207)"),
+        ("error" = Option<String>, Query, description = "The bank's OAuth error, e.g. access_denied"),
+        ("error_description" = Option<String>, Query, description = "Ignored"),
+    ),
+    security((), ("bp_browser" = [])),
+    responses(CallbackResponses),
+)]
 pub async fn callback(
     State(app): State<AppState>,
     Extension(ctx): Extension<Ctx>,

@@ -98,6 +98,9 @@ pub enum ErrorCode {
     AuthReauthRequired,
     LinkAlreadyLinked,
     LinkPersonMismatch,
+    /// The bank to link is of another country than the account (whose banks confirm one person
+    /// of one country).
+    LinkOtherCountry,
     ConsentNotFound,
     ConsentAlreadyWithdrawn,
     ConsentWithdrawn,
@@ -188,6 +191,7 @@ impl ErrorCode {
         ErrorCode::AuthReauthRequired,
         ErrorCode::LinkAlreadyLinked,
         ErrorCode::LinkPersonMismatch,
+        ErrorCode::LinkOtherCountry,
         ErrorCode::ConsentNotFound,
         ErrorCode::ConsentAlreadyWithdrawn,
         ErrorCode::ConsentWithdrawn,
@@ -277,6 +281,7 @@ impl ErrorCode {
             AuthReauthRequired => "AUTH_REAUTH_REQUIRED",
             LinkAlreadyLinked => "LINK_ALREADY_LINKED",
             LinkPersonMismatch => "LINK_PERSON_MISMATCH",
+            LinkOtherCountry => "LINK_OTHER_COUNTRY",
             ConsentNotFound => "CONSENT_NOT_FOUND",
             ConsentAlreadyWithdrawn => "CONSENT_ALREADY_WITHDRAWN",
             ConsentLastBank => "CONSENT_LAST_BANK",
@@ -342,6 +347,7 @@ impl ErrorCode {
 
             LinkAlreadyLinked => 409,
             LinkPersonMismatch => 409,
+            LinkOtherCountry => 409,
 
             LinkLastBank => 409,
             LinkNotFound => 404,
@@ -1033,6 +1039,14 @@ impl ErrorCode {
                     "The new bank identified a different person: the tax number, date of birth or name do not match.",
                 ),
                 ("Проверьте, что вы вошли в свой банк. Ничего не изменилось.", "Перевірте, що ви увійшли до свого банку. Нічого не змінилося.", "Check that you signed in to your own bank. Nothing has changed."),
+            ),
+            LinkOtherCountry => (
+                (
+                    "Этот банк из другой страны: он не может подтвердить вашу личность для этой учётной записи.",
+                    "Цей банк з іншої країни: він не може підтвердити вашу особу для цього облікового запису.",
+                    "This bank is in another country: it cannot confirm your identity for this account.",
+                ),
+                ("Выберите банк той же страны, что и привязанные банки.", "Оберіть банк тієї ж країни, що й прив'язані банки.", "Choose a bank of the same country as your linked banks."),
             ),
             ConsentNotFound => (
                 (

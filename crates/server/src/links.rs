@@ -106,6 +106,7 @@ errors!(
         ErrorCode::FieldBankUnknown,
         ErrorCode::AuthReauthRequired,
         ErrorCode::LinkAlreadyLinked,
+        ErrorCode::LinkOtherCountry,
         ErrorCode::LinkNotFound,
     ]
 );
@@ -169,8 +170,7 @@ pub async fn start_link(
         bankid_api::types::Country::Ua => "UA",
     };
     if bank_country != account.country {
-        return Err(ApiError::field("bank_id", ErrorCode::FieldBankUnknown)
-            .detail("bank of another country"));
+        return Err(ApiError::new(ErrorCode::LinkOtherCountry));
     }
     let lang = req.lang.unwrap_or(ctx.lang);
     let BankRequest {

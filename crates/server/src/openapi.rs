@@ -382,3 +382,63 @@ fn require_retry_after(doc: &mut serde_json::Value) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_idempotency_key_pattern_is_the_rule() {
+        let re = regex::Regex::new(IDEMPOTENCY_KEY_PATTERN).expect("pattern");
+        let long = "k".repeat(128);
+        let too_long = "k".repeat(129);
+        for key in [
+            "abcdefgh",
+            "abc-def_g.h:1",
+            long.as_str(),
+            too_long.as_str(),
+            "abcdefg",
+            "abc defgh",
+            "ключключключ",
+            "abcdefgh\n",
+            "a/b/c/d/e",
+        ] {
+            assert_eq!(
+                re.is_match(key),
+                crate::idempotency::valid_key(key),
+                "{key:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_registration_id_pattern_is_the_rule() {
+        let re = regex::Regex::new(crate::registration::ID_PATTERN).expect("pattern");
+        let long = "a".repeat(64);
+        let too_long = "a".repeat(65);
+        for id in [
+            "0123456789abcdef",
+            "0123456789abcde",
+            "0123456789abcdef-_",
+            "0123456789abcdef!",
+            long.as_str(),
+            too_long.as_str(),
+            "0123456789абвгде",
+        ] {
+            assert_eq!(re.is_match(id), crate::registration::valid_id(id), "{id:?}");
+        }
+    }
+
+    #[test]
+    fn every_status_of_a_code_set_gets_one_response_with_its_codes() {
+        let r = error_responses(&[JSON_BODY, &[RateLimited, FieldPhoneFormat]]);
+        let statuses: Vec<&str> = r.keys().map(String::as_str).collect();
+        assert_eq!(statuses, ["400", "413", "415", "429"]);
+        let codes = codes_of(&r["400"]);
+        assert!(codes.contains(&ReqInvalidFields) && codes.contains(&FieldPhoneFormat));
+        let RefOr::T(too_many) = &r["429"] else {
+            panic!("inline")
+        };
+        assert!(too_many.headers.contains_key("Retry-After"));
+    }
+}

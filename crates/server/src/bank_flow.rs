@@ -5,13 +5,12 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
 use axum::http::header::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
 use bankid_api::types::CONSENT_VERSION;
 use bankid_api::ErrorCode;
-use serde::Deserialize;
 
 use crate::config::BankConfig;
 use crate::crypto::{pkce_challenge, sha256_b64url, token};
@@ -157,16 +156,34 @@ pub fn bank_error(e: RpError) -> ApiError {
     ApiError::new(code).detail(e.to_string())
 }
 
-#[derive(Debug, Deserialize)]
+/// The parameters of the bank's redirect to the callback.
+#[derive(Debug, Default)]
 pub struct CallbackParams {
-    #[serde(default)]
     code: Option<String>,
-    #[serde(default)]
     state: Option<String>,
-    #[serde(default)]
     iss: Option<String>,
-    #[serde(default)]
     error: Option<String>,
+}
+
+impl CallbackParams {
+    /// From the query string, whatever it holds: the first value of each parameter counts, the
+    /// rest and unknown parameters are ignored (the callback always answers with a redirect).
+    pub fn from_query(query: &str) -> CallbackParams {
+        let mut p = CallbackParams::default();
+        for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            let slot = match key.as_ref() {
+                "code" => &mut p.code,
+                "state" => &mut p.state,
+                "iss" => &mut p.iss,
+                "error" => &mut p.error,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(value.into_owned());
+            }
+        }
+        p
+    }
 }
 
 pub fn to_return_page(code: ErrorCode, trace_id: &str) -> Response {
@@ -247,8 +264,9 @@ pub async fn callback(
     State(app): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     headers: HeaderMap,
-    Query(p): Query<CallbackParams>,
+    RawQuery(query): RawQuery,
 ) -> Response {
+    let p = CallbackParams::from_query(query.as_deref().unwrap_or(""));
     let now = app.now_ms();
     let secure = app.config.secure_cookies();
     let Some(state) = p

@@ -1,7 +1,7 @@
 //! The banks linked to an account: the list, and removing one while another remains. An account
 //! never has zero links; removing needs a bank sign-in in the last 10 minutes.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::Redirect;
@@ -18,7 +18,7 @@ use crate::bank_flow::{
 };
 use crate::crypto::{keyed_hash, sha256_b64url};
 use crate::error::ApiError;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath};
 use crate::openapi::{errors, BANK_START, CONSENT, JSON_BODY, SESSION};
 use crate::session::AuthSession;
 use crate::store::FlowRow;
@@ -59,7 +59,8 @@ errors!(
     &[
         ErrorCode::AuthReauthRequired,
         ErrorCode::LinkLastBank,
-        ErrorCode::LinkNotFound
+        ErrorCode::LinkNotFound,
+        ErrorCode::ReqNotFound,
     ]
 );
 
@@ -80,7 +81,7 @@ pub async fn remove(
     State(app): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     s: AuthSession,
-    Path(bank_id): Path<String>,
+    ApiPath(bank_id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let now = app.now_ms();
     if !app.recently_authenticated(s.auth_at) {
@@ -384,7 +385,8 @@ errors!(
     &[
         ErrorCode::ConsentNotFound,
         ErrorCode::ConsentAlreadyWithdrawn,
-        ErrorCode::ConsentLastBank
+        ErrorCode::ConsentLastBank,
+        ErrorCode::ReqNotFound,
     ]
 );
 
@@ -406,7 +408,7 @@ pub async fn withdraw(
     State(app): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     s: AuthSession,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     // Parsed here, not by the extractor, so a bad id gets the coded error shape too.
     let id: i64 = id

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header::{self, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Json};
@@ -22,7 +22,7 @@ use crate::config::BankConfig;
 use crate::crypto::{keyed_hash, sha256_b64url, token};
 use crate::domain;
 use crate::error::ApiError;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath};
 use crate::openapi::{errors, BANK_START, CONSENT, DB, JSON_BODY};
 use crate::store::{
     Completed, Completion, FlowRow, NewAccount, NewRegistration, Outcome, StoreError,
@@ -322,7 +322,7 @@ pub async fn reverify(
     State(app): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<Reverify>,
 ) -> Result<Response, ApiError> {
     let secure = app.config.secure_cookies();
@@ -417,7 +417,7 @@ errors!(
 pub async fn status(
     State(app): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<RegistrationStatus>, ApiError> {
     let secure = app.config.secure_cookies();
     let browser = cookie(&headers, &cookie_name(BROWSER_COOKIE, secure));

@@ -317,3 +317,50 @@ async fn every_documented_operation_is_routed() {
     }
     assert!(answered.len() > 20, "{answered:?}");
 }
+
+/// Found checking what the fuzzer checks (a documented status, the one error shape) by hand:
+/// axum's own refusals were plain-text 400s the document does not have.
+#[tokio::test]
+async fn undecodable_paths_and_repeated_callback_parameters_get_documented_answers() {
+    let env = env().await;
+    // A repeated parameter: the callback still redirects (the first value counts).
+    let resp = env
+        .browser
+        .get(format!(
+            "{}/auth/callback?state=a&state=b&code=x",
+            env.portal
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let location = resp.headers()[LOCATION].to_str().unwrap().to_string();
+    assert!(
+        location.starts_with("/return?error=AUTH_STATE_INVALID&trace_id="),
+        "{location}"
+    );
+    // A path parameter that is not UTF-8 once decoded names nothing: 404 in the error shape.
+    let started = env.start("sber", "+79161234567").await;
+    assert!(!started.registration_id.is_empty());
+    for (method, path) in [
+        (reqwest::Method::GET, "/api/v1/registrations/%FF%FE"),
+        (
+            reqwest::Method::POST,
+            "/api/v1/registrations/%FF%FE/reverify",
+        ),
+    ] {
+        let resp = env
+            .browser
+            .request(method.clone(), format!("{}{path}", env.portal))
+            .header(CONTENT_TYPE, "application/json")
+            .body(format!(
+                r#"{{"consent":{{"accepted":true,"version":"{CONSENT_VERSION}"}}}}"#
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{method} {path}");
+        let body: ErrorBody = resp.json().await.unwrap();
+        assert_eq!(body.code, ErrorCode::ReqNotFound, "{method} {path}");
+    }
+}

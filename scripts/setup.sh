@@ -2,7 +2,7 @@
 # Installs what building and testing bankid-portal needs, skipping whatever is already there at the
 # right version. Safe to run again: a second run takes seconds.
 #   scripts/setup.sh           tools to build and run (wasm target, trunk, wasm-bindgen-cli, wasm-opt)
-#   scripts/setup.sh --test    also Chromium + ChromeDriver and the e2e npm packages
+#   scripts/setup.sh --test    also Chromium + ChromeDriver, the e2e npm packages and the API fuzzer
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +13,9 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 export PATH="$HOME/.cargo/bin:$PATH"
 
 TRUNK_VERSION=0.22.1
+# The API fuzzer of scripts/test.sh, in a virtualenv of its own under target/ (kept between runs).
+SCHEMATHESIS_VERSION=4.32.5
+SCHEMATHESIS_VENV=target/schemathesis-venv
 # wasm-bindgen-cli must equal the wasm-bindgen crate in Cargo.lock exactly.
 WBG_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 [ -n "$WBG_VERSION" ] || { echo "cannot read the wasm-bindgen version from Cargo.lock" >&2; exit 1; }
@@ -48,4 +51,11 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 if [ ! -x tests/e2e/node_modules/.bin/wasm-opt ] || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules/.stamp ]; then
   say "installing npm packages (tests/e2e)"
   (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.stamp)
+fi
+
+if [ "$want_test" = 1 ] && ! "$SCHEMATHESIS_VENV/bin/schemathesis" --version 2>/dev/null | grep -q " $SCHEMATHESIS_VERSION\$"; then
+  say "installing schemathesis $SCHEMATHESIS_VERSION from PyPI into $SCHEMATHESIS_VENV (about 30 s once)"
+  rm -rf "$SCHEMATHESIS_VENV"
+  python3 -m venv "$SCHEMATHESIS_VENV"
+  "$SCHEMATHESIS_VENV/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi

@@ -43,7 +43,9 @@ step "component tests (Chromium)" cargo test -p bankid-portal-web --target wasm3
 E2E_DIR="$RUN_DIR/e2e"
 mkdir -p "$E2E_DIR"
 step "web app build (release)" scripts/build-web.sh "$E2E_DIR/dist" --release
-step "server build" cargo build -p bankid-server --locked
+# The server, and the example that registers a sandbox customer for the signed-in API fuzzing.
+step "server build" cargo build -p bankid-server --locked --bins --example session
+TARGET_DIR=${CARGO_TARGET_DIR:-target}
 
 # Two portals (each with its sandbox banks and its own SQLite file): the main one, and one that asks
 # for a new bank sign-in after 8 s instead of 10 min, so the re-authentication pages can be tested
@@ -58,7 +60,7 @@ start_server() {
       -e "s#^dist_dir = .*#dist_dir = \"$E2E_DIR/dist\"#" \
       -e "s#^recent_auth_seconds = .*#recent_auth_seconds = $recent\nstarts_per_address = 100000#" \
       config/portal.toml > "$E2E_DIR/$name.toml"
-  target/debug/bankid-server --config "$E2E_DIR/$name.toml" > "$E2E_DIR/$name.log" 2>&1 &
+  "$TARGET_DIR/debug/bankid-server" --config "$E2E_DIR/$name.toml" > "$E2E_DIR/$name.log" 2>&1 &
   local pid=$!
   SERVER_PIDS+=("$pid")
   for _ in $(seq 1 100); do
@@ -80,6 +82,32 @@ e2e() {
   return 1
 }
 step "end-to-end (Playwright + axe)" e2e
+
+# API fuzzing: schemathesis generates requests from the document the portal serves (valid ones and
+# invalid ones) and checks every answer against it: documented status, content type, headers and
+# body schema, no 5xx, invalid data refused, valid data accepted, authentication enforced. After
+# the end-to-end tests, on the same portal (a customer none of them uses). Signed out, then signed
+# in as a registered sandbox customer (the session's cookie given as the `bp_session` scheme's key),
+# without sign-out (it would end the session the run depends on). Settings and the answers expected
+# beyond the defaults: tests/api-fuzz/schemathesis.toml. Its files (.hypothesis etc.) go to RUN_DIR.
+api_fuzz() {
+  local st; st="$(pwd)/target/schemathesis-venv/bin/schemathesis"
+  local settings; settings="$(pwd)/tests/api-fuzz/schemathesis.toml"
+  local args=(run "$PORTAL_URL/api/v1/openapi.json" --url "$PORTAL_URL" --checks all
+    --max-examples 40 --workers 1 --no-color)
+  local dir="$RUN_DIR/api-fuzz"
+  mkdir -p "$dir"
+  printf '\n--- signed out\n'
+  (cd "$dir" && "$st" --config-file "$settings" "${args[@]}") || return 1
+  local cookie
+  cookie=$("$TARGET_DIR/debug/examples/session" "$PORTAL_URL") || return 1
+  cp "$settings" "$dir/signed-in.toml"
+  printf '\n[auth.openapi.bp_session]\napi_key = "${BP_SESSION}"\n' >> "$dir/signed-in.toml"
+  printf '\n--- signed in\n'
+  (cd "$dir" && BP_SESSION=${cookie#*=} "$st" --config-file "$dir/signed-in.toml" "${args[@]}" \
+    --exclude-operation-id signOut)
+}
+step "API fuzzing (schemathesis)" api_fuzz
 
 printf '\n==> timings\n'
 printf '  %s\n' "${summary[@]}"

@@ -12,6 +12,7 @@ use crate::i18n::Lang;
 
 /// Machine-readable error codes. Serialized as `SCREAMING_SNAKE_CASE` strings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
     // --- request shape ---
@@ -97,6 +98,9 @@ pub enum ErrorCode {
     AuthReauthRequired,
     LinkAlreadyLinked,
     LinkPersonMismatch,
+    /// The bank to link is of another country than the account (whose banks confirm one person
+    /// of one country).
+    LinkOtherCountry,
     ConsentNotFound,
     ConsentAlreadyWithdrawn,
     ConsentWithdrawn,
@@ -187,6 +191,7 @@ impl ErrorCode {
         ErrorCode::AuthReauthRequired,
         ErrorCode::LinkAlreadyLinked,
         ErrorCode::LinkPersonMismatch,
+        ErrorCode::LinkOtherCountry,
         ErrorCode::ConsentNotFound,
         ErrorCode::ConsentAlreadyWithdrawn,
         ErrorCode::ConsentWithdrawn,
@@ -276,6 +281,7 @@ impl ErrorCode {
             AuthReauthRequired => "AUTH_REAUTH_REQUIRED",
             LinkAlreadyLinked => "LINK_ALREADY_LINKED",
             LinkPersonMismatch => "LINK_PERSON_MISMATCH",
+            LinkOtherCountry => "LINK_OTHER_COUNTRY",
             ConsentNotFound => "CONSENT_NOT_FOUND",
             ConsentAlreadyWithdrawn => "CONSENT_ALREADY_WITHDRAWN",
             ConsentLastBank => "CONSENT_LAST_BANK",
@@ -341,6 +347,7 @@ impl ErrorCode {
 
             LinkAlreadyLinked => 409,
             LinkPersonMismatch => 409,
+            LinkOtherCountry => 409,
 
             LinkLastBank => 409,
             LinkNotFound => 404,
@@ -1033,6 +1040,14 @@ impl ErrorCode {
                 ),
                 ("Проверьте, что вы вошли в свой банк. Ничего не изменилось.", "Перевірте, що ви увійшли до свого банку. Нічого не змінилося.", "Check that you signed in to your own bank. Nothing has changed."),
             ),
+            LinkOtherCountry => (
+                (
+                    "Этот банк из другой страны: он не может подтвердить вашу личность для этой учётной записи.",
+                    "Цей банк з іншої країни: він не може підтвердити вашу особу для цього облікового запису.",
+                    "This bank is in another country: it cannot confirm your identity for this account.",
+                ),
+                ("Выберите банк той же страны, что и привязанные банки.", "Оберіть банк тієї ж країни, що й прив'язані банки.", "Choose a bank of the same country as your linked banks."),
+            ),
             ConsentNotFound => (
                 (
                     "Такого согласия нет в вашем журнале.",
@@ -1129,6 +1144,7 @@ impl std::fmt::Display for ErrorCode {
 
 /// The body of every error response: `{code, message, fields?, trace_id}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub code: ErrorCode,
     /// Human text in the request's language (the SPA re-derives it from `code`).

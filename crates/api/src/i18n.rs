@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A UI language. Russian is the default for Russian banks, Ukrainian for Ukrainian ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     #[default]
@@ -79,6 +80,7 @@ fn parse_q(q: &str) -> u16 {
 
 /// A text in every UI language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Localized {
     pub ru: String,
     pub uk: String,

@@ -175,6 +175,28 @@ pub fn field_text(field: &str, lang: Lang) -> Option<&'static str> {
     })
 }
 
+/// On the wire an event is its stable code: one of the events, or the error code of a refusal.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for JournalEvent {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let codes = EVENTS
+            .iter()
+            .map(|(_, name)| *name)
+            .chain(ErrorCode::ALL.iter().map(|c| c.as_str()));
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(codes))
+            .description(Some(
+                "What happened: an event, or the error code of a refusal or failure.",
+            ))
+            .build()
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for JournalEvent {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,8 @@
 pub mod error;
 pub mod i18n;
 pub mod journal;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod routes;
 pub mod types;
 pub mod validate;

@@ -59,10 +59,17 @@ pub fn bundle_for_path(href: &str) -> Bundle {
         .map_or(Bundle::Register, |(_, bundle)| *bundle)
 }
 
+/// Longest page path a sign-in may return to ([`is_return_path`]).
+pub const RETURN_PATH_MAX: usize = 200;
+
+/// [`is_return_path`] as a regular expression (ECMA-262, and Rust's `regex` syntax alike) for the
+/// OpenAPI document: with [`RETURN_PATH_MAX`] as `maxLength`, exactly the paths it accepts.
+pub const RETURN_PATH_PATTERN: &str = r"^/account/(?:security|banks|consents)(?:/[a-z0-9-]+)*/?$";
+
 /// Whether `p` is a page a sign-in may return to: a plain path of the manage or security bundle (lowercase
 /// letters, digits, `-` and `/` only: no query, no scheme or host, no `//` or `..`).
 pub fn is_return_path(p: &str) -> bool {
-    p.len() <= 200
+    p.len() <= RETURN_PATH_MAX
         && p.starts_with('/')
         && !p.contains("//")
         && p.bytes()

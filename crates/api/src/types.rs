@@ -16,6 +16,7 @@ pub const RETENTION_YEARS: u32 = 5;
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Country {
     Ru,
@@ -34,6 +35,7 @@ impl Country {
 
 /// How a bank can confirm a citizen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Capability {
     Redirect,
@@ -43,7 +45,9 @@ pub enum Capability {
 
 /// A partner bank as the SPA shows it. Credentials and endpoints never leave the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BankInfo {
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::BankId))]
     pub id: String,
     pub name: Localized,
     pub country: Country,
@@ -62,6 +66,7 @@ pub struct BankInfo {
 
 /// Personal data a bank transfers to the portal, as listed on the consent screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConsentField {
     FullName,
@@ -132,18 +137,24 @@ impl ConsentField {
 
 /// The citizen's agreement to the consent text of a given version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ConsentAcceptance {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::accepted))]
     pub accepted: bool,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::consent_version))]
     pub version: String,
 }
 
 /// `POST /api/v1/registrations`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StartRegistration {
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::BankId))]
     pub bank_id: String,
     /// As typed; the server normalizes it with [`crate::validate::normalize_phone`].
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::phone))]
     pub phone: String,
     pub consent: ConsentAcceptance,
     /// The UI language, used for the bank's pages (`ui_locales`).
@@ -153,6 +164,7 @@ pub struct StartRegistration {
 
 /// Answer to [`StartRegistration`]: where to send the browser.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegistrationStarted {
     pub registration_id: String,
     pub authorize_url: String,
@@ -160,6 +172,7 @@ pub struct RegistrationStarted {
 
 /// Where a registration stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RegistrationState {
     /// The citizen was sent to the bank and has not come back (yet).
@@ -176,8 +189,10 @@ pub enum RegistrationState {
 
 /// One timestamped event of a registration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JournalEntry {
     /// RFC 3339, UTC.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::date_time))]
     pub at: String,
     /// What happened; on the wire its stable code, e.g. `REGISTRATION_STARTED` or an
     /// [`ErrorCode`] string.
@@ -195,6 +210,7 @@ pub struct JournalEntry {
 
 /// `GET /api/v1/registrations/{id}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegistrationStatus {
     pub registration_id: String,
     /// Human-friendly number to quote to support, e.g. `R-2026-000123`.
@@ -207,6 +223,7 @@ pub struct RegistrationStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
     /// RFC 3339, UTC.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::date_time))]
     pub created_at: String,
     /// Account holder's masked name when an account exists, e.g. `Иван И.`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -249,6 +266,7 @@ mod tests {
 
 /// `GET /api/v1/session`: who is signed in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionInfo {
     pub display_name: String,
     /// `pending_confirmation` or `active`.
@@ -259,12 +277,15 @@ pub struct SessionInfo {
     pub email_masked: Option<String>,
     pub totp_enabled: bool,
     /// RFC 3339: when the session ends if nothing happens, and at the latest.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::date_time))]
     pub idle_expires_at: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::date_time))]
     pub absolute_expires_at: String,
 }
 
 /// Where an activation code is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Phone,
@@ -273,6 +294,7 @@ pub enum Channel {
 
 /// `POST /api/v1/account/activation`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SendActivationCode {
     pub channel: Channel,
@@ -280,11 +302,13 @@ pub struct SendActivationCode {
 
 /// Answer to [`SendActivationCode`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActivationCodeSent {
     pub channel: Channel,
     /// Masked destination, e.g. `+7 ••• •••-45-67`.
     pub destination: String,
     /// RFC 3339.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::date_time))]
     pub expires_at: String,
     /// Seconds until another code may be requested.
     pub resend_after_secs: u32,
@@ -292,22 +316,27 @@ pub struct ActivationCodeSent {
 
 /// `POST /api/v1/account/activation/confirm`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ConfirmActivation {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::otp_code))]
     pub code: String,
 }
 
 /// One message of the sandbox's dev inbox (`GET /api/v1/dev/inbox`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DevMessage {
     pub channel: Channel,
     pub destination: String,
     pub body: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::date_time))]
     pub at: String,
 }
 
 /// `POST /api/v1/account/totp`: a new secret to scan (not active until confirmed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TotpEnrolment {
     /// Base32, for typing into the app by hand.
     pub secret: String,
@@ -317,21 +346,26 @@ pub struct TotpEnrolment {
 
 /// A code from the authenticator app or a backup code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MfaCode {
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::second_factor_code))]
     pub code: String,
 }
 
 /// Backup codes, shown once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BackupCodes {
     pub codes: Vec<String>,
 }
 
 /// `POST /api/v1/sessions`: sign in again through a linked bank.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StartSignIn {
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::BankId))]
     pub bank_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lang: Option<Lang>,
@@ -341,11 +375,13 @@ pub struct StartSignIn {
     /// `FIELD_RETURN_PATH` on `return_to`. The bank's callback then redirects to the page itself,
     /// or, while a second factor is pending, to `/signin/second-factor?return_to={page}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::return_path))]
     pub return_to: Option<String>,
 }
 
 /// Answer to [`StartSignIn`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignInStarted {
     pub authorize_url: String,
 }
@@ -353,11 +389,13 @@ pub struct SignInStarted {
 /// `POST /api/v1/registrations/{id}/reverify`: go through the bank again after a rejection or a
 /// failure (for example once the bank has fixed the data), keeping the request number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Reverify {
     pub consent: ConsentAcceptance,
     /// A corrected phone number; the one given before when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::optional_phone))]
     pub phone: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lang: Option<Lang>,
@@ -365,21 +403,27 @@ pub struct Reverify {
 
 /// A bank linked to the account (`GET /api/v1/account/banks`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LinkedBank {
     pub bank_id: String,
     /// RFC 3339.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::date_time))]
     pub linked_at: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::date_time))]
     pub last_used_at: String,
 }
 
 /// `POST /api/v1/account/banks`: link another bank, optionally replacing a linked one (bank
 /// change). The new bank must present the same person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LinkBank {
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::BankId))]
     pub bank_id: String,
     /// The linked bank to retire once the new one is linked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::BankId>))]
     pub replace: Option<String>,
     pub consent: ConsentAcceptance,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -388,6 +432,7 @@ pub struct LinkBank {
 
 /// One entry of the consent ledger (`GET /api/v1/account/consents`), oldest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsentRecord {
     pub id: i64,
     pub bank_id: String,
@@ -398,6 +443,7 @@ pub struct ConsentRecord {
     /// `account`, `rejected`, `linked`, `signed_in` (the bank sent the taxpayer number to sign in), or `withdrawn`.
     pub outcome: String,
     /// RFC 3339.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::date_time))]
     pub at: String,
     /// For `withdrawn`: the entry it withdraws.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -414,6 +460,7 @@ pub struct ConsentRecord {
 
 /// Where an entry of the consent ledger stands now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConsentStatus {
     /// Given, and the bank link it covers is in use; the citizen can withdraw it.

@@ -21,6 +21,7 @@ mod nfc;
 
 pub use contact::{
     normalize_email, normalize_otp_code, EMAIL_HINT, EMAIL_MAX_CHARS, OTP_CODE_HINT, OTP_CODE_LEN,
+    OTP_CODE_PATTERN, SECOND_FACTOR_CODE_PATTERN,
 };
 pub use date::{
     age_on, days_in_month, is_leap_year, normalize_birth_date, normalize_birth_date_iso,
@@ -161,8 +162,72 @@ fn strip_to_digits(input: &str, skip: fn(char) -> bool, max: usize) -> Option<St
     Some(digits)
 }
 
-/// Longest phone input accepted before normalization (generous for spaces and brackets).
-const PHONE_MAX_INPUT: usize = 32;
+/// The separators [`normalize_phone`] ignores, as a regular-expression class.
+macro_rules! sep {
+    () => {
+        r"[ ().\u00A0\u2011-\u2013-]"
+    };
+}
+
+/// The separators that are not whitespace (an input may start or end with them).
+macro_rules! edge {
+    () => {
+        r"[().\u2011-\u2013-]"
+    };
+}
+
+/// Longest phone input accepted before normalization (generous for spaces and brackets), in
+/// characters once surrounding whitespace is trimmed.
+pub const PHONE_MAX_INPUT: usize = 32;
+
+/// [`normalize_phone`] as a regular expression (ECMA-262, and Rust's `regex` syntax alike) for the
+/// OpenAPI document: together with [`PHONE_MAX_INPUT`] as `maxLength`, exactly the inputs without
+/// surrounding whitespace that it accepts (the server also trims surrounding whitespace). Checked
+/// against the function by a property test (`tests/rules.rs`).
+///
+/// Separators (space, brackets, dot, dashes, no-break space) go anywhere between the digits; `+`
+/// only first; the digits are `+7` / `7` / `8` and a 10-digit Russian number starting 3, 4, 8 or
+/// 9, or `+380` / `380` / `0` and a 9-digit Ukrainian number not starting 0.
+pub const PHONE_PATTERN: &str = concat!(
+    r"^(?:\+",
+    sep!(),
+    "*(?:3",
+    sep!(),
+    "*8",
+    sep!(),
+    "*0",
+    sep!(),
+    "*[1-9](?:",
+    sep!(),
+    "*[0-9]){8}|7",
+    sep!(),
+    "*[3489](?:",
+    sep!(),
+    "*[0-9]){9})|(?:",
+    edge!(),
+    sep!(),
+    "*)?(?:[78]",
+    sep!(),
+    "*[3489](?:",
+    sep!(),
+    "*[0-9]){9}|3",
+    sep!(),
+    "*8",
+    sep!(),
+    "*0",
+    sep!(),
+    "*[1-9](?:",
+    sep!(),
+    "*[0-9]){8}|0",
+    sep!(),
+    "*[1-9](?:",
+    sep!(),
+    "*[0-9]){8}))(?:",
+    sep!(),
+    "*",
+    edge!(),
+    ")?$",
+);
 
 /// Human description of the phone rule, for hints.
 pub const PHONE_HINT: (&str, &str, &str) = (

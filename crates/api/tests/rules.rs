@@ -639,3 +639,113 @@ fn published_values() {
     d.push(ref_check(&d, &W_INN12_B));
     assert!(normalize_inn(&to_string(&d)).is_ok());
 }
+
+// ---------------------------------------------------------------------------------------------
+// The patterns of the OpenAPI document agree with the rules they describe
+// ---------------------------------------------------------------------------------------------
+
+fn compiled(pattern: &str) -> regex::Regex {
+    regex::Regex::new(pattern).expect("the pattern compiles")
+}
+
+/// Characters a typed phone number or code is made of, and some it must not contain: separators,
+/// whitespace of several kinds (inside and around), non-ASCII digits, letters.
+fn typed(max: usize) -> impl Strategy<Value = String> {
+    let chars = prop::sample::select(vec![
+        '0', '1', '3', '4', '7', '8', '9', '6', '5', '2', '+', ' ', '-', '(', ')', '.', '\u{a0}',
+        '\u{2011}', '\u{2012}', '\u{2013}', '\u{2014}', '\t', '\n', '\u{2003}', '\u{1c}',
+        '\u{feff}', '١', 'a', 'Z', '/', ',',
+    ]);
+    prop::collection::vec(chars, 0..max).prop_map(|v| v.into_iter().collect())
+}
+
+/// A real number with separators strewn between its digits.
+fn spaced_phone() -> impl Strategy<Value = String> {
+    let number = prop::sample::select(vec![
+        "+79161234567",
+        "89161234567",
+        "79161234567",
+        "+380671234567",
+        "380671234567",
+        "0671234567",
+        "+77011234567",
+        "9161234567",
+        "+7916123456",
+    ]);
+    let seps = prop::collection::vec(
+        prop::sample::select(vec![
+            "", "", "", " ", "-", "(", ")", ".", "\u{a0}", "  ", " - ",
+        ]),
+        14,
+    );
+    (number, seps).prop_map(|(n, seps)| {
+        let mut out = String::new();
+        for (i, c) in n.chars().enumerate() {
+            out.push_str(seps[i]);
+            out.push(c);
+        }
+        out.push_str(seps[13]);
+        out
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4000))]
+
+    /// Valid by the document means accepted; accepted means valid by the document, but for the
+    /// whitespace around the number, which the server trims and the document leaves out.
+    #[test]
+    fn phone_pattern_is_the_phone_rule(s in prop_oneof![typed(36), spaced_phone()]) {
+        let by_schema = compiled(PHONE_PATTERN).is_match(&s) && s.chars().count() <= PHONE_MAX_INPUT;
+        let accepted = normalize_phone(&s).is_ok();
+        if by_schema {
+            prop_assert!(accepted, "{s:?} valid by the document, refused");
+        }
+        if accepted && s.trim() == s {
+            prop_assert!(by_schema, "{s:?} accepted, invalid by the document");
+        }
+    }
+
+    #[test]
+    fn otp_pattern_is_the_code_rule(s in typed(12)) {
+        prop_assert_eq!(
+            compiled(OTP_CODE_PATTERN).is_match(&s),
+            normalize_otp_code(&s).is_ok(),
+            "{:?}", s
+        );
+    }
+
+    #[test]
+    fn return_path_pattern_is_the_rule(
+        s in prop_oneof![
+            "/account/(security|banks|consents|activate|x)(/[a-z0-9/-]{0,12})?",
+            "[/a-zA-Z0-9.:?#-]{0,30}",
+        ]
+    ) {
+        let by_schema = compiled(bankid_api::routes::RETURN_PATH_PATTERN).is_match(&s)
+            && s.len() <= bankid_api::routes::RETURN_PATH_MAX;
+        prop_assert_eq!(by_schema, bankid_api::routes::is_return_path(&s), "{:?}", s);
+    }
+}
+
+#[test]
+fn patterns_accept_the_examples() {
+    for ok in [
+        "+7 916 123-45-67",
+        "8 (916) 123 45 67",
+        "067 123 45 67",
+        "+380 (67) 123-45-67",
+    ] {
+        assert!(compiled(PHONE_PATTERN).is_match(ok), "{ok}");
+    }
+    for ok in ["123456", " 123 456 ", "1\u{a0}2\t3 4 5 6"] {
+        assert!(compiled(OTP_CODE_PATTERN).is_match(ok), "{ok:?}");
+    }
+    let second = compiled(SECOND_FACTOR_CODE_PATTERN);
+    for ok in ["123456", "ABCDE-FGH23", "abcde fgh23", "", "  "] {
+        assert!(second.is_match(ok), "{ok:?}");
+    }
+    for bad in ["12345", "ABCDE-FGH2", "ABCDE-FGH21", "x"] {
+        assert!(!second.is_match(bad), "{bad:?}");
+    }
+}

@@ -16,6 +16,7 @@ use crate::crypto::{keyed_hash, token};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::limits;
+use crate::openapi::{errors, DB, JSON_BODY, SESSION};
 use crate::session::{rotate, AuthSession};
 use crate::store::{Confirm, NewChallenge};
 use crate::web::rfc3339;
@@ -50,7 +51,31 @@ fn message(country: &str, code: &str) -> String {
     }
 }
 
+errors!(
+    SendErrors = SESSION,
+    JSON_BODY,
+    &[
+        ErrorCode::ActAlreadyActive,
+        ErrorCode::ActNoDestination,
+        ErrorCode::RateLimited
+    ]
+);
+
 /// `POST /api/v1/account/activation`: sends a new code.
+#[utoipa::path(
+    post,
+    path = "/api/v1/account/activation",
+    operation_id = "sendActivationCode",
+    summary = "Send an activation code",
+    description = "A 6-digit code to the bank-verified phone or email, valid 10 minutes; at most \
+        one code a minute (RATE_LIMITED with retry_after).",
+    request_body = SendActivationCode,
+    security(("bp_session" = [])),
+    responses(
+        (status = 202, description = "Sent (masked destination, expiry)", body = ActivationCodeSent),
+        SendErrors,
+    ),
+)]
 pub async fn send_code(
     State(app): State<AppState>,
     Extension(ctx): Extension<Ctx>,
@@ -114,7 +139,36 @@ pub async fn send_code(
     Ok((StatusCode::ACCEPTED, Json(body)).into_response())
 }
 
+errors!(
+    ConfirmErrors = SESSION,
+    JSON_BODY,
+    &[
+        ErrorCode::FieldCodeFormat,
+        ErrorCode::RateLimited,
+        ErrorCode::ActAlreadyActive,
+        ErrorCode::ActNoChallenge,
+        ErrorCode::ActCodeExpired,
+        ErrorCode::ActCodeLocked,
+        ErrorCode::ActCodeWrong,
+    ]
+);
+
 /// `POST /api/v1/account/activation/confirm`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/account/activation/confirm",
+    operation_id = "confirmActivation",
+    summary = "Confirm the activation code",
+    description = "Single use; 5 wrong tries lock the code; failures per account and per address \
+        are slowed down (RATE_LIMITED with retry_after). The session id is rotated.",
+    request_body = ConfirmActivation,
+    security(("bp_session" = [])),
+    responses(
+        (status = 204, description = "Account active; the session id is rotated",
+            headers(("Set-Cookie" = String, description = "The new bp_session"))),
+        ConfirmErrors,
+    ),
+)]
 pub async fn confirm(
     State(app): State<AppState>,
     Extension(ctx): Extension<Ctx>,
@@ -162,7 +216,17 @@ pub async fn confirm(
     }
 }
 
+errors!(InboxErrors = DB, &[ErrorCode::ReqNotFound]);
+
 /// `GET /api/v1/dev/inbox` (sandbox mode only): messages the portal "sent", newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/dev/inbox",
+    operation_id = "devInbox",
+    summary = "Sandbox mode only: the messages the portal sent",
+    description = "The last 50, newest first. REQ_NOT_FOUND outside sandbox mode.",
+    responses((status = 200, description = "Newest first", body = Vec<DevMessage>), InboxErrors),
+)]
 pub async fn dev_inbox(State(app): State<AppState>) -> Result<Json<Vec<DevMessage>>, ApiError> {
     if app.config.sandbox.is_none() {
         return Err(ApiError::new(ErrorCode::ReqNotFound));

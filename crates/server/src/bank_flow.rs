@@ -5,13 +5,12 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
 use axum::http::header::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
 use bankid_api::types::CONSENT_VERSION;
 use bankid_api::ErrorCode;
-use serde::Deserialize;
 
 use crate::config::BankConfig;
 use crate::crypto::{pkce_challenge, sha256_b64url, token};
@@ -157,16 +156,34 @@ pub fn bank_error(e: RpError) -> ApiError {
     ApiError::new(code).detail(e.to_string())
 }
 
-#[derive(Debug, Deserialize)]
+/// The parameters of the bank's redirect to the callback.
+#[derive(Debug, Default)]
 pub struct CallbackParams {
-    #[serde(default)]
     code: Option<String>,
-    #[serde(default)]
     state: Option<String>,
-    #[serde(default)]
     iss: Option<String>,
-    #[serde(default)]
     error: Option<String>,
+}
+
+impl CallbackParams {
+    /// From the query string, whatever it holds: the first value of each parameter counts, the
+    /// rest and unknown parameters are ignored (the callback always answers with a redirect).
+    pub fn from_query(query: &str) -> CallbackParams {
+        let mut p = CallbackParams::default();
+        for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            let slot = match key.as_ref() {
+                "code" => &mut p.code,
+                "state" => &mut p.state,
+                "iss" => &mut p.iss,
+                "error" => &mut p.error,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(value.into_owned());
+            }
+        }
+        p
+    }
 }
 
 pub fn to_return_page(code: ErrorCode, trace_id: &str) -> Response {
@@ -180,15 +197,76 @@ pub fn to_return_page(code: ErrorCode, trace_id: &str) -> Response {
     Redirect::to(&url).into_response()
 }
 
+/// What the callback's redirect can carry in its `error` parameter, or a registration keep as its
+/// `reason` (the registration rules' refusals).
+pub const CALLBACK_CODES: &[ErrorCode] = &[
+    ErrorCode::AuthStateInvalid,
+    ErrorCode::AuthFlowMismatch,
+    ErrorCode::AuthIssMismatch,
+    ErrorCode::AuthIdTokenInvalid,
+    ErrorCode::AuthSessionRequired,
+    ErrorCode::AuthBankNotLinked,
+    ErrorCode::AuthNoAccount,
+    ErrorCode::BankLoginCancelled,
+    ErrorCode::BankError,
+    ErrorCode::BankUnreachable,
+    ErrorCode::BankUnavailable,
+    ErrorCode::ConsentWithdrawn,
+    ErrorCode::LinkPersonMismatch,
+    ErrorCode::LinkAlreadyLinked,
+    ErrorCode::RegPhoneMismatch,
+    ErrorCode::RegAccountInactive,
+    ErrorCode::RegCardBlocked,
+    ErrorCode::RegUnderAge,
+    ErrorCode::RegMissingData,
+    ErrorCode::RegInvalidData,
+    ErrorCode::ServiceUnavailable,
+    ErrorCode::Internal,
+];
+
+/// The callback's answers for the OpenAPI document: always a redirect.
+pub struct CallbackResponses;
+
+impl utoipa::IntoResponses for CallbackResponses {
+    fn responses() -> BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::response::Response>>
+    {
+        crate::openapi::redirect_responses(
+            "Always: to the status page /registration/{id}, the sign-in's page, /account/banks \
+             (?error=CODE&trace_id=T on refusal) or /return?error=CODE&trace_id=T when the flow \
+             cannot be identified.",
+            CALLBACK_CODES,
+        )
+    }
+}
+
 /// `GET /auth/callback`: the browser comes back from the bank. Checks state (same browser, once,
 /// unexpired), `iss` (RFC 9207), then exchanges the code and verifies the ID token; the outcome is
 /// written in one transaction. Always answers with a redirect to a page of the SPA.
+#[utoipa::path(
+    get,
+    path = "/auth/callback",
+    operation_id = "authCallback",
+    summary = "Return from the bank (the OpenID Connect redirect URI)",
+    description = "Checks state (same browser, single use, 10 minutes), the RFC 9207 iss \
+        parameter, exchanges the code with PKCE and verifies the ID token. Writes the outcome \
+        (account, bank link, consent record and session; or the refusal) in one transaction.",
+    params(
+        ("code" = Option<String>, Query, description = "The authorization code"),
+        ("state" = Option<String>, Query, description = "The state of the authorization request"),
+        ("iss" = Option<String>, Query, description = "The bank's issuer (RFC 9207)"),
+        ("error" = Option<String>, Query, description = "The bank's OAuth error, e.g. access_denied"),
+        ("error_description" = Option<String>, Query, description = "Ignored"),
+    ),
+    security((), ("bp_browser" = [])),
+    responses(CallbackResponses),
+)]
 pub async fn callback(
     State(app): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     headers: HeaderMap,
-    Query(p): Query<CallbackParams>,
+    RawQuery(query): RawQuery,
 ) -> Response {
+    let p = CallbackParams::from_query(query.as_deref().unwrap_or(""));
     let now = app.now_ms();
     let secure = app.config.secure_cookies();
     let Some(state) = p

@@ -1,10 +1,12 @@
-//! `ApiJson<T>`: the JSON body extractor whose every refusal is a coded error with a field list.
+//! `ApiJson<T>`: the JSON body extractor whose every refusal is a coded error with a field list;
+//! `ApiPath<T>`: path parameters, refused in the same error shape.
 
 use std::collections::BTreeMap;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
 use bankid_api::ErrorCode;
 use serde::de::DeserializeOwned;
 
@@ -33,6 +35,26 @@ where
             }
         })?;
         decode(&bytes).map(ApiJson)
+    }
+}
+
+/// Path parameters. One that cannot even be decoded (not UTF-8 once percent-decoded, not of its
+/// type) names nothing here: `REQ_NOT_FOUND`, in the one error shape (axum's own refusal is a
+/// plain-text 400).
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| ApiPath(value))
+            .map_err(|rej| ApiError::new(ErrorCode::ReqNotFound).detail(format!("path: {rej}")))
     }
 }
 

@@ -52,7 +52,8 @@ const MAX_STORED_BODY: usize = 256 * 1024;
 /// Marks a replayed answer.
 pub const REPLAYED: &str = "idempotent-replayed";
 
-fn valid_key(k: &str) -> bool {
+/// Whether `k` can be an `Idempotency-Key` ([`crate::openapi::IDEMPOTENCY_KEY_PATTERN`]).
+pub(crate) fn valid_key(k: &str) -> bool {
     (8..=128).contains(&k.len())
         && k.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))

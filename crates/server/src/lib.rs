@@ -14,6 +14,7 @@ pub mod limits;
 pub mod links;
 pub mod mfa;
 pub mod oidc;
+pub mod openapi;
 pub mod outbox;
 pub mod registration;
 pub mod retention;
@@ -69,6 +70,8 @@ pub struct Inner {
     pub client_keys: oidc::ClientKeys,
     /// Wakes the outbox worker; notified after a message is committed.
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// The OpenAPI document served at `/api/v1/openapi.json`, built once at start ([`openapi`]).
+    pub openapi: axum::body::Bytes,
 }
 
 #[derive(Clone)]
@@ -175,6 +178,8 @@ pub async fn state_with_clock(
         }
     }
     let csp = web::Csp::new(&config.server.dist_dir);
+    let openapi =
+        openapi::document(&config).map_err(|e| StartError(format!("OpenAPI document: {e}")))?;
     let sender: Arc<dyn outbox::Sender> = if config.sandbox.is_some() {
         Arc::new(outbox::DevInbox {
             store: store.clone(),
@@ -195,6 +200,7 @@ pub async fn state_with_clock(
         sender,
         client_keys,
         outbox_wake: Arc::new(tokio::sync::Notify::new()),
+        openapi: axum::body::Bytes::from(openapi),
     }))
 }
 

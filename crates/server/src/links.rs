@@ -1,7 +1,7 @@
 //! The banks linked to an account: the list, and removing one while another remains. An account
 //! never has zero links; removing needs a bank sign-in in the last 10 minutes.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::Redirect;
@@ -18,7 +18,8 @@ use crate::bank_flow::{
 };
 use crate::crypto::{keyed_hash, sha256_b64url};
 use crate::error::ApiError;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath};
+use crate::openapi::{errors, BANK_START, CONSENT, JSON_BODY, SESSION};
 use crate::session::AuthSession;
 use crate::store::FlowRow;
 use crate::store::Unlink;
@@ -26,7 +27,17 @@ use crate::web::rfc3339;
 use crate::web::Ctx;
 use crate::AppState;
 
+errors!(ListErrors = SESSION);
+
 /// `GET /api/v1/account/banks`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/account/banks",
+    operation_id = "linkedBanks",
+    summary = "Banks linked to the account",
+    security(("bp_session" = [])),
+    responses((status = 200, description = "The linked banks", body = Vec<LinkedBank>), ListErrors),
+)]
 pub async fn list(
     State(app): State<AppState>,
     s: AuthSession,
@@ -43,13 +54,34 @@ pub async fn list(
     ))
 }
 
+errors!(
+    RemoveErrors = SESSION,
+    &[
+        ErrorCode::AuthReauthRequired,
+        ErrorCode::LinkLastBank,
+        ErrorCode::LinkNotFound,
+        ErrorCode::ReqNotFound,
+    ]
+);
+
 /// `DELETE /api/v1/account/banks/{bank_id}`: retires the link (history is kept); refused for the
 /// last bank.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/account/banks/{bank_id}",
+    operation_id = "unlinkBank",
+    summary = "Remove a linked bank (never the last one)",
+    description = "Needs a bank sign-in in the last recent_auth_seconds. The link is retired \
+        (history kept); signing in or registering through it no longer reaches the account.",
+    params(("bank_id" = bankid_api::openapi::BankId, Path, description = "A linked bank")),
+    security(("bp_session" = [])),
+    responses((status = 204, description = "Removed"), RemoveErrors),
+)]
 pub async fn remove(
     State(app): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     s: AuthSession,
-    Path(bank_id): Path<String>,
+    ApiPath(bank_id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let now = app.now_ms();
     if !app.recently_authenticated(s.auth_at) {
@@ -66,8 +98,39 @@ pub async fn remove(
     }
 }
 
+errors!(
+    LinkErrors = SESSION,
+    JSON_BODY,
+    CONSENT,
+    BANK_START,
+    &[
+        ErrorCode::FieldBankUnknown,
+        ErrorCode::AuthReauthRequired,
+        ErrorCode::LinkAlreadyLinked,
+        ErrorCode::LinkOtherCountry,
+        ErrorCode::LinkNotFound,
+    ]
+);
+
 /// `POST /api/v1/account/banks`: link another bank, or change banks (`replace`). The citizen goes
 /// through the new bank's full authentication; nothing changes until it presents the same person.
+#[utoipa::path(
+    post,
+    path = "/api/v1/account/banks",
+    operation_id = "linkBank",
+    summary = "Link another bank or change banks",
+    description = "Full authentication at the new bank; it must present the same person (keyed \
+        hash of the taxpayer number, birth date and names). With replace, the new link is added \
+        and the old one retired in one transaction. Needs a bank sign-in in the last \
+        recent_auth_seconds. After the bank the browser lands on /account/banks (with \
+        ?error=CODE&trace_id=T on refusal; nothing changed then).",
+    request_body = LinkBank,
+    security(("bp_session" = [])),
+    responses(
+        (status = 201, description = "Send the browser to authorize_url", body = SignInStarted),
+        LinkErrors,
+    ),
+)]
 pub async fn start_link(
     State(app): State<AppState>,
     Extension(ctx): Extension<Ctx>,
@@ -108,8 +171,7 @@ pub async fn start_link(
         bankid_api::types::Country::Ua => "UA",
     };
     if bank_country != account.country {
-        return Err(ApiError::field("bank_id", ErrorCode::FieldBankUnknown)
-            .detail("bank of another country"));
+        return Err(ApiError::new(ErrorCode::LinkOtherCountry));
     }
     let lang = req.lang.unwrap_or(ctx.lang);
     let BankRequest {
@@ -252,7 +314,19 @@ pub fn consent_statuses(rows: &[(i64, &str, &str, bool)], linked: &[&str]) -> Ve
         .collect()
 }
 
+errors!(ConsentsErrors = SESSION);
+
 /// `GET /api/v1/account/consents`: the 152-FZ ledger of every data transfer, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/account/consents",
+    operation_id = "consents",
+    summary = "The consent ledger (152-FZ): every data transfer from a bank, oldest first",
+    description = "A consent is in force while its bank is linked and no later consent for that \
+        bank replaced it; last_bank marks the one that cannot be withdrawn.",
+    security(("bp_session" = [])),
+    responses((status = 200, description = "The ledger, oldest first", body = Vec<ConsentRecord>), ConsentsErrors),
+)]
 pub async fn consents(
     State(app): State<AppState>,
     s: AuthSession,
@@ -306,12 +380,35 @@ pub async fn consents(
     ))
 }
 
+errors!(
+    WithdrawErrors = SESSION,
+    &[
+        ErrorCode::ConsentNotFound,
+        ErrorCode::ConsentAlreadyWithdrawn,
+        ErrorCode::ConsentLastBank,
+        ErrorCode::ReqNotFound,
+    ]
+);
+
 /// `POST /api/v1/account/consents/{id}/withdraw`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/account/consents/{id}/withdraw",
+    operation_id = "withdrawConsent",
+    summary = "Withdraw a consent",
+    description = "Appends a withdrawn entry (the ledger is append-only); when it is the consent \
+        in force, the bank link's data is no longer used (sign-in through it is refused until it \
+        is linked again with a new consent). Refused (CONSENT_LAST_BANK) for the consent in force \
+        of the only bank still usable for sign-in.",
+    params(("id" = i64, Path, description = "The id of a ledger entry")),
+    security(("bp_session" = [])),
+    responses((status = 204, description = "Withdrawn"), WithdrawErrors),
+)]
 pub async fn withdraw(
     State(app): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     s: AuthSession,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     // Parsed here, not by the extractor, so a bad id gets the coded error shape too.
     let id: i64 = id

@@ -7,7 +7,7 @@ use axum::http::header;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use bankid_api::types::{BackupCodes, MfaCode, TotpEnrolment};
+use bankid_api::types::{BackupCodes, ConfirmActivation, MfaCode, TotpEnrolment};
 use bankid_api::ErrorCode;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -17,6 +17,7 @@ use crate::crypto::{keyed_hash, Rng};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::limits;
+use crate::openapi::{errors, JSON_BODY, SESSION};
 use crate::session::{rotate, AuthSession, PendingSession};
 use crate::store::{SecondFactor, Store, StoredTotp};
 use crate::totp;
@@ -170,7 +171,29 @@ pub async fn verify_second_factor(
     }
 }
 
+/// What checking a second-factor code can answer ([`verify_second_factor`]).
+const CODE_CHECK: &[ErrorCode] = &[
+    ErrorCode::RateLimited,
+    ErrorCode::MfaNotOn,
+    ErrorCode::MfaCodeReused,
+    ErrorCode::MfaCodeWrong,
+];
+
+errors!(EnrolErrors = SESSION, &[ErrorCode::MfaAlreadyOn]);
+
 /// `POST /api/v1/account/totp`: a new secret to scan.
+#[utoipa::path(
+    post,
+    path = "/api/v1/account/totp",
+    operation_id = "totpEnrol",
+    summary = "Start two-factor enrolment",
+    description = "A new secret (base32) and its otpauth:// URI; not active until confirmed.",
+    security(("bp_session" = [])),
+    responses(
+        (status = 200, description = "The secret to scan or type", body = TotpEnrolment),
+        EnrolErrors,
+    ),
+)]
 pub async fn enrol(
     State(app): State<AppState>,
     s: AuthSession,
@@ -196,7 +219,34 @@ pub async fn enrol(
     }))
 }
 
+errors!(
+    ConfirmErrors = SESSION,
+    JSON_BODY,
+    &[
+        ErrorCode::FieldCodeFormat,
+        ErrorCode::RateLimited,
+        ErrorCode::MfaAlreadyOn,
+        ErrorCode::MfaNotStarted,
+        ErrorCode::MfaCodeWrong,
+    ]
+);
+
 /// `POST /api/v1/account/totp/confirm`: the first valid code turns it on; answers the backup codes.
+#[utoipa::path(
+    post,
+    path = "/api/v1/account/totp/confirm",
+    operation_id = "totpConfirm",
+    summary = "Confirm enrolment with the first code",
+    description = "The first valid authenticator code turns two-factor protection on; the \
+        account's other sessions end and this one is rotated.",
+    request_body(content = ConfirmActivation, description = "The first authenticator code"),
+    security(("bp_session" = [])),
+    responses(
+        (status = 200, description = "10 backup codes, shown once", body = BackupCodes,
+            headers(("Set-Cookie" = String, description = "The new bp_session"))),
+        ConfirmErrors,
+    ),
+)]
 pub async fn confirm(
     State(app): State<AppState>,
     Extension(ctx): Extension<Ctx>,
@@ -251,7 +301,30 @@ async fn recent_or_code(
     }
 }
 
+errors!(
+    DisableErrors = SESSION,
+    JSON_BODY,
+    CODE_CHECK,
+    &[ErrorCode::MfaReauthRequired]
+);
+
 /// `DELETE /api/v1/account/totp` with `{code}` (or an empty code after a fresh bank sign-in).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/account/totp",
+    operation_id = "totpDisable",
+    summary = "Turn two-factor protection off",
+    description = "Needs a valid authenticator or backup code, or (empty code) a bank sign-in in \
+        the last recent_auth_seconds (MFA_REAUTH_REQUIRED otherwise). Ends the account's other \
+        sessions; rotates this one.",
+    request_body = MfaCode,
+    security(("bp_session" = [])),
+    responses(
+        (status = 204, description = "Off",
+            headers(("Set-Cookie" = String, description = "The new bp_session"))),
+        DisableErrors,
+    ),
+)]
 pub async fn disable(
     State(app): State<AppState>,
     Extension(ctx): Extension<Ctx>,
@@ -271,7 +344,25 @@ pub async fn disable(
     Ok(resp)
 }
 
+errors!(
+    RegenerateErrors = SESSION,
+    JSON_BODY,
+    CODE_CHECK,
+    &[ErrorCode::MfaReauthRequired]
+);
+
 /// `POST /api/v1/account/backup-codes` with `{code}`: ten new codes, the old ones stop working.
+#[utoipa::path(
+    post,
+    path = "/api/v1/account/backup-codes",
+    operation_id = "backupCodes",
+    summary = "New backup codes (the old ones stop working)",
+    description = "Needs a valid authenticator or backup code, or (empty code) a bank sign-in in \
+        the last recent_auth_seconds (MFA_REAUTH_REQUIRED otherwise).",
+    request_body = MfaCode,
+    security(("bp_session" = [])),
+    responses((status = 200, description = "10 backup codes, shown once", body = BackupCodes), RegenerateErrors),
+)]
 pub async fn regenerate(
     State(app): State<AppState>,
     Extension(ctx): Extension<Ctx>,
@@ -293,7 +384,32 @@ pub async fn regenerate(
     Ok(Json(BackupCodes { codes }))
 }
 
+errors!(
+    SecondFactorErrors = JSON_BODY,
+    CODE_CHECK,
+    &[
+        ErrorCode::AuthSessionRequired,
+        ErrorCode::Internal,
+        ErrorCode::ServiceUnavailable
+    ]
+);
+
 /// `POST /api/v1/session/second-factor`: finishes a sign-in with a TOTP or backup code.
+#[utoipa::path(
+    post,
+    path = "/api/v1/session/second-factor",
+    operation_id = "secondFactor",
+    summary = "Finish a sign-in with an authenticator or backup code",
+    description = "For a session signed in at the bank that still owes its second factor \
+        (AUTH_SESSION_REQUIRED for any other).",
+    request_body = MfaCode,
+    security(("bp_session" = [])),
+    responses(
+        (status = 204, description = "Signed in; the session id is rotated",
+            headers(("Set-Cookie" = String, description = "The new bp_session"))),
+        SecondFactorErrors,
+    ),
+)]
 pub async fn second_factor(
     State(app): State<AppState>,
     Extension(ctx): Extension<Ctx>,

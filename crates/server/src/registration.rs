@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header::{self, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Json};
@@ -22,7 +22,8 @@ use crate::config::BankConfig;
 use crate::crypto::{keyed_hash, sha256_b64url, token};
 use crate::domain;
 use crate::error::ApiError;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath};
+use crate::openapi::{errors, BANK_START, CONSENT, DB, JSON_BODY};
 use crate::store::{
     Completed, Completion, FlowRow, NewAccount, NewRegistration, Outcome, StoreError,
 };
@@ -58,8 +59,30 @@ pub fn consent_fields(bank: &BankConfig) -> String {
     names.join(",")
 }
 
+errors!(
+    StartErrors = JSON_BODY,
+    CONSENT,
+    BANK_START,
+    &[ErrorCode::FieldBankUnknown, ErrorCode::FieldPhoneFormat]
+);
+
 /// `POST /api/v1/registrations`: validates everything, asks the bank's discovery for its endpoints,
 /// then writes the registration and its pending flow, and answers with the bank URL.
+#[utoipa::path(
+    post,
+    path = "/api/v1/registrations",
+    operation_id = "startRegistration",
+    summary = "Start a registration through a bank",
+    description = "Validates the bank, the phone number and the consent, then returns the bank's \
+        authorization URL (code flow with PKCE S256, state and nonce kept server-side). Sets the \
+        HttpOnly browser-binding cookie bp_browser when the browser has none; the bank must send \
+        the citizen back to the same browser.",
+    request_body = StartRegistration,
+    responses(
+        (status = 201, description = "Send the browser to authorize_url", body = RegistrationStarted),
+        StartErrors,
+    ),
+)]
 pub async fn start(
     State(app): State<AppState>,
     Extension(ctx): Extension<Ctx>,
@@ -275,12 +298,39 @@ pub async fn complete(
     }
 }
 
+errors!(
+    ReverifyErrors = JSON_BODY,
+    CONSENT,
+    BANK_START,
+    &[
+        ErrorCode::AuthSessionRequired,
+        ErrorCode::ReqNotFound,
+        ErrorCode::FieldPhoneFormat,
+        ErrorCode::RegNotRetryable
+    ]
+);
+
 /// `POST /api/v1/registrations/{id}/reverify`: back to the bank after a rejection or failure.
+#[utoipa::path(
+    post,
+    path = "/api/v1/registrations/{id}/reverify",
+    operation_id = "reverify",
+    summary = "Go through the bank again after a rejection or failure",
+    description = "For the browser that started the registration (bp_browser); keeps the request \
+        number. REG_NOT_RETRYABLE once the registration has an account.",
+    params(("id" = String, Path, description = "The registration id", pattern = "^[A-Za-z0-9_-]{16,64}$")),
+    request_body = Reverify,
+    security(("bp_browser" = [])),
+    responses(
+        (status = 200, description = "The same registration_id and a new authorize_url", body = RegistrationStarted),
+        ReverifyErrors,
+    ),
+)]
 pub async fn reverify(
     State(app): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(req): ApiJson<Reverify>,
 ) -> Result<Response, ApiError> {
     let secure = app.config.secure_cookies();
@@ -344,6 +394,10 @@ pub async fn reverify(
     .into_response())
 }
 
+/// [`valid_id`] as a regular expression, for the OpenAPI document (which spells it out).
+pub const ID_PATTERN: &str = "^[A-Za-z0-9_-]{16,64}$";
+
+/// Whether `id` can be a registration id (anything else is not looked up).
 pub fn valid_id(id: &str) -> bool {
     (16..=64).contains(&id.len())
         && id
@@ -351,11 +405,27 @@ pub fn valid_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+errors!(
+    StatusErrors = DB,
+    &[ErrorCode::AuthSessionRequired, ErrorCode::ReqNotFound]
+);
+
 /// `GET /api/v1/registrations/{id}`: for the browser that started it or the account's session.
+#[utoipa::path(
+    get,
+    path = "/api/v1/registrations/{id}",
+    operation_id = "registrationStatus",
+    summary = "Status of a registration",
+    description = "Readable by the browser that started it (bp_browser cookie) or by a session of \
+        the account it created (bp_session cookie); REQ_NOT_FOUND for anyone else.",
+    params(("id" = String, Path, description = "The registration id", pattern = "^[A-Za-z0-9_-]{16,64}$")),
+    security(("bp_browser" = []), ("bp_session" = [])),
+    responses((status = 200, description = "Where the registration stands", body = RegistrationStatus), StatusErrors),
+)]
 pub async fn status(
     State(app): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<RegistrationStatus>, ApiError> {
     let secure = app.config.secure_cookies();
     let browser = cookie(&headers, &cookie_name(BROWSER_COOKIE, secure));

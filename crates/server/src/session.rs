@@ -13,6 +13,7 @@ use bankid_api::ErrorCode;
 use crate::bank_flow::SESSION_COOKIE;
 use crate::crypto::sha256_b64url;
 use crate::error::ApiError;
+use crate::openapi::{errors, DB, SESSION};
 use crate::store::{SESSION_ABSOLUTE_MS, SESSION_IDLE_MS};
 use crate::web::rfc3339;
 use crate::web::{cookie, cookie_name};
@@ -107,7 +108,19 @@ pub async fn rotate(app: &AppState, s: &AuthSession) -> Result<HeaderValue, ApiE
     .map_err(ApiError::internal)
 }
 
+errors!(CurrentErrors = SESSION);
+
 /// `GET /api/v1/session`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/session",
+    operation_id = "session",
+    summary = "The signed-in citizen",
+    description = "Session cookie bp_session (HttpOnly, SameSite=Lax). Idle timeout 30 minutes, \
+        absolute 12 hours. AUTH_SECOND_FACTOR_REQUIRED while a sign-in still owes its second factor.",
+    security(("bp_session" = [])),
+    responses((status = 200, description = "Who is signed in", body = SessionInfo), CurrentErrors),
+)]
 pub async fn current(
     State(app): State<AppState>,
     s: AuthSession,
@@ -130,7 +143,22 @@ pub async fn current(
     }))
 }
 
+errors!(SignOutErrors = DB);
+
 /// `DELETE /api/v1/session`: signs out here and on the server.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/session",
+    operation_id = "signOut",
+    summary = "Sign out (the session ends on the server)",
+    description = "Answers 204 with or without a session: afterwards there is none.",
+    security((), ("bp_session" = [])),
+    responses(
+        (status = 204, description = "Signed out; the cookie is cleared",
+            headers(("Set-Cookie" = String, description = "Clears bp_session"))),
+        SignOutErrors,
+    ),
+)]
 pub async fn sign_out(
     State(app): State<AppState>,
     headers: HeaderMap,

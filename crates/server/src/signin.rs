@@ -15,15 +15,36 @@ use crate::crypto::{keyed_hash, sha256_b64url, token};
 use crate::domain;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::openapi::{errors, BANK_START, JSON_BODY};
 use crate::store::FlowRow;
 use crate::web::Ctx;
 use crate::AppState;
+
+errors!(
+    StartErrors = JSON_BODY,
+    BANK_START,
+    &[ErrorCode::FieldBankUnknown, ErrorCode::FieldReturnPath]
+);
 
 /// `POST /api/v1/sessions`: sign in again through a bank linked to the account.
 ///
 /// An optional `return_to` (checked with [`bankid_api::routes::is_return_path`], refused as
 /// `FIELD_RETURN_PATH`) is kept with the flow; see `sign_in_callback` for where the bank's
 /// callback then goes.
+#[utoipa::path(
+    post,
+    path = "/api/v1/sessions",
+    operation_id = "startSignIn",
+    summary = "Sign in again through a linked bank",
+    description = "Returns the bank's authorization URL; after the bank the browser lands on the \
+        status page, the second-factor page, or the return_to page. Sets bp_browser when the \
+        browser has none.",
+    request_body = StartSignIn,
+    responses(
+        (status = 201, description = "Send the browser to authorize_url", body = SignInStarted),
+        StartErrors,
+    ),
+)]
 pub async fn start(
     State(app): State<AppState>,
     Extension(ctx): Extension<Ctx>,

@@ -135,6 +135,32 @@ fn domain_lowercase(c: char) -> char {
     char::from_u32(lower).unwrap_or(c)
 }
 
+/// The characters Rust's `char::is_whitespace` (Unicode `White_Space`) calls whitespace, as a
+/// regular-expression class; `\s` means more in some engines (Python's takes U+001C–U+001F too).
+macro_rules! ws {
+    () => {
+        r"[\t\n\u000B\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]"
+    };
+}
+
+/// [`normalize_otp_code`] as a regular expression (ECMA-262, and Rust's `regex` syntax alike) for
+/// the OpenAPI document: exactly what it accepts, six ASCII digits with whitespace anywhere.
+/// Checked against the function by a property test (`tests/rules.rs`).
+pub const OTP_CODE_PATTERN: &str = concat!("^", ws!(), "*(?:[0-9]", ws!(), "*){6}$");
+
+/// What a second-factor code can be, as a regular expression: an authenticator code (as
+/// [`OTP_CODE_PATTERN`]), a backup code (ten letters A–Z or digits 2–7, any case, spaces and dashes
+/// anywhere), or nothing (whitespace only: a recent bank sign-in stands in for it where allowed).
+pub const SECOND_FACTOR_CODE_PATTERN: &str = concat!(
+    "^",
+    ws!(),
+    "*(?:[0-9]",
+    ws!(),
+    "*){6}$|^[ -]*(?:[A-Za-z2-7][ -]*){10}$|^",
+    ws!(),
+    "*$"
+);
+
 /// Normalizes a one-time code: exactly [`OTP_CODE_LEN`] ASCII digits once spaces are removed
 /// (`123 456` is fine).
 pub fn normalize_otp_code(input: &str) -> Result<String, RuleError> {

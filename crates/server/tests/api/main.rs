@@ -2,6 +2,7 @@
 //! this process, a real SQLite file per test. One test binary for the whole server.
 
 mod idempotency;
+mod openapi;
 mod retention;
 
 use std::collections::HashMap;
@@ -992,29 +993,9 @@ async fn headers_openapi_and_unknown_routes() {
     );
     assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
     assert!(resp.headers().contains_key("x-trace-id"));
+    // What the document says is checked in `openapi.rs`.
     let doc: Value = resp.json().await.unwrap();
-    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for path in [
-        "/api/v1/banks",
-        "/api/v1/registrations",
-        "/api/v1/registrations/{id}",
-        "/auth/callback",
-    ] {
-        assert!(doc["paths"].get(path).is_some(), "{path} not documented");
-    }
-    let mut documented: Vec<&str> = doc["components"]["schemas"]["ErrorCode"]["enum"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
-    let mut all: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
-    documented.sort_unstable();
-    all.sort_unstable();
-    assert_eq!(
-        documented, all,
-        "openapi.json error codes are out of date: run scripts/sync-openapi-codes.py"
-    );
+    assert_eq!(doc["openapi"], "3.1.0");
     let resp = env
         .browser
         .get(format!("{}/api/v1/nothing", env.portal))
@@ -2259,11 +2240,13 @@ async fn changing_banks_is_one_operation_for_the_same_person() {
     )
     .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    let (s, _, _) =
+    // Found by the API fuzzer: a request valid by the document was refused as malformed (400
+    // FIELD_BANK_UNKNOWN); the bank exists, it only cannot serve this account.
+    let (s, c, _) =
         code_of(start(json!({"bank_id": "privatbank", "consent": consent})).await).await;
     assert_eq!(
-        s,
-        StatusCode::BAD_REQUEST,
+        (s, c),
+        (StatusCode::CONFLICT, ErrorCode::LinkOtherCountry),
         "a bank of another country cannot present this person"
     );
 

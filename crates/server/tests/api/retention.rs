@@ -337,6 +337,7 @@ async fn own_state(
         outbox_wake: Arc::new(tokio::sync::Notify::new()),
         client_keys: bankid_server::oidc::ClientKeys::from_specs(&state.config.server.client_keys)
             .unwrap(),
+        openapi: state.openapi.clone(),
     };
     (bankid_server::AppState::new(inner), db)
 }

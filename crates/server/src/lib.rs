@@ -28,16 +28,12 @@ pub mod web;
 
 use std::sync::Arc;
 
-use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
-use axum::Router;
-use tower_http::compression::CompressionLayer;
-use tower_http::services::{ServeDir, ServeFile};
-
 use crate::config::Config;
 use crate::crypto::Rng;
 use crate::oidc::RelyingParty;
 use crate::store::Store;
+
+pub use crate::routes::app;
 
 /// Source of the current time; domain code gets time from here so tests can move it.
 pub trait Clock: Send + Sync {
@@ -202,95 +198,6 @@ pub async fn state_with_clock(
         outbox_wake: Arc::new(tokio::sync::Notify::new()),
         openapi: axum::body::Bytes::from(openapi),
     }))
-}
-
-/// The whole HTTP application.
-pub fn app(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/banks", get(routes::list_banks))
-        .route("/registrations", axum::routing::post(registration::start))
-        .route("/registrations/{id}", get(registration::status))
-        .route("/openapi.json", get(routes::openapi))
-        .route("/health", get(routes::health))
-        .route("/session", get(session::current).delete(session::sign_out))
-        .route(
-            "/account/activation",
-            axum::routing::post(activation::send_code),
-        )
-        .route(
-            "/account/activation/confirm",
-            axum::routing::post(activation::confirm),
-        )
-        .route("/dev/inbox", get(activation::dev_inbox))
-        .route(
-            "/account/totp",
-            axum::routing::post(mfa::enrol).delete(mfa::disable),
-        )
-        .route("/account/totp/confirm", axum::routing::post(mfa::confirm))
-        .route(
-            "/account/backup-codes",
-            axum::routing::post(mfa::regenerate),
-        )
-        .route("/sessions", axum::routing::post(signin::start))
-        .route("/account/banks", get(links::list).post(links::start_link))
-        .route(
-            "/account/banks/{bank_id}",
-            axum::routing::delete(links::remove),
-        )
-        .route("/account/consents", get(links::consents))
-        .route(
-            "/account/consents/{id}/withdraw",
-            axum::routing::post(links::withdraw),
-        )
-        .route(
-            "/registrations/{id}/reverify",
-            axum::routing::post(registration::reverify),
-        )
-        .route(
-            "/session/second-factor",
-            axum::routing::post(mfa::second_factor),
-        )
-        .fallback(routes::api_not_found)
-        .method_not_allowed_fallback(routes::api_method_not_allowed)
-        .layer(DefaultBodyLimit::max(bankid_api::types::MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            idempotency::idempotency,
-        ));
-
-    let dist = state.config.server.dist_dir.clone();
-    let spa = if dist.join("index.html").is_file() {
-        // A page path is answered with the HTML of the bundle that renders it.
-        let pages = dist.clone();
-        let page = tower::service_fn(move |req: axum::extract::Request| {
-            let html =
-                pages.join(bankid_api::routes::bundle_for_path(req.uri().path()).html_file());
-            tower::ServiceExt::oneshot(ServeFile::new(html), req)
-        });
-        let files = ServeDir::new(&dist).fallback(page);
-        Router::new()
-            .fallback_service(files)
-            .layer(axum::middleware::from_fn(web::static_cache))
-            .layer(CompressionLayer::new())
-    } else {
-        Router::new().fallback(web::no_spa)
-    };
-
-    Router::new()
-        .nest("/api/v1", api)
-        .route("/auth/callback", get(bank_flow::callback))
-        .route("/.well-known/jwks.json", get(routes::client_jwks))
-        .merge(spa)
-        .layer(axum::middleware::from_fn(web::request_timeout))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            web::security_headers,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            web::request_context,
-        ))
-        .with_state(state)
 }
 
 /// Binds and serves until Ctrl-C / SIGTERM, with the outbox delivery and retention workers.

@@ -1,18 +1,113 @@
-//! Small handlers of the API that belong to no use case: the bank list, health, the OpenAPI
-//! document, the portal's client JWKS, and the API's fallbacks.
+//! The route table: every URL of the portal and the handler it goes to (use-case modules hold
+//! the handlers), the layers every request passes, the SPA's static files; and the small handlers
+//! of no use case: the bank list, health, the OpenAPI document, the portal's client JWKS, the
+//! API's fallbacks.
 
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header::{self, HeaderMap};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::routing::get;
+use axum::{Json, Router};
 use bankid_api::types::BankInfo;
 use bankid_api::ErrorCode;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::{ServeDir, ServeFile};
 
 use crate::bank_flow::browser_cookie;
 use crate::config::BankConfig;
 use crate::error::ApiError;
 use crate::openapi::{errors, DB};
 use crate::AppState;
+use crate::{activation, bank_flow, idempotency, links, mfa, registration, session, signin, web};
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/banks", get(list_banks))
+        .route("/registrations", axum::routing::post(registration::start))
+        .route("/registrations/{id}", get(registration::status))
+        .route("/openapi.json", get(openapi))
+        .route("/health", get(health))
+        .route("/session", get(session::current).delete(session::sign_out))
+        .route(
+            "/account/activation",
+            axum::routing::post(activation::send_code),
+        )
+        .route(
+            "/account/activation/confirm",
+            axum::routing::post(activation::confirm),
+        )
+        .route("/dev/inbox", get(activation::dev_inbox))
+        .route(
+            "/account/totp",
+            axum::routing::post(mfa::enrol).delete(mfa::disable),
+        )
+        .route("/account/totp/confirm", axum::routing::post(mfa::confirm))
+        .route(
+            "/account/backup-codes",
+            axum::routing::post(mfa::regenerate),
+        )
+        .route("/sessions", axum::routing::post(signin::start))
+        .route("/account/banks", get(links::list).post(links::start_link))
+        .route(
+            "/account/banks/{bank_id}",
+            axum::routing::delete(links::remove),
+        )
+        .route("/account/consents", get(links::consents))
+        .route(
+            "/account/consents/{id}/withdraw",
+            axum::routing::post(links::withdraw),
+        )
+        .route(
+            "/registrations/{id}/reverify",
+            axum::routing::post(registration::reverify),
+        )
+        .route(
+            "/session/second-factor",
+            axum::routing::post(mfa::second_factor),
+        )
+        .fallback(api_not_found)
+        .method_not_allowed_fallback(api_method_not_allowed)
+        .layer(DefaultBodyLimit::max(bankid_api::types::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::idempotency,
+        ));
+
+    let dist = state.config.server.dist_dir.clone();
+    let spa = if dist.join("index.html").is_file() {
+        // A page path is answered with the HTML of the bundle that renders it.
+        let pages = dist.clone();
+        let page = tower::service_fn(move |req: axum::extract::Request| {
+            let html =
+                pages.join(bankid_api::routes::bundle_for_path(req.uri().path()).html_file());
+            tower::ServiceExt::oneshot(ServeFile::new(html), req)
+        });
+        let files = ServeDir::new(&dist).fallback(page);
+        Router::new()
+            .fallback_service(files)
+            .layer(axum::middleware::from_fn(web::static_cache))
+            .layer(CompressionLayer::new())
+    } else {
+        Router::new().fallback(web::no_spa)
+    };
+
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/auth/callback", get(bank_flow::callback))
+        .route("/.well-known/jwks.json", get(client_jwks))
+        .merge(spa)
+        .layer(axum::middleware::from_fn(web::request_timeout))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            web::security_headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            web::request_context,
+        ))
+        .with_state(state)
+}
 
 fn bank_info(b: &BankConfig) -> BankInfo {
     BankInfo {

@@ -37,8 +37,8 @@ const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 
 /// The routes `bankid_server::app` registers, read from its source: `(path, method)`.
 fn routes_in_the_router() -> BTreeSet<(String, String)> {
-    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/lib.rs"))
-        .expect("lib.rs");
+    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/routes.rs"))
+        .expect("routes.rs");
     let app = &src[src.find("pub fn app(").expect("fn app")..];
     let app = &app[..app.find("\n}\n").expect("end of fn app")];
     let nest = app
@@ -57,7 +57,10 @@ fn routes_in_the_router() -> BTreeSet<(String, String)> {
             routes.insert((format!("{prefix}{}", path.as_str()), h[1].to_string()));
         }
     }
-    assert!(routes.len() > 20, "routes not found in lib.rs: {routes:?}");
+    assert!(
+        routes.len() > 20,
+        "routes not found in routes.rs: {routes:?}"
+    );
     routes
 }
 

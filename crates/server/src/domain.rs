@@ -205,47 +205,58 @@ fn person_from(
 /// caller turns into keyed hashes: the taxpayer number (`RU|<inn>`, the form every account has
 /// had), SNILS (`RU|snils|<n>`) and the passport (`RU|passport|<n>`). Only valid values count.
 pub fn person_ids(c: &IdClaims, country: Country) -> Vec<String> {
-    let cc = match country {
-        Country::Ru => "RU",
-        Country::Ua => "UA",
-    };
-    let mut ids = Vec::new();
     let tax = c.tax_id.as_deref().and_then(|t| match country {
         Country::Ru => v::normalize_inn(t).ok().filter(|i| i.len() == 12),
         Country::Ua => v::normalize_rnokpp(t).ok(),
     });
-    if let Some(t) = tax {
-        ids.push(format!("{cc}|{t}"));
-    }
-    if let Some(s) = c.snils.as_deref().and_then(|s| v::normalize_snils(s).ok()) {
-        ids.push(format!("{cc}|snils|{s}"));
-    }
+    let snils = c.snils.as_deref().and_then(|s| v::normalize_snils(s).ok());
     let passport = c.passport.as_deref().and_then(|p| match country {
         Country::Ru => v::normalize_ru_passport(p).ok(),
         Country::Ua => v::normalize_ua_passport(p).ok(),
     });
-    if let Some(p) = passport {
-        ids.push(format!("{cc}|passport|{p}"));
-    }
-    ids
+    ids_of(
+        country,
+        tax.as_deref(),
+        snils.as_deref(),
+        passport.as_deref(),
+    )
 }
 
 impl Person {
     /// [`person_ids`] of a checked person.
     pub fn ids(&self, country: Country) -> Vec<String> {
-        let cc = match country {
-            Country::Ru => "RU",
-            Country::Ua => "UA",
-        };
-        let mut ids = Vec::new();
-        if let Some(t) = &self.tax_id {
-            ids.push(format!("{cc}|{t}"));
-        }
-        if let Some(s) = &self.snils {
-            ids.push(format!("{cc}|snils|{s}"));
-        }
-        ids.push(format!("{cc}|passport|{}", self.passport));
-        ids
+        ids_of(
+            country,
+            self.tax_id.as_deref(),
+            self.snils.as_deref(),
+            Some(&self.passport),
+        )
+    }
+}
+
+/// The identifier texts of normalized values, strongest first.
+fn ids_of(
+    country: Country,
+    tax: Option<&str>,
+    snils: Option<&str>,
+    passport: Option<&str>,
+) -> Vec<String> {
+    let cc = country_code(country);
+    [
+        tax.map(|t| format!("{cc}|{t}")),
+        snils.map(|s| format!("{cc}|snils|{s}")),
+        passport.map(|p| format!("{cc}|passport|{p}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// `RU` / `UA`, as accounts store the country.
+pub fn country_code(country: Country) -> &'static str {
+    match country {
+        Country::Ru => "RU",
+        Country::Ua => "UA",
     }
 }
 

@@ -166,11 +166,7 @@ pub async fn start_link(
         .account(&s.account_id)
         .await?
         .ok_or(ApiError::new(ErrorCode::AuthSessionRequired))?;
-    let bank_country = match bank.country {
-        bankid_api::types::Country::Ru => "RU",
-        bankid_api::types::Country::Ua => "UA",
-    };
-    if bank_country != account.country {
+    if crate::domain::country_code(bank.country) != account.country {
         return Err(ApiError::new(ErrorCode::LinkOtherCountry));
     }
     let lang = req.lang.unwrap_or(ctx.lang);

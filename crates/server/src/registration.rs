@@ -196,10 +196,7 @@ pub async fn complete(
     let session = token(app.rng.as_ref(), 32);
     let session_hash = sha256_b64url(session.as_bytes());
     let account_id = token(app.rng.as_ref(), 16);
-    let country = match bank.country {
-        bankid_api::types::Country::Ru => "RU",
-        bankid_api::types::Country::Ua => "UA",
-    };
+    let country = domain::country_code(bank.country);
     let fields = consent_fields(bank);
     let (outcome, person_keys, birthdate, sealed);
     match &verdict {

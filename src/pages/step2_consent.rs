@@ -105,6 +105,7 @@ fn ConsentPage(bank_id: Memo<String>, phone: String) -> impl IntoView {
                     version: CONSENT_VERSION.to_string(),
                 },
                 lang: Some(lang.get_untracked()),
+                embed: None,
             };
             let cancel = cancel.clone();
             leptos::task::spawn_local(async move {

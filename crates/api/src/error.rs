@@ -56,6 +56,15 @@ pub enum ErrorCode {
     FieldEmailFormat,
     FieldCodeFormat,
     FieldReturnPath,
+    /// The embedded mode's return address is not a page of the bank's own site.
+    FieldReturnUrl,
+    // --- embedded mode (flow 9) ---
+    /// The bank does not embed the portal (it has no allowed web origins).
+    EmbedNotAllowed,
+    /// A hand-back code that is unknown, used, expired or of another frame.
+    EmbedCodeInvalid,
+    /// A link to the bank from an embedded page that is unknown, used or expired.
+    EmbedLaunchInvalid,
     // --- banks ---
     BankUnavailable,
     BankUnreachable,
@@ -155,6 +164,10 @@ impl ErrorCode {
         ErrorCode::FieldEmailFormat,
         ErrorCode::FieldCodeFormat,
         ErrorCode::FieldReturnPath,
+        ErrorCode::FieldReturnUrl,
+        ErrorCode::EmbedNotAllowed,
+        ErrorCode::EmbedCodeInvalid,
+        ErrorCode::EmbedLaunchInvalid,
         ErrorCode::BankUnavailable,
         ErrorCode::BankUnreachable,
         ErrorCode::BankError,
@@ -242,6 +255,10 @@ impl ErrorCode {
             FieldEmailFormat => "FIELD_EMAIL_FORMAT",
             FieldCodeFormat => "FIELD_CODE_FORMAT",
             FieldReturnPath => "FIELD_RETURN_PATH",
+            FieldReturnUrl => "FIELD_RETURN_URL",
+            EmbedNotAllowed => "EMBED_NOT_ALLOWED",
+            EmbedCodeInvalid => "EMBED_CODE_INVALID",
+            EmbedLaunchInvalid => "EMBED_LAUNCH_INVALID",
             ReqIdempotencyKeyReused => "REQ_IDEMPOTENCY_KEY_REUSED",
             ReqInProgress => "REQ_IN_PROGRESS",
             ReqTimeout => "REQ_TIMEOUT",
@@ -326,7 +343,11 @@ impl ErrorCode {
             | FieldNameUnsupportedMark
             | FieldEmailFormat
             | FieldCodeFormat
-            | FieldReturnPath => 400,
+            | FieldReturnPath
+            | FieldReturnUrl
+            | EmbedCodeInvalid
+            | EmbedLaunchInvalid => 400,
+            EmbedNotAllowed => 403,
             ReqUnsupportedMediaType => 415,
             ReqBodyTooLarge => 413,
             ReqNotFound => 404,
@@ -707,6 +728,50 @@ impl ErrorCode {
                     "After signing in you can only return to a page for managing your account.",
                 ),
                 FIX_FORM,
+            ),
+            FieldReturnUrl => (
+                (
+                    "Вернуться можно только на страницу сайта банка, который открыл портал.",
+                    "Повернутися можна лише на сторінку сайту банку, який відкрив портал.",
+                    "You can only return to a page of the bank's site that opened the portal.",
+                ),
+                FIX_FORM,
+            ),
+            EmbedNotAllowed => (
+                (
+                    "Этот банк не может открывать портал на своём сайте.",
+                    "Цей банк не може відкривати портал на своєму сайті.",
+                    "This bank cannot open the portal on its own site.",
+                ),
+                (
+                    "Зарегистрируйтесь на сайте портала: выберите там свой банк.",
+                    "Зареєструйтеся на сайті порталу: оберіть там свій банк.",
+                    "Register on the portal's own site and choose your bank there.",
+                ),
+            ),
+            EmbedCodeInvalid => (
+                (
+                    "Ответ банка для этого окна не найден или уже получен.",
+                    "Відповідь банку для цього вікна не знайдено або вже отримано.",
+                    "The bank's answer for this window was not found or was already received.",
+                ),
+                (
+                    "Если статус не обновился, начните регистрацию заново.",
+                    "Якщо статус не оновився, почніть реєстрацію знову.",
+                    "If the status did not update, start the registration again.",
+                ),
+            ),
+            EmbedLaunchInvalid => (
+                (
+                    "Ссылка на вход в банк устарела или уже использована.",
+                    "Посилання на вхід у банк застаріле або вже використане.",
+                    "The link to sign in at the bank has expired or was already used.",
+                ),
+                (
+                    "Вернитесь на страницу банка и начните регистрацию заново.",
+                    "Поверніться на сторінку банку й почніть реєстрацію знову.",
+                    "Go back to the bank's page and start the registration again.",
+                ),
             ),
             ReqIdempotencyKeyReused => (
                 (

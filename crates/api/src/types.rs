@@ -62,6 +62,10 @@ pub struct BankInfo {
     /// country less what the bank does not supply (empty from an older server: the country's).
     #[serde(default)]
     pub fields: Vec<ConsentField>,
+    /// The web origins (`https://bank.example`) whose pages may frame this bank's embedded
+    /// registration (`/embed/{id}`); empty: the bank does not embed the portal.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub embed_origins: Vec<String>,
 }
 
 /// Personal data a bank transfers to the portal, as listed on the consent screen.
@@ -160,6 +164,9 @@ pub struct StartRegistration {
     /// The UI language, used for the bank's pages (`ui_locales`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lang: Option<Lang>,
+    /// Set when the registration starts inside a bank's page (`/embed/{bank_id}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embed: Option<crate::embed::EmbedStart>,
 }
 
 /// Answer to [`StartRegistration`]: where to send the browser.
@@ -167,7 +174,14 @@ pub struct StartRegistration {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegistrationStarted {
     pub registration_id: String,
+    /// The bank's authorization URL; for an embedded start, the portal's one-time link that opens
+    /// it (`/auth/launch?ticket=…`, valid 2 minutes, once).
     pub authorize_url: String,
+    /// Embedded starts over plain http (development on loopback) only: the frame's credential for
+    /// this registration, to be kept in memory and sent as `Authorization: Bearer …`. Over https the
+    /// server sets it as a partitioned cookie (`__Host-bp_frame`) instead and this is absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame_token: Option<String>,
 }
 
 /// Where a registration stands.

@@ -130,6 +130,11 @@ pub struct SandboxSection {
     pub public_url: String,
     #[serde(default)]
     pub faults: bool,
+    /// Where the demo bank website runs (a second loopback origin, e.g. `127.0.0.2:8082`): pages
+    /// of each sandbox bank that embed the portal (`/embed/{bank_id}`) the way a partner bank's
+    /// online banking does. Absent: no demo site.
+    #[serde(default)]
+    pub demo_listen: Option<SocketAddr>,
 }
 
 #[derive(Clone, Deserialize)]

@@ -138,6 +138,7 @@ pub async fn start(
         RegistrationStarted {
             registration_id: id,
             authorize_url,
+            frame_token: None,
         },
         set_browser,
     ))
@@ -387,6 +388,7 @@ pub async fn reverify(
     Ok(Json(RegistrationStarted {
         registration_id: row.id,
         authorize_url,
+        frame_token: None,
     })
     .into_response())
 }

@@ -119,6 +119,7 @@ fn bank_info(b: &BankConfig) -> BankInfo {
         workable: b.workable,
         capabilities: b.capabilities.clone(),
         fields: crate::registration::requested_fields(b),
+        embed_origins: b.embed_origins.clone(),
     }
 }
 

@@ -14,14 +14,18 @@ pub enum Bundle {
     Manage,
     /// Two-factor protection: enrolment with the QR code, backup codes (`security.html`).
     Security,
+    /// The embedded mode: the registration a partner bank's page frames at `/embed/{bank_id}`,
+    /// and the bank window's return page `/embed/return` (`embed.html`).
+    Embed,
 }
 
 impl Bundle {
-    pub const ALL: [Bundle; 4] = [
+    pub const ALL: [Bundle; 5] = [
         Bundle::Register,
         Bundle::Account,
         Bundle::Manage,
         Bundle::Security,
+        Bundle::Embed,
     ];
 
     /// The HTML file of the bundle in the built `dist` directory.
@@ -31,13 +35,14 @@ impl Bundle {
             Bundle::Account => "account.html",
             Bundle::Manage => "manage.html",
             Bundle::Security => "security.html",
+            Bundle::Embed => "embed.html",
         }
     }
 }
 
-/// Path prefixes (whole segments) of the bundles after the bank, most specific first; every
-/// other path is [`Bundle::Register`], including unknown ones (its not-found page).
-const PREFIXES: [(&str, Bundle); 7] = [
+/// Path prefixes (whole segments) of the bundles other than the register one, most specific
+/// first; every other path is [`Bundle::Register`], including unknown ones (its not-found page).
+const PREFIXES: [(&str, Bundle); 8] = [
     ("/account/security", Bundle::Security),
     ("/account/banks", Bundle::Manage),
     ("/account/consents", Bundle::Manage),
@@ -45,6 +50,7 @@ const PREFIXES: [(&str, Bundle); 7] = [
     ("/signin", Bundle::Account),
     ("/account", Bundle::Account),
     ("/dev/inbox", Bundle::Account),
+    ("/embed", Bundle::Embed),
 ];
 
 /// The bundle of a page path; query and fragment are ignored.
@@ -121,10 +127,32 @@ mod tests {
             "/accounts",
             "/signing",
             "/registrations",
+            "/embedded",
             "/no-such-page",
         ] {
             assert_eq!(bundle_for_path(p), Bundle::Register, "{p}");
         }
+    }
+
+    #[test]
+    fn the_embedded_pages_are_the_embed_bundle() {
+        for p in [
+            "/embed",
+            "/embed/sber",
+            "/embed/sber?lang=uk",
+            "/embed/return",
+            "/embed/return#code=abc",
+        ] {
+            assert_eq!(bundle_for_path(p), Bundle::Embed, "{p}");
+        }
+        assert_eq!(Bundle::Embed.html_file(), "embed.html");
+        // Every bundle has its own page, and is listed once.
+        let mut files: Vec<&str> = Bundle::ALL.iter().map(|b| b.html_file()).collect();
+        files.sort_unstable();
+        files.dedup();
+        assert_eq!(files.len(), Bundle::ALL.len());
+        // Embedded pages are never where a sign-in returns to.
+        assert!(!is_return_path("/embed/sber"));
     }
 
     #[test]

@@ -345,8 +345,18 @@ impl Config {
                     b.id
                 )));
             }
+            if RESERVED_BANK_IDS.contains(&b.id.as_str()) {
+                return Err(ConfigError(format!(
+                    "bank id {:?} is a page of the portal",
+                    b.id
+                )));
+            }
             b.check_protocol()
                 .map_err(|e| ConfigError(format!("bank {}: {e}", b.id)))?;
+            for o in &b.embed_origins {
+                check_embed_origin(o)
+                    .map_err(|e| ConfigError(format!("bank {}: embed_origins: {o:?} {e}", b.id)))?;
+            }
         }
         for b in &mut self.banks {
             b.map = crate::oidc::ClaimMap::new(&b.claims, b.country, &b.not_supplied)
@@ -459,6 +469,32 @@ impl BankConfig {
     }
 }
 
+/// Bank ids that would collide with the portal's own pages under `/embed/`.
+const RESERVED_BANK_IDS: &[&str] = &["return"];
+
+/// An origin a bank's pages frame the portal from: exactly `scheme://host[:port]` as a browser
+/// serializes it (lowercase, no default port, no trailing slash); https, or http on loopback only;
+/// no wildcard, path, query, fragment or credentials.
+fn check_embed_origin(o: &str) -> Result<(), String> {
+    if o.contains('*') {
+        return Err("must not contain a wildcard".into());
+    }
+    let url = url::Url::parse(o).map_err(|e| format!("is not an origin: {e}"))?;
+    if url.scheme() != "https" && !(url.scheme() == "http" && is_loopback(&url)) {
+        return Err("must be https (plain http only on loopback)".into());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("must not carry credentials".into());
+    }
+    let origin = url.origin().ascii_serialization();
+    if origin != o {
+        return Err(format!(
+            "must be exactly an origin (scheme://host[:port], no path or trailing slash): {origin:?}"
+        ));
+    }
+    Ok(())
+}
+
 fn is_loopback(url: &url::Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
@@ -541,6 +577,39 @@ color = "#21A038"
     fn refuses_plain_http_issuer_off_loopback() {
         let bad = MIN.replace("http://127.0.0.1:8081/sber", "http://bank.example/sber");
         assert!(Config::from_toml(&bad).is_err());
+    }
+
+    #[test]
+    fn embed_origins_are_exact_https_origins() {
+        let with = |origins: &str| {
+            MIN.replace(
+                "color = \"#21A038\"",
+                &format!("color = \"#21A038\"\nembed_origins = {origins}"),
+            )
+        };
+        let ok = Config::from_toml(&with(
+            r#"["https://online.sber.example", "https://b.example:8443", "http://127.0.0.2:8082", "http://localhost:3000"]"#,
+        ))
+        .unwrap();
+        assert_eq!(ok.banks[0].embed_origins.len(), 4);
+        for bad in [
+            r#"["*"]"#,
+            r#"["https://*.sber.example"]"#,
+            r#"["https://online.sber.example/gosuslugi"]"#,
+            r#"["https://online.sber.example/"]"#,
+            r#"["https://online.sber.example?x=1"]"#,
+            r#"["http://online.sber.example"]"#,
+            r#"["https://user:pw@online.sber.example"]"#,
+            r#"["https://Online.Sber.example"]"#,
+            r#"["https://online.sber.example:443"]"#,
+            r#"["online.sber.example"]"#,
+            r#"["null"]"#,
+            r#"["data:text/html,x"]"#,
+        ] {
+            assert!(Config::from_toml(&with(bad)).is_err(), "{bad}");
+        }
+        let reserved = MIN.replace("id = \"sber\"", "id = \"return\"");
+        assert!(Config::from_toml(&reserved).is_err());
     }
 
     #[test]

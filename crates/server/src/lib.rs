@@ -6,6 +6,7 @@ pub mod bank_flow;
 pub mod config;
 pub mod crypto;
 pub mod domain;
+pub mod embed;
 pub mod error;
 pub mod extract;
 pub mod idempotency;

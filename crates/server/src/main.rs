@@ -113,5 +113,29 @@ async fn start_sandbox(
             tracing::error!(error = %e, "sandbox banks stopped");
         }
     });
+    if let Some(demo_listen) = sb.demo_listen {
+        // Each sandbox bank's "online banking", embedding the portal (flow 9).
+        let banks = config
+            .banks
+            .iter()
+            .filter(|b| b.issuer.starts_with(&sb.public_url))
+            .map(|b| sandbox_bank::DemoBank {
+                id: b.id.clone(),
+                name: b.name.ru.clone(),
+                color: b.color.clone(),
+            })
+            .collect();
+        let site = sandbox_bank::demo_site(sandbox_bank::DemoSite {
+            portal_url: config.server.public_url.clone(),
+            banks,
+        });
+        let listener = tokio::net::TcpListener::bind(demo_listen).await?;
+        tracing::info!(listen = %demo_listen, "demo bank website listening");
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, site).await {
+                tracing::error!(error = %e, "demo bank website stopped");
+            }
+        });
+    }
     Ok(())
 }

@@ -248,6 +248,8 @@ fn codes_of(response: &RefOr<Response>) -> Vec<ErrorCode> {
         crate::links::withdraw,
         crate::mfa::second_factor,
         crate::bank_flow::callback,
+        crate::embed::launch,
+        crate::embed::handback,
         crate::routes::client_jwks,
     ),
     components(schemas(ErrorCode, bankid_api::ErrorBody))
@@ -324,6 +326,20 @@ fn complete(doc: &mut Document, config: &Config) {
             ))),
         );
     }
+    components.add_security_scheme(
+        "bp_frame",
+        SecurityScheme::Http(
+            utoipa::openapi::security::HttpBuilder::new()
+                .scheme(utoipa::openapi::security::HttpAuthScheme::Bearer)
+                .description(Some(format!(
+                    "The credential of a frame inside a bank's page (embedded mode): the \
+                     frame_token of its registration start over plain http, or the partitioned \
+                     cookie {} over https.",
+                    crate::web::cookie_name(crate::embed::FRAME_COOKIE, secure)
+                )))
+                .build(),
+        ),
+    );
     let root = doc.extensions.get_or_insert_with(Default::default);
     let fallbacks: Vec<&str> = FALLBACKS.iter().map(|c| c.as_str()).collect();
     root.insert(CODES_EXTENSION.to_string(), serde_json::json!(fallbacks));

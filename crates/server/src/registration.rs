@@ -63,7 +63,12 @@ errors!(
     StartErrors = JSON_BODY,
     CONSENT,
     BANK_START,
-    &[ErrorCode::FieldBankUnknown, ErrorCode::FieldPhoneFormat]
+    &[
+        ErrorCode::FieldBankUnknown,
+        ErrorCode::FieldPhoneFormat,
+        ErrorCode::FieldReturnUrl,
+        ErrorCode::EmbedNotAllowed
+    ]
 );
 
 /// `POST /api/v1/registrations`: validates everything, asks the bank's discovery for its endpoints,
@@ -105,6 +110,9 @@ pub async fn start(
         .map_err(|code| fields.insert("phone".to_string(), code))
         .ok();
     check_consent(&req.consent, &mut fields);
+    if let (Some(bank), Some(e)) = (bank, &req.embed) {
+        crate::embed::check_start(bank, e, &mut fields)?;
+    }
     let (Some(bank), Some(phone), true) = (bank, phone, fields.is_empty()) else {
         return Err(ApiError::fields(fields));
     };
@@ -116,31 +124,60 @@ pub async fn start(
         verifier,
     } = bank_request(&app, &ctx, bank, &bank.scope(), lang).await?;
     let id = token(app.rng.as_ref(), 16);
+    let state_hash = sha256_b64url(state.as_bytes());
+    let now = app.now_ms();
 
-    let (browser, set_browser) = browser_cookie(&app, &headers);
+    // A framed start is bound to the frame's credential (third-party cookies may be blocked
+    // there) and opens the bank through a launch link; any other to the browser cookie.
+    let frame = req
+        .embed
+        .as_ref()
+        .map(|e| crate::embed::Frame::new(&app, e, &authorize_url, &state_hash))
+        .transpose()?;
+    let (browser_hash, set_cookie, frame_token, authorize_url) = match &frame {
+        Some(f) => {
+            let (in_body, cookie) = f.credential(&app.config);
+            (
+                f.token_hash.clone(),
+                cookie,
+                in_body,
+                f.launch_url(&app.config),
+            )
+        }
+        None => {
+            let (browser, set_browser) = browser_cookie(&app, &headers);
+            (
+                sha256_b64url(browser.as_bytes()),
+                set_browser,
+                None,
+                authorize_url,
+            )
+        }
+    };
     app.store
         .start_registration(&NewRegistration {
             id: &id,
             bank_id: &bank.id,
             phone: &phone,
-            browser_hash: &sha256_b64url(browser.as_bytes()),
+            browser_hash: &browser_hash,
             consent_version: CONSENT_VERSION,
             lang: lang.tag(),
             trace_id: &ctx.trace_id,
-            state_hash: &sha256_b64url(state.as_bytes()),
+            state_hash: &state_hash,
             nonce: &nonce,
             pkce_verifier: &verifier,
             flow_ttl_ms: FLOW_TTL_MS,
-            now: app.now_ms(),
+            now,
+            embed: frame.as_ref().map(|f| f.launch(now)),
         })
         .await?;
     Ok(started(
         RegistrationStarted {
             registration_id: id,
             authorize_url,
-            frame_token: None,
+            frame_token,
         },
-        set_browser,
+        set_cookie,
     ))
 }
 
@@ -156,7 +193,7 @@ pub async fn complete(
     let Some(registration_id) = flow.registration_id.clone() else {
         return to_return_page(ErrorCode::AuthStateInvalid, &ctx.trace_id);
     };
-    let status_page = format!("/registration/{registration_id}");
+    let status_page = crate::embed::landing(app, flow, &registration_id, now).await;
     let fail = |code: ErrorCode, upstream: Option<String>| {
         let app = app.clone();
         let reg = registration_id.clone();
@@ -427,9 +464,16 @@ pub async fn status(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<RegistrationStatus>, ApiError> {
     let secure = app.config.secure_cookies();
-    let browser = cookie(&headers, &cookie_name(BROWSER_COOKIE, secure));
+    // The browser that started it, or the frame that did (its credential instead of a cookie).
+    let owners: Vec<String> = [
+        cookie(&headers, &cookie_name(BROWSER_COOKIE, secure)),
+        crate::embed::frame_credential(&headers, secure),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let session = cookie(&headers, &cookie_name(SESSION_COOKIE, secure));
-    if browser.is_none() && session.is_none() {
+    if owners.is_empty() && session.is_none() {
         return Err(ApiError::new(ErrorCode::AuthSessionRequired));
     }
     if !valid_id(&id) {
@@ -440,7 +484,7 @@ pub async fn status(
         .registration(&id)
         .await?
         .ok_or(ApiError::new(ErrorCode::ReqNotFound))?;
-    let by_browser = browser.is_some_and(|b| {
+    let by_owner = owners.iter().any(|b| {
         subtle::ConstantTimeEq::ct_eq(
             sha256_b64url(b.as_bytes()).as_bytes(),
             row.browser_hash.as_bytes(),
@@ -457,9 +501,17 @@ pub async fn status(
         }
         _ => false,
     };
-    if !by_browser && !by_session {
+    if !by_owner && !by_session {
         return Err(ApiError::new(ErrorCode::ReqNotFound));
     }
+    Ok(Json(status_of(&app, row).await?))
+}
+
+/// A registration's status as the status page (and the frame) show it.
+pub async fn status_of(
+    app: &AppState,
+    row: crate::store::RegistrationRow,
+) -> Result<RegistrationStatus, ApiError> {
     let journal = app.store.journal(&row.id).await?;
     use crate::lifecycle::RegistrationState as S;
     let state = match crate::lifecycle::effective(&row.state, row.account_state.as_deref()) {
@@ -475,7 +527,7 @@ pub async fn status(
             )))
         }
     };
-    Ok(Json(RegistrationStatus {
+    Ok(RegistrationStatus {
         registration_id: row.id,
         request_number: request_number(row.created_at, row.request_number),
         bank_id: row.bank_id,
@@ -495,7 +547,7 @@ pub async fn status(
                 )
             })
             .collect(),
-    }))
+    })
 }
 
 /// A journal row for the status page: the typed event, and its `upstream` column read as the bank

@@ -44,6 +44,7 @@ pub const PENDING_TOTP_MS: i64 = DAY_MS;
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Report {
     pub auth_flows: u64,
+    pub embed_handbacks: u64,
     pub failures: u64,
     pub sessions: u64,
     pub idempotency: u64,
@@ -58,6 +59,7 @@ pub struct Report {
 impl Report {
     pub fn total(&self) -> u64 {
         self.auth_flows
+            + self.embed_handbacks
             + self.failures
             + self.sessions
             + self.idempotency
@@ -100,6 +102,14 @@ pub async fn run_once(app: &AppState, now: i64) -> Result<Report, sqlx::Error> {
         app,
         "DELETE FROM auth_flows WHERE rowid IN
            (SELECT rowid FROM auth_flows WHERE expires_at < ?1 LIMIT ?2)",
+        &[now],
+    )
+    .await?;
+    // Hand-back codes of framed registrations (60 seconds), used or not.
+    let embed_handbacks = batched(
+        app,
+        "DELETE FROM embed_handbacks WHERE rowid IN
+           (SELECT rowid FROM embed_handbacks WHERE expires_at < ?1 LIMIT ?2)",
         &[now],
     )
     .await?;
@@ -192,6 +202,7 @@ pub async fn run_once(app: &AppState, now: i64) -> Result<Report, sqlx::Error> {
     .await?;
     Ok(Report {
         auth_flows,
+        embed_handbacks,
         failures,
         sessions: sessions + sessions_absolute,
         idempotency,

@@ -18,7 +18,7 @@ use crate::config::BankConfig;
 use crate::error::ApiError;
 use crate::openapi::{errors, DB};
 use crate::AppState;
-use crate::{activation, bank_flow, idempotency, links, mfa, registration, session, signin, web};
+use crate::{activation, bank_flow, embed, idempotency, links, mfa, registration, session, signin, web};
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
@@ -66,6 +66,7 @@ pub fn app(state: AppState) -> Router {
             "/session/second-factor",
             axum::routing::post(mfa::second_factor),
         )
+        .route("/embed/handback", axum::routing::post(embed::handback))
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed)
         .layer(DefaultBodyLimit::max(bankid_api::types::MAX_BODY_BYTES))
@@ -95,6 +96,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .route("/auth/callback", get(bank_flow::callback))
+        .route("/auth/launch", get(embed::launch))
         .route("/.well-known/jwks.json", get(client_jwks))
         .merge(spa)
         .layer(axum::middleware::from_fn(web::request_timeout))

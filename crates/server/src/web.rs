@@ -88,7 +88,15 @@ pub async fn request_context(
 /// Headers on every response. The CSP allows the SPA's own scripts (by hash for Trunk's inline
 /// loader), WebAssembly, and nothing inline; no page may be framed.
 pub async fn security_headers(State(app): State<AppState>, req: Request, next: Next) -> Response {
-    let is_api = req.uri().path().starts_with("/api/");
+    let path = req.uri().path();
+    let is_api = path.starts_with("/api/");
+    // Only the embedded pages of a bank with embedding origins may be framed, and by exactly those.
+    let framers = crate::embed::frame_ancestors(&app.config, path);
+    let opener = if crate::embed::keeps_opener(path) {
+        "unsafe-none"
+    } else {
+        "same-origin"
+    };
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
     let mut set = |name: &'static str, value: &str| {
@@ -96,11 +104,20 @@ pub async fn security_headers(State(app): State<AppState>, req: Request, next: N
             h.entry(HeaderName::from_static(name)).or_insert(v);
         }
     };
-    set("content-security-policy", &app.csp.current());
+    set(
+        "content-security-policy",
+        &format!(
+            "{}; frame-ancestors {}",
+            app.csp.current(),
+            framers.as_deref().unwrap_or("'none'")
+        ),
+    );
     set("x-content-type-options", "nosniff");
     set("referrer-policy", "no-referrer");
-    set("x-frame-options", "DENY");
-    set("cross-origin-opener-policy", "same-origin");
+    if framers.is_none() {
+        set("x-frame-options", "DENY");
+    }
+    set("cross-origin-opener-policy", opener);
     set("cross-origin-resource-policy", "same-origin");
     set(
         "permissions-policy",
@@ -171,7 +188,8 @@ impl Csp {
     }
 }
 
-/// Builds the Content-Security-Policy, allowing the inline scripts of the bundles' HTML by hash.
+/// Builds the Content-Security-Policy, allowing the inline scripts of the bundles' HTML by hash;
+/// `frame-ancestors` is added per response (`security_headers`).
 pub fn content_security_policy(index_html: Option<&str>) -> String {
     let hashes: Vec<String> = index_html
         .map(inline_scripts)
@@ -186,8 +204,7 @@ pub fn content_security_policy(index_html: Option<&str>) -> String {
     }
     format!(
         "default-src 'self'; script-src {script_src}; style-src 'self'; img-src 'self' data:; \
-         connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
-         frame-ancestors 'none'"
+         connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'"
     )
 }
 
@@ -323,7 +340,6 @@ mod tests {
         assert!(csp.contains("'sha256-"));
         assert!(!csp.contains("unsafe-inline"));
         assert!(!csp.contains("'unsafe-eval'"));
-        assert!(csp.contains("frame-ancestors 'none'"));
     }
 
     #[test]

@@ -19,6 +19,10 @@ pub struct FlowRow {
     pub replace_bank: Option<String>,
     /// The page a sign-in returns to (sign-ins only; see `bankid_api::routes::is_return_path`).
     pub return_to: Option<String>,
+    /// A framed registration's way back: `popup` or `top` (see `store::EmbedLaunch`).
+    pub embed_mode: Option<String>,
+    /// For `top`: the bank's page to come back to.
+    pub embed_return: Option<String>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -50,7 +54,7 @@ impl Store {
         now: i64,
     ) -> Result<TakeFlow, sqlx::Error> {
         let row: Option<PendingFlow> = sqlx::query_as(
-            "SELECT f.purpose, f.registration_id, f.account_id, f.replace_bank, f.return_to, f.bank_id, f.nonce, f.pkce_verifier, f.expires_at, f.consumed_at,
+            "SELECT f.purpose, f.registration_id, f.account_id, f.replace_bank, f.return_to, f.embed_mode, f.embed_return, f.bank_id, f.nonce, f.pkce_verifier, f.expires_at, f.consumed_at,
                     COALESCE(f.browser_hash, r.browser_hash) AS browser_hash, r.phone
              FROM auth_flows f LEFT JOIN registrations r ON r.id = f.registration_id
              WHERE f.state_hash = ?1",

@@ -12,6 +12,7 @@ use sqlx::SqlitePool;
 mod accounts;
 mod activation;
 mod consents;
+mod embed;
 mod flows;
 mod idempotency;
 mod journal;
@@ -22,6 +23,7 @@ mod registrations;
 
 pub use accounts::{AccountRow, SessionRow, SignIn, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS};
 pub use activation::{Confirm, NewChallenge};
+pub use embed::{EmbedLaunch, Launched, UNLAUNCHED};
 pub use flows::{FlowRow, TakeFlow};
 pub use idempotency::{IdemBegin, IDEMPOTENCY_TTL_MS};
 pub use journal::JournalRow;

@@ -79,6 +79,8 @@ pub struct NewRegistration<'a> {
     pub pkce_verifier: &'a str,
     pub flow_ttl_ms: i64,
     pub now: i64,
+    /// Set for a registration started in a frame: its flow waits for the launch link.
+    pub embed: Option<super::EmbedLaunch<'a>>,
 }
 
 /// What the bank's data led to, to be written in one transaction.
@@ -153,9 +155,11 @@ impl Store {
         .bind(r.now)
         .fetch_one(&mut *tx)
         .await?;
+        let e = r.embed.as_ref();
         sqlx::query(
-            "INSERT INTO auth_flows (state_hash, registration_id, bank_id, nonce, pkce_verifier, created_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO auth_flows (state_hash, registration_id, bank_id, nonce, pkce_verifier, created_at, expires_at,
+                browser_hash, launch_hash, launch_key, launch_sealed, launch_expires_at, embed_mode, embed_return)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )
         .bind(r.state_hash)
         .bind(r.id)
@@ -164,6 +168,13 @@ impl Store {
         .bind(r.pkce_verifier)
         .bind(r.now)
         .bind(r.now + r.flow_ttl_ms)
+        .bind(e.map(|_| super::UNLAUNCHED))
+        .bind(e.map(|e| e.launch_hash))
+        .bind(e.map(|e| e.sealed_url.0))
+        .bind(e.map(|e| e.sealed_url.1))
+        .bind(e.map(|e| e.expires_at))
+        .bind(e.map(|e| e.mode))
+        .bind(e.and_then(|e| e.return_url))
         .execute(&mut *tx)
         .await?;
         journal(

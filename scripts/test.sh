@@ -53,9 +53,10 @@ TARGET_DIR=${CARGO_TARGET_DIR:-target}
 # Every e2e test starts bank round trips from 127.0.0.1, so the per-address start limit is lifted
 # there (the limit itself has a server test).
 start_server() {
-  local name=$1 port=$2 sb_port=$3 recent=$4
+  local name=$1 port=$2 sb_port=$3 recent=$4 demo_port=$5
   sed -e "s#127.0.0.1:8080#127.0.0.1:$port#g" \
       -e "s#127.0.0.1:8081#127.0.0.1:$sb_port#g" \
+      -e "s#127.0.0.2:8082#127.0.0.2:$demo_port#g" \
       -e "s#sqlite://var/portal.sqlite#sqlite://$E2E_DIR/$name.sqlite#" \
       -e "s#^dist_dir = .*#dist_dir = \"$E2E_DIR/dist\"#" \
       -e "s#^recent_auth_seconds = .*#recent_auth_seconds = $recent\nstarts_per_address = 100000#" \
@@ -72,10 +73,15 @@ start_server() {
 }
 PORT=${E2E_PORT:-18080}
 REAUTH_PORT=$((PORT + 2))
-start_server portal "$PORT" $((PORT + 1)) 600
-start_server portal-reauth "$REAUTH_PORT" $((PORT + 3)) 8
+start_server portal "$PORT" $((PORT + 1)) 600 $((PORT + 4))
+start_server portal-reauth "$REAUTH_PORT" $((PORT + 3)) 8 $((PORT + 5))
 grep -q '^recent_auth_seconds = 8$' "$E2E_DIR/portal-reauth.toml"
+# The demo bank website of the first portal (a second loopback origin that embeds the portal), and
+# a third origin its banks do not allow (embed.spec.js serves a page there itself).
+DEMO_URL="http://127.0.0.2:$((PORT + 4))"
+curl -fsS "$DEMO_URL/" >/dev/null
 export PORTAL_URL="http://127.0.0.1:$PORT" REAUTH_PORTAL_URL="http://127.0.0.1:$REAUTH_PORT" E2E_OUT="$E2E_DIR"
+export DEMO_URL FOREIGN_PORT=$((PORT + 6))
 e2e() {
   (cd tests/e2e && npx playwright test) && return 0
   for log in "$E2E_DIR"/*.log; do printf '\n==> %s (last 40 lines)\n' "$log"; tail -n 40 "$log"; done

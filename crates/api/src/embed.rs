@@ -126,7 +126,11 @@ impl ParentMessage {
         if raw.protocol != PROTOCOL || raw.kind != "locale" {
             return None;
         }
-        Lang::from_tag(&raw.locale).map(ParentMessage::Locale)
+        // Exactly the schema's tags: `Lang::from_tag` would also take `ru-RU` or `UK`.
+        Lang::ALL
+            .into_iter()
+            .find(|l| l.tag() == raw.locale)
+            .map(ParentMessage::Locale)
     }
 
     pub fn to_json(self) -> String {
@@ -230,6 +234,8 @@ mod tests {
         for bad in [
             r#"{"protocol":"bankid-portal/2","type":"locale","locale":"uk"}"#,
             r#"{"protocol":"bankid-portal/1","type":"locale","locale":"de"}"#,
+            r#"{"protocol":"bankid-portal/1","type":"locale","locale":"ru-RU"}"#,
+            r#"{"protocol":"bankid-portal/1","type":"locale","locale":"UK"}"#,
             r#"{"protocol":"bankid-portal/1","type":"navigate","locale":"uk"}"#,
             r#"{"protocol":"bankid-portal/1","type":"locale","locale":"uk","url":"x"}"#,
             r#"{"type":"locale","locale":"uk"}"#,

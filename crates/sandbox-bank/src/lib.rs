@@ -15,6 +15,7 @@ pub mod checksum;
 mod claims;
 mod client_auth;
 mod customers;
+mod demo_site;
 mod discovery;
 mod faults;
 mod html;
@@ -31,6 +32,7 @@ use axum::Router;
 
 pub use banks::{bank, Bank, Country, BANKS};
 pub use customers::{seeded_customers, Customer, MINOR_AGE, SANDBOX_PASSWORD};
+pub use demo_site::{demo_site, DemoBank, DemoSite, FRAME_TITLE, SANDBOX_WITHOUT_POPUPS};
 
 /// The bank ids served.
 pub const BANK_IDS: [&str; 9] = [

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs bankid-portal: the portal at http://127.0.0.1:8080 with the sandbox banks at
-# http://127.0.0.1:8081 and the SQLite database var/portal.sqlite. Ctrl-C stops it.
+# http://127.0.0.1:8081, the demo bank website (the portal embedded in a bank's page) at
+# http://127.0.0.2:8082 and the SQLite database var/portal.sqlite. Ctrl-C stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -16,6 +17,7 @@ cat <<'MSG'
 
   bankid-portal is starting at   http://127.0.0.1:8080
   sandbox banks                  http://127.0.0.1:8081
+  demo bank website (embedded)   http://127.0.0.2:8082/sber/
 
   Register: pick a bank (e.g. Sberbank), type the phone +7 916 123-45-67,
   accept the consent, then sign in at the sandbox bank as

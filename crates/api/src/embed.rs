@@ -40,6 +40,7 @@ pub struct EmbedStart {
     /// For [`EmbedMode::Top`]: the bank's page to come back to (absolute URL of one of the bank's
     /// allowed embedding origins, at most [`RETURN_URL_MAX`] characters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::EmbedReturnUrl>))]
     pub return_url: Option<String>,
 }
 

@@ -34,6 +34,21 @@ impl PartialSchema for BankId {
 
 impl ToSchema for BankId {}
 
+/// A page of a bank's site to come back to (embedded mode). The server replaces this component
+/// with a pattern of the origins it is configured with when it builds its document.
+pub struct EmbedReturnUrl;
+
+impl PartialSchema for EmbedReturnUrl {
+    fn schema() -> RefOr<Schema> {
+        string("An absolute URL on one of the bank's embed_origins.")
+            .max_length(Some(crate::embed::RETURN_URL_MAX))
+            .build()
+            .into()
+    }
+}
+
+impl ToSchema for EmbedReturnUrl {}
+
 /// A phone number as typed ([`crate::validate::normalize_phone`]).
 pub fn phone() -> Object {
     string(

@@ -305,6 +305,32 @@ fn complete(doc: &mut Document, config: &Config) {
             ))
             .into(),
     );
+    // The pages a framed start may return to: on the configured embedding origins (which bank's
+    // origin goes with which bank is the server's check, `FIELD_RETURN_URL`).
+    let mut origins: Vec<String> = config
+        .banks
+        .iter()
+        .flat_map(|b| b.embed_origins.iter())
+        .map(|o| regex_escape(o))
+        .collect();
+    origins.sort();
+    origins.dedup();
+    let pattern = if origins.is_empty() {
+        "^$".to_string()
+    } else {
+        format!("^(?:{})(?:[/?#].*)?$", origins.join("|"))
+    };
+    components.schemas.insert(
+        "EmbedReturnUrl".to_string(),
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(pattern))
+            .max_length(Some(bankid_api::embed::RETURN_URL_MAX))
+            .description(Some(
+                "An absolute URL on one of the bank's embed_origins (GET /api/v1/banks).",
+            ))
+            .into(),
+    );
     let secure = config.secure_cookies();
     for (scheme, base, what) in [
         (
@@ -343,6 +369,18 @@ fn complete(doc: &mut Document, config: &Config) {
     let root = doc.extensions.get_or_insert_with(Default::default);
     let fallbacks: Vec<&str> = FALLBACKS.iter().map(|c| c.as_str()).collect();
     root.insert(CODES_EXTENSION.to_string(), serde_json::json!(fallbacks));
+}
+
+/// `s` as a regular expression matching itself (ECMA-262 and Rust `regex` alike).
+fn regex_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Adds the codes of the layers to an operation's error responses.

@@ -452,10 +452,11 @@ errors!(
     path = "/api/v1/registrations/{id}",
     operation_id = "registrationStatus",
     summary = "Status of a registration",
-    description = "Readable by the browser that started it (bp_browser cookie) or by a session of \
-        the account it created (bp_session cookie); REQ_NOT_FOUND for anyone else.",
+    description = "Readable by the browser that started it (bp_browser cookie), the frame that \
+        started it inside a bank's page (its credential, bp_frame) or a session of the account it \
+        created (bp_session cookie); REQ_NOT_FOUND for anyone else.",
     params(("id" = String, Path, description = "The registration id", pattern = "^[A-Za-z0-9_-]{16,64}$")),
-    security(("bp_browser" = []), ("bp_session" = [])),
+    security(("bp_browser" = []), ("bp_session" = []), ("bp_frame" = [])),
     responses((status = 200, description = "Where the registration stands", body = RegistrationStatus), StatusErrors),
 )]
 pub async fn status(

@@ -2,8 +2,8 @@
 //! answer; with a different request it is refused; while the first is still running, the retry is
 //! told so. Failed attempts are forgotten, so a retry after an error really retries (errors change
 //! nothing); so is an attempt whose answer was never finished (the client went away or the request
-//! timed out). Keys are scoped to the browser (or session) cookie: without one there is nothing to
-//! scope to and the request runs normally. Keys live [`IDEMPOTENCY_TTL_MS`]; a retry after that
+//! timed out). Keys are scoped to the browser (or session) cookie, or the credential of a frame
+//! inside a bank's page: without one there is nothing to scope to and the request runs normally. Keys live [`IDEMPOTENCY_TTL_MS`]; a retry after that
 //! runs again.
 //!
 //! **Replies are kept sealed.** A replay gives the browser exactly what the first answer gave it:
@@ -212,6 +212,11 @@ pub async fn idempotency(State(app): State<AppState>, req: Request, next: Next) 
             &cookie_name(crate::bank_flow::BROWSER_COOKIE, secure),
         )
         .map(|b| format!("b:{}", sha256_b64url(b.as_bytes())))
+    })
+    // A frame inside a bank's page has no cookies, only its credential.
+    .or_else(|| {
+        crate::embed::frame_credential(req.headers(), secure)
+            .map(|f| format!("f:{}", sha256_b64url(f.as_bytes())))
     });
     let Some(scope) = scope else {
         return next.run(req).await;

@@ -350,3 +350,29 @@ async fn bad_embedded_starts_are_refused_and_change_nothing() {
     assert_eq!(env.count("registrations").await, before);
     assert_eq!(env.count("auth_flows").await, 0);
 }
+
+#[tokio::test]
+async fn a_retried_hand_back_with_its_idempotency_key_gets_the_first_answer() {
+    let env = embed_env().await;
+    let started = env.framed(json!({"mode": "popup"})).await;
+    let token = started.frame_token.expect("token");
+    let landing = env
+        .through_bank(&browser(), &started.authorize_url, "ivanov")
+        .await;
+    let code = landing.trim_start_matches("/embed/return#code=").to_string();
+    let send = || {
+        browser()
+            .post(format!("{}/api/v1/embed/handback", env.portal))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .header("idempotency-key", "frame-retry-0001")
+            .json(&json!({ "code": code }))
+            .send()
+    };
+    let first = send().await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let again = send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
+    assert!(again.headers().get("idempotent-replayed").is_some());
+    let status: RegistrationStatus = again.json().await.unwrap();
+    assert_eq!(status.registration_id, started.registration_id);
+}

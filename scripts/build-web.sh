@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the web app into one directory: each bundle (crates/api/src/routes.rs) with Trunk, so
-# each page loads only its bundle's wasm. index.html is the register bundle; the HTML of the other
-# bundles is index.html with their binary, written next to it (git ignores them). Hashed asset
-# names never collide.
+# each page loads only its bundle's wasm. index.html is the register bundle; the HTML of the
+# account, manage and security bundles is index.html with their binary, written next to it (git
+# ignores them); the embed bundle has its own committed embed.html (fewer style sheets). Hashed
+# asset names never collide.
 #   scripts/build-web.sh DIST [trunk build flags, e.g. --release]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,3 +20,7 @@ for page in account manage security; do
   mv "$stage/$page/index.html" "$dist/$page.html"
   cp -R "$stage/$page/." "$dist/"
 done
+# The embed bundle: its own page.
+trunk build "$@" --dist "$stage/embed" embed.html
+mv "$stage/embed/index.html" "$dist/embed.html"
+cp -R "$stage/embed/." "$dist/"

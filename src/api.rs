@@ -19,10 +19,12 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use bankid_api::embed::Handback;
 use bankid_api::types::{
     ActivationCodeSent, BackupCodes, BankInfo, Channel, ConfirmActivation, ConsentRecord,
-    DevMessage, LinkBank, LinkedBank, MfaCode, RegistrationStarted, RegistrationStatus,
-    SendActivationCode, SessionInfo, SignInStarted, StartRegistration, StartSignIn, TotpEnrolment,
+    DevMessage, LinkBank, LinkedBank, MfaCode, RegistrationStarted, RegistrationState,
+    RegistrationStatus, SendActivationCode, SessionInfo, SignInStarted, StartRegistration,
+    StartSignIn, TotpEnrolment,
 };
 use bankid_api::ErrorCode;
 use gloo_net::http::{Request, Response};
@@ -174,15 +176,12 @@ pub fn error_from_response(status: u16, body: &str, header_trace_id: Option<Stri
     let fallback = fallback_code(status);
     match serde_json::from_str::<LooseErrorBody>(body) {
         Ok(b) => {
-            let fields = b
-                .fields
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(k, v)| {
-                    let code = ErrorCode::parse(&v).unwrap_or(ErrorCode::FieldWrongType);
-                    (k, code)
-                })
-                .collect();
+            // Inserted one by one: collecting into a map would link a sort (about 1 KB of wasm
+            // in every bundle) for keys that arrive sorted anyway.
+            let mut fields = BTreeMap::new();
+            for (k, v) in b.fields.unwrap_or_default() {
+                fields.insert(k, ErrorCode::parse(&v).unwrap_or(ErrorCode::FieldWrongType));
+            }
             ApiError {
                 code: ErrorCode::parse(&b.code).unwrap_or(fallback),
                 trace_id: b.trace_id.filter(|t| !t.is_empty()).or(header_trace_id),
@@ -383,6 +382,8 @@ struct Call<'a> {
     /// JSON text of the body (POST).
     body: Option<String>,
     idempotency_key: Option<String>,
+    /// The embedded frame's credential for its registration, sent as `Authorization: Bearer`.
+    bearer: Option<&'a str>,
 }
 
 impl Call<'_> {
@@ -492,6 +493,9 @@ async fn attempt_once(call: &Call<'_>, cancel: &Cancel) -> Result<Answer, ApiErr
     if let Some(key) = &call.idempotency_key {
         builder = builder.header("Idempotency-Key", key);
     }
+    if let Some(token) = call.bearer {
+        builder = builder.header("Authorization", &format!("Bearer {token}"));
+    }
     let request = match &call.body {
         Some(json) => builder
             .header("Content-Type", "application/json")
@@ -560,24 +564,71 @@ pub async fn banks(cancel: &Cancel) -> Result<Vec<BankInfo>, ApiError> {
         url: "/api/v1/banks",
         body: None,
         idempotency_key: None,
+        bearer: None,
     };
     run(call, cancel).await
 }
 
 /// `GET /api/v1/registrations/{id}`.
 pub async fn registration(id: &str, cancel: &Cancel) -> Result<RegistrationStatus, ApiError> {
+    registration_status_as(id, None, cancel).await
+}
+
+/// What the embedded frame reads of a [`RegistrationStatus`]: what it shows, nothing more (no
+/// journal, no name), so that its bundle does not carry the decoding of the rest.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct StatusSummary {
+    pub registration_id: String,
+    pub request_number: String,
+    pub state: RegistrationState,
+    /// Why it was rejected or failed; an unknown code reads as `None`.
+    #[serde(default, deserialize_with = "lenient_code")]
+    pub reason: Option<ErrorCode>,
+    #[serde(default)]
+    pub trace_id: Option<String>,
+}
+
+/// An error code read through [`ErrorCode::parse`] (not serde's derive: smaller, and lenient).
+fn lenient_code<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<ErrorCode>, D::Error> {
+    let code: Option<String> = Deserialize::deserialize(d)?;
+    Ok(code.as_deref().and_then(ErrorCode::parse))
+}
+
+/// `GET /api/v1/registrations/{id}` read as `T` ([`RegistrationStatus`] or [`StatusSummary`]),
+/// as the embedded frame that started it when `frame_token` is given (`Authorization: Bearer`;
+/// over https the frame's partitioned cookie speaks instead).
+pub async fn registration_status_as<T: DeserializeOwned>(
+    id: &str,
+    frame_token: Option<&str>,
+    cancel: &Cancel,
+) -> Result<T, ApiError> {
     let url = format!("/api/v1/registrations/{}", encode_segment(id));
     let call = Call {
         method: Method::Get,
         url: &url,
         body: None,
         idempotency_key: None,
+        bearer: frame_token,
     };
     run(call, cancel).await
 }
 
+/// `POST /api/v1/embed/handback`: the one-time `code` the bank's window handed back to the frame,
+/// with the frame's credential; answers where the registration stands.
+pub async fn embed_handback(
+    code: &str,
+    frame_token: Option<&str>,
+    cancel: &Cancel,
+) -> Result<StatusSummary, ApiError> {
+    let body = Handback {
+        code: code.to_string(),
+    };
+    post_as("/api/v1/embed/handback", &body, frame_token, cancel).await
+}
+
 /// `POST /api/v1/registrations`. One call is one submission by the citizen: it gets a fresh
 /// `Idempotency-Key`, which its retries reuse (so the server starts one registration at most).
+/// An embedded start (`body.embed`) answers the frame's credential in `frame_token` (plain http).
 pub async fn start_registration(
     body: &StartRegistration,
     cancel: &Cancel,
@@ -588,6 +639,7 @@ pub async fn start_registration(
         url: "/api/v1/registrations",
         body: Some(json),
         idempotency_key: Some(idempotency_key()),
+        bearer: None,
     };
     run(call, cancel).await
 }
@@ -599,6 +651,7 @@ async fn get<T: DeserializeOwned>(url: &str, cancel: &Cancel) -> Result<T, ApiEr
         url,
         body: None,
         idempotency_key: None,
+        bearer: None,
     };
     run(call, cancel).await
 }
@@ -609,12 +662,23 @@ async fn post<B: serde::Serialize, T: DeserializeOwned>(
     body: &B,
     cancel: &Cancel,
 ) -> Result<T, ApiError> {
+    post_as(url, body, None, cancel).await
+}
+
+/// [`post`] with the embedded frame's credential (`Authorization: Bearer`) when given.
+async fn post_as<B: serde::Serialize, T: DeserializeOwned>(
+    url: &str,
+    body: &B,
+    bearer: Option<&str>,
+    cancel: &Cancel,
+) -> Result<T, ApiError> {
     let json = serde_json::to_string(body).map_err(|_| ApiError::local(ErrorCode::Internal))?;
     let call = Call {
         method: Method::Post,
         url,
         body: Some(json),
         idempotency_key: Some(idempotency_key()),
+        bearer,
     };
     run(call, cancel).await
 }
@@ -636,6 +700,7 @@ async fn delete<B: serde::Serialize>(
         url,
         body,
         idempotency_key: None,
+        bearer: None,
     };
     run(call, cancel).await
 }
@@ -836,6 +901,26 @@ mod tests {
             error_from_response(404, "nope", None).code,
             ErrorCode::ReqNotFound
         );
+    }
+
+    #[test]
+    fn the_frame_reads_only_what_it_shows_of_a_status() {
+        let body = r#"{"registration_id":"r1","request_number":"R-2026-000001","bank_id":"sber",
+            "state":"rejected","reason":"REG_UNDER_AGE","trace_id":"t1",
+            "created_at":"2026-11-29T10:00:00Z","display_name":"Иван И.",
+            "journal":[{"at":"2026-11-29T10:00:00Z","code":"REGISTRATION_STARTED"}]}"#;
+        let s: StatusSummary = serde_json::from_str(body).unwrap();
+        assert_eq!(s.state, RegistrationState::Rejected);
+        assert_eq!(s.reason, Some(ErrorCode::RegUnderAge));
+        assert_eq!(s.request_number, "R-2026-000001");
+        assert_eq!(s.trace_id.as_deref(), Some("t1"));
+        // A code this build does not know is no reason to fail the whole answer.
+        let s: StatusSummary = serde_json::from_str(
+            r#"{"registration_id":"r1","request_number":"R","state":"failed","reason":"NEW_CODE"}"#,
+        )
+        .unwrap();
+        assert_eq!(s.reason, None);
+        assert_eq!(s.trace_id, None);
     }
 
     #[test]

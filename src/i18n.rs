@@ -292,8 +292,10 @@ pub fn years(lang: Lang, n: u32) -> String {
     format!("{n} {word}")
 }
 
+/// The `(ru, uk, en)` texts of `key`. A `const fn`, so that a bundle that shows only a few of
+/// them (the embed bundle) can take those at compile time, without the whole catalogue.
 #[rustfmt::skip]
-fn texts(key: Key) -> (&'static str, &'static str, &'static str) {
+pub const fn texts(key: Key) -> (&'static str, &'static str, &'static str) {
     use Key::*;
     match key {
         SiteName => ("Портал государственных услуг", "Портал державних послуг", "Government services portal"),
@@ -959,7 +961,13 @@ impl LangContext {
 
 /// Creates the language signal, provides it as context and keeps `<html lang>` in sync.
 pub fn provide_lang() -> RwSignal<Lang> {
-    let lang = RwSignal::new(initial_lang());
+    provide_lang_from(None)
+}
+
+/// [`provide_lang`] starting in `initial` when given (the embedded frame's `?lang=`), else in the
+/// remembered or the browser's language.
+pub fn provide_lang_from(initial: Option<Lang>) -> RwSignal<Lang> {
+    let lang = RwSignal::new(initial.unwrap_or_else(initial_lang));
     provide_context(LangContext(lang));
     Effect::new(move |_| {
         let tag = lang.get().tag();

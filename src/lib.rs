@@ -4,14 +4,16 @@
 //! (OpenID Connect); after the bank the server sends them back to the status page. Signed in,
 //! they activate the account with a one-time code, manage two-factor protection, and sign in
 //! again later through their bank (then the authenticator code).
-//! The app ships as four bundles (see [`bankid_api::routes`]): [`RegisterApp`] for the pages
+//! The app ships as five bundles (see [`bankid_api::routes`]): [`RegisterApp`] for the pages
 //! before the bank, [`AccountApp`] for those right after it, [`ManageApp`] for linked banks and
-//! consents and [`SecurityApp`] for two-factor protection, so no page loads code it does not run.
+//! consents, [`SecurityApp`] for two-factor protection, and [`EmbedApp`] for the registration a
+//! partner bank's page frames (no router), so no page loads code it does not run.
 //! `api` is the only module that talks HTTP; `i18n` holds every UI text; errors are shown through
 //! [`bankid_api::ErrorCode`]'s own ru/uk/en texts.
 
 pub mod api;
 pub mod components;
+pub mod embed;
 pub mod format;
 pub mod i18n;
 pub mod nav;
@@ -22,6 +24,8 @@ use bankid_api::routes::Bundle;
 use leptos::prelude::*;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
+
+pub use crate::embed::EmbedApp;
 
 use crate::components::layout::Layout;
 use crate::pages::linked_banks::{

@@ -2,7 +2,18 @@
 // which starts the real server with the sandbox banks and the release build of the web app.
 const { defineConfig } = require('@playwright/test');
 
+// Playwright turns off third-party storage partitioning, which every browser citizens use has on
+// (a frame inside a bank's page gets storage of its own, under the bank's site). This repeats
+// Playwright's own list of features it turns off, less that one (the last --disable-features wins).
+const BROWSER_FEATURES = '--disable-features=' + [
+  'AvoidUnnecessaryBeforeUnloadCheckSync', 'DestroyProfileOnBrowserClose', 'HttpsUpgrades',
+  'HttpsFirstBalancedModeAutoEnable', 'LensOverlay', 'MediaRouter', 'PaintHolding',
+  'AvoidCorsURLLoaderRestartOnRedirect', 'OptimizationHints', 'NetworkTimeServiceQuerying',
+  'AimEnabled', 'PreconnectToSearch',
+].join(',');
+
 module.exports = defineConfig({
+  metadata: { browserFeatures: BROWSER_FEATURES },
   testDir: '.',
   testMatch: /.*\.spec\.js/,
   fullyParallel: false,
@@ -19,7 +30,8 @@ module.exports = defineConfig({
     launchOptions: {
       executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        BROWSER_FEATURES],
     },
   },
   projects: [

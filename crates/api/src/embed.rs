@@ -177,8 +177,7 @@ impl HandbackMessage {
 /// bytes, URL-safe base64 without padding).
 pub fn is_code(s: &str) -> bool {
     s.len() == 43
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
@@ -253,7 +252,9 @@ mod tests {
         let json = serde_json::to_string(&HandbackMessage::new(&code)).unwrap();
         assert_eq!(HandbackMessage::parse(&json), Some(code));
         assert_eq!(
-            HandbackMessage::parse(r#"{"protocol":"bankid-portal/1","type":"handback","code":"short"}"#),
+            HandbackMessage::parse(
+                r#"{"protocol":"bankid-portal/1","type":"handback","code":"short"}"#
+            ),
             None
         );
         assert_eq!(

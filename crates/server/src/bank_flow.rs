@@ -230,12 +230,35 @@ pub struct CallbackResponses;
 impl utoipa::IntoResponses for CallbackResponses {
     fn responses() -> BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::response::Response>>
     {
-        crate::openapi::redirect_responses(
-            "Always: to the status page /registration/{id}, the sign-in's page, /account/banks \
-             (?error=CODE&trace_id=T on refusal) or /return?error=CODE&trace_id=T when the flow \
-             cannot be identified.",
+        let mut responses = crate::openapi::redirect_responses(
+            "To the status page /registration/{id}, the sign-in's page, /account/banks \
+             (?error=CODE&trace_id=T on refusal), /embed/return#code=C (a registration started in \
+             a bank's page, in a popup) or /return?error=CODE&trace_id=T when the flow cannot be \
+             identified.",
             CALLBACK_CODES,
-        )
+        );
+        responses.insert(
+            "200".to_string(),
+            utoipa::openapi::RefOr::T(
+                utoipa::openapi::ResponseBuilder::new()
+                    .description(
+                        "A registration started in a bank's page whose bank sign-in ran in the \
+                         whole tab: a page that goes on to the bank's page by itself (refresh and \
+                         link).",
+                    )
+                    .content(
+                        "text/html",
+                        utoipa::openapi::ContentBuilder::new()
+                            .schema(Some(
+                                utoipa::openapi::ObjectBuilder::new()
+                                    .schema_type(utoipa::openapi::schema::Type::String),
+                            ))
+                            .build(),
+                    )
+                    .build(),
+            ),
+        );
+        responses
     }
 }
 

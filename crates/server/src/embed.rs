@@ -220,7 +220,7 @@ impl utoipa::IntoResponses for LaunchResponses {
     description = "Single use, valid 2 minutes. Binds the bank round trip to this browser (sets \
         the HttpOnly bp_browser cookie when it has none) and redirects to the bank.",
     params(LaunchQuery),
-    responses(LaunchResponses),
+    responses(LaunchResponses)
 )]
 pub async fn launch(
     State(app): State<AppState>,
@@ -263,10 +263,30 @@ pub async fn launch(
     resp
 }
 
-/// Where the callback sends the browser after a registration's bank round trip: the status page;
-/// for a framed registration's popup, `/embed/return` with a new hand-back code in the fragment
-/// (never sent to a server, nor in a `Referer`); for its whole-tab fallback, the bank's page.
-pub async fn landing(app: &AppState, flow: &FlowRow, registration_id: &str, now: i64) -> String {
+/// Where the callback sends the browser after a registration's bank round trip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Landing {
+    /// A page of the portal (`303`): the status page, or the popup's `/embed/return` page.
+    Portal(String),
+    /// The bank's own page (the whole-tab fallback), reached through a page of the portal that
+    /// moves on by itself: a redirect would end the bank's form submission on another origin,
+    /// which a bank's `form-action` policy may refuse.
+    BankPage(String),
+}
+
+impl Landing {
+    pub fn respond(&self, lang: bankid_api::Lang) -> Response {
+        match self {
+            Landing::Portal(path) => Redirect::to(path).into_response(),
+            Landing::BankPage(url) => back_to_bank_page(url, lang),
+        }
+    }
+}
+
+/// The status page; for a framed registration's popup, `/embed/return` with a new hand-back code
+/// in the fragment (never sent to a server, nor in a `Referer`); for its whole-tab fallback, the
+/// bank's page.
+pub async fn landing(app: &AppState, flow: &FlowRow, registration_id: &str, now: i64) -> Landing {
     match flow.embed_mode.as_deref() {
         Some("popup") => {
             let code = token(app.rng.as_ref(), 32);
@@ -279,20 +299,58 @@ pub async fn landing(app: &AppState, flow: &FlowRow, registration_id: &str, now:
                 )
                 .await
             {
-                Ok(()) => format!("{RETURN_PAGE}#code={code}"),
+                Ok(()) => Landing::Portal(format!("{RETURN_PAGE}#code={code}")),
                 // The frame still learns the outcome by asking the API.
                 Err(e) => {
                     tracing::error!(error = %e, "callback: hand-back code");
-                    RETURN_PAGE.to_string()
+                    Landing::Portal(RETURN_PAGE.to_string())
                 }
             }
         }
-        Some("top") => flow
-            .embed_return
-            .clone()
-            .unwrap_or_else(|| RETURN_PAGE.to_string()),
-        _ => format!("/registration/{registration_id}"),
+        Some("top") => match flow.embed_return.clone() {
+            Some(url) => Landing::BankPage(url),
+            None => Landing::Portal(RETURN_PAGE.to_string()),
+        },
+        _ => Landing::Portal(format!("/registration/{registration_id}")),
     }
+}
+
+/// A page that sends the browser on to `url` (a bank page checked at the start) at once, without
+/// script (the portal's CSP allows none inline): a refresh, and a link for whoever has refreshes
+/// turned off.
+fn back_to_bank_page(url: &str, lang: bankid_api::Lang) -> Response {
+    // Quotes, angle brackets and spaces percent-encoded, `&` escaped: the URL stays one attribute
+    // value and one refresh target.
+    let url = url
+        .replace('"', "%22")
+        .replace('\'', "%27")
+        .replace('<', "%3C")
+        .replace('>', "%3E")
+        .replace(' ', "%20")
+        .replace('&', "&amp;");
+    let (title, link) = match lang {
+        bankid_api::Lang::Ru => ("Возвращаемся на сайт банка", "Вернуться на страницу банка"),
+        bankid_api::Lang::Uk => (
+            "Повертаємося на сайт банку",
+            "Повернутися на сторінку банку",
+        ),
+        bankid_api::Lang::En => ("Going back to the bank's site", "Back to the bank's page"),
+    };
+    let html = format!(
+        "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta http-equiv=\"refresh\" content=\"0; url={url}\"><title>{title}</title></head>\
+         <body><main><h1>{title}</h1><p><a href=\"{url}\">{link}</a></p></main></body></html>\n",
+        lang.tag()
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        html,
+    )
+        .into_response()
 }
 
 errors!(
@@ -427,7 +485,10 @@ embed_origins = ["https://online.sber.example"]
             HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
         );
         assert_eq!(frame_credential(&h, false), Some(token));
-        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer short"));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer short"),
+        );
         assert_eq!(frame_credential(&h, false), None);
     }
 
@@ -437,7 +498,15 @@ embed_origins = ["https://online.sber.example"]
         let origins = Some("https://online.sber.example".to_string());
         assert_eq!(frame_ancestors(&c, "/embed/sber"), origins);
         assert_eq!(frame_ancestors(&c, "/embed/sber/x"), origins);
-        for p in ["/embed/return", "/embed/", "/embed", "/embedsber", "/", "/api/v1/banks", "/embed/vtb"] {
+        for p in [
+            "/embed/return",
+            "/embed/",
+            "/embed",
+            "/embedsber",
+            "/",
+            "/api/v1/banks",
+            "/embed/vtb",
+        ] {
             assert_eq!(frame_ancestors(&c, p), None, "{p}");
         }
     }

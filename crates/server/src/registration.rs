@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use axum::extract::State;
 use axum::http::header::{self, HeaderMap};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use bankid_api::types::{
     ConsentField, JournalEntry, RegistrationStarted, RegistrationState, RegistrationStatus,
@@ -194,6 +194,7 @@ pub async fn complete(
         return to_return_page(ErrorCode::AuthStateInvalid, &ctx.trace_id);
     };
     let status_page = crate::embed::landing(app, flow, &registration_id, now).await;
+    let ctx_lang = ctx.lang;
     let fail = |code: ErrorCode, upstream: Option<String>| {
         let app = app.clone();
         let reg = registration_id.clone();
@@ -209,7 +210,7 @@ pub async fn complete(
                 tracing::error!(error = %e, "callback: store");
                 return to_return_page(ErrorCode::ServiceUnavailable, &trace);
             }
-            Redirect::to(&page).into_response()
+            page.respond(ctx_lang)
         }
     };
     let Some(bank) = app.config.bank(&flow.bank_id) else {
@@ -302,11 +303,11 @@ pub async fn complete(
                 reason = verdict.err().map(|r| r.code.as_str()).unwrap_or(""),
                 "registration rejected"
             );
-            Redirect::to(&status_page).into_response()
+            status_page.respond(ctx.lang)
         }
         Ok(Completed::Account { existed, .. }) => {
             tracing::info!(existed, "registration accepted");
-            let mut resp = Redirect::to(&status_page).into_response();
+            let mut resp = status_page.respond(ctx.lang);
             if let Some(v) = session_cookie(app, &session) {
                 resp.headers_mut().append(header::SET_COOKIE, v);
             }

@@ -18,7 +18,9 @@ use crate::config::BankConfig;
 use crate::error::ApiError;
 use crate::openapi::{errors, DB};
 use crate::AppState;
-use crate::{activation, bank_flow, embed, idempotency, links, mfa, registration, session, signin, web};
+use crate::{
+    activation, bank_flow, embed, idempotency, links, mfa, registration, session, signin, web,
+};
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {

@@ -153,10 +153,25 @@ mod tests {
                 .unwrap(),
             TakeFlow::OtherBrowser
         );
-        assert!(s.launch("launch-1", "browser-x", 121_000).await.unwrap().is_none());
-        let l = s.launch("launch-1", "browser-x", 2_000).await.unwrap().expect("launched");
-        assert_eq!((l.key_id.as_str(), l.sealed.as_slice()), ("k1", &b"sealed"[..]));
-        assert!(s.launch("launch-1", "browser-y", 2_001).await.unwrap().is_none());
+        assert!(s
+            .launch("launch-1", "browser-x", 121_000)
+            .await
+            .unwrap()
+            .is_none());
+        let l = s
+            .launch("launch-1", "browser-x", 2_000)
+            .await
+            .unwrap()
+            .expect("launched");
+        assert_eq!(
+            (l.key_id.as_str(), l.sealed.as_slice()),
+            ("k1", &b"sealed"[..])
+        );
+        assert!(s
+            .launch("launch-1", "browser-y", 2_001)
+            .await
+            .unwrap()
+            .is_none());
         assert_eq!(
             s.take_flow("state-reg-000000000001", Some("frame-a"), 3_000)
                 .await
@@ -183,17 +198,36 @@ mod tests {
         let s = store().await;
         framed(&s, "reg-000000000003", "frame-a", "launch-3", 1_000).await;
         framed(&s, "reg-000000000004", "frame-b", "launch-4", 1_000).await;
-        s.new_handback("code-1", "reg-000000000003", 61_000).await.unwrap();
-        s.new_handback("code-2", "reg-000000000003", 61_000).await.unwrap();
+        s.new_handback("code-1", "reg-000000000003", 61_000)
+            .await
+            .unwrap();
+        s.new_handback("code-2", "reg-000000000003", 61_000)
+            .await
+            .unwrap();
         // Another frame's credential: refused, and the code stays usable by its own frame.
-        assert_eq!(s.take_handback("code-1", "frame-b", 2_000).await.unwrap(), None);
         assert_eq!(
-            s.take_handback("code-1", "frame-a", 2_000).await.unwrap().as_deref(),
+            s.take_handback("code-1", "frame-b", 2_000).await.unwrap(),
+            None
+        );
+        assert_eq!(
+            s.take_handback("code-1", "frame-a", 2_000)
+                .await
+                .unwrap()
+                .as_deref(),
             Some("reg-000000000003")
         );
-        assert_eq!(s.take_handback("code-1", "frame-a", 2_001).await.unwrap(), None);
+        assert_eq!(
+            s.take_handback("code-1", "frame-a", 2_001).await.unwrap(),
+            None
+        );
         // Expired at 60 s.
-        assert_eq!(s.take_handback("code-2", "frame-a", 61_000).await.unwrap(), None);
-        assert_eq!(s.take_handback("unknown", "frame-a", 2_000).await.unwrap(), None);
+        assert_eq!(
+            s.take_handback("code-2", "frame-a", 61_000).await.unwrap(),
+            None
+        );
+        assert_eq!(
+            s.take_handback("unknown", "frame-a", 2_000).await.unwrap(),
+            None
+        );
     }
 }

@@ -81,7 +81,12 @@ test('a citizen registers inside the bank page through the bank popup', async ({
       frameApiCalls.push({ url: r.url(), headers: await r.allHeaders() });
     }
   });
+  const handbacks = [];
+  page.on('request', (r) => { if (r.url() === `${PORTAL}/api/v1/embed/handback`) handbacks.push(r.method()); });
   const { frame, number } = await registerInFrame(page, { axe: true });
+  // The bank window handed its one-time code to the frame, which exchanged it (polling is the
+  // channel that always works; the hand-back is the quick one when the window can reach the frame).
+  expect(handbacks).toEqual(['POST']);
 
   // The bank page heard every step and the outcome, in the contract's shape, without personal data.
   await expect(page.locator('#bp-portal-status')).toContainText(number);

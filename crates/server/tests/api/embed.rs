@@ -86,6 +86,21 @@ impl Env {
         resp.headers()[LOCATION].to_str().expect("loc").to_string()
     }
 
+    /// A framed registration through the popup, up to the hand-back code the popup lands with:
+    /// the start, the frame's credential and the code.
+    async fn popup_registration(&self) -> (RegistrationStarted, String, String) {
+        let started = self.framed(json!({"mode": "popup"})).await;
+        let token = started.frame_token.clone().expect("frame token over http");
+        let landing = self
+            .through_bank(&browser(), &started.authorize_url, "ivanov")
+            .await;
+        let code = landing
+            .strip_prefix("/embed/return#code=")
+            .unwrap_or_else(|| panic!("popup lands on the hand-back page: {landing}"))
+            .to_string();
+        (started, token, code)
+    }
+
     async fn as_frame(&self, id: &str, token: &str) -> reqwest::Response {
         browser()
             .get(format!("{}/api/v1/registrations/{id}", self.portal))
@@ -267,14 +282,7 @@ async fn a_registration_inside_the_frame_through_the_popup() {
 #[tokio::test]
 async fn hand_back_codes_expire_after_a_minute_and_launch_links_after_two() {
     let env = embed_env().await;
-    let started = env.framed(json!({"mode": "popup"})).await;
-    let token = started.frame_token.expect("token");
-    let landing = env
-        .through_bank(&browser(), &started.authorize_url, "ivanov")
-        .await;
-    let code = landing
-        .trim_start_matches("/embed/return#code=")
-        .to_string();
+    let (_, token, code) = env.popup_registration().await;
     env.advance(61);
     assert_eq!(
         code_of(env.handback(&code, Some(&token)).await).await,
@@ -378,14 +386,7 @@ async fn bad_embedded_starts_are_refused_and_change_nothing() {
 #[tokio::test]
 async fn a_retried_hand_back_with_its_idempotency_key_gets_the_first_answer() {
     let env = embed_env().await;
-    let started = env.framed(json!({"mode": "popup"})).await;
-    let token = started.frame_token.expect("token");
-    let landing = env
-        .through_bank(&browser(), &started.authorize_url, "ivanov")
-        .await;
-    let code = landing
-        .trim_start_matches("/embed/return#code=")
-        .to_string();
+    let (started, token, code) = env.popup_registration().await;
     let send = || {
         browser()
             .post(format!("{}/api/v1/embed/handback", env.portal))

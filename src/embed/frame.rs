@@ -8,9 +8,7 @@
 //! The steps use the portal's texts and markup (`step1_phone`, `step2_consent`, `status`) through
 //! the embed bundle's own lean pieces ([`super::ui`]), not the shared components: see there why.
 
-use bankid_api::embed::{
-    EmbedMode, EmbedStart, EmbedStep, FrameEvent, HandbackMessage, ParentMessage,
-};
+use bankid_api::embed::{EmbedStart, EmbedStep, FrameEvent, HandbackMessage, ParentMessage};
 use bankid_api::types::{
     BankInfo, ConsentAcceptance, ConsentField, Country, RegistrationState, StartRegistration,
     CONSENT_VERSION, RETENTION_YEARS,
@@ -475,15 +473,15 @@ pub fn Frame(bank_id: String) -> impl IntoView {
             .ok()
             .flatten();
         let embed = match opened {
-            Some(_) => EmbedStart {
-                mode: EmbedMode::Popup,
-                return_url: None,
-            },
-            None => EmbedStart {
-                mode: EmbedMode::Top,
-                return_url: param("return").or_else(|| {
-                    return_url(&referrer(), ancestor_origin().as_deref(), &b.embed_origins)
-                }),
+            Some(_) => EmbedStart::Popup {},
+            // Without a page to come back to the server refuses the start (FIELD_RETURN_URL),
+            // which the consent step then shows.
+            None => EmbedStart::Top {
+                return_url: param("return")
+                    .or_else(|| {
+                        return_url(&referrer(), ancestor_origin().as_deref(), &b.embed_origins)
+                    })
+                    .unwrap_or_default(),
             },
         };
         let body = StartRegistration {

@@ -31,17 +31,39 @@ pub enum EmbedMode {
     Top,
 }
 
-/// `embed` of a registration started inside a bank's page.
+/// `embed` of a registration started inside a bank's page: `{"mode": "popup"}`, or
+/// `{"mode": "top", "return_url": …}` when popups are blocked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct EmbedStart {
-    pub mode: EmbedMode,
-    /// For [`EmbedMode::Top`]: the bank's page to come back to (absolute URL of one of the bank's
-    /// allowed embedding origins, at most [`RETURN_URL_MAX`] characters).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::EmbedReturnUrl>))]
-    pub return_url: Option<String>,
+#[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
+pub enum EmbedStart {
+    /// The bank's sign-in opens in a popup window the frame opened. (A struct variant: serde
+    /// would let a unit variant carry unknown fields.)
+    Popup {},
+    /// The whole page goes to the bank and comes back to `return_url`.
+    Top {
+        /// The bank's page to come back to: an absolute URL on one of the bank's allowed
+        /// embedding origins, at most [`RETURN_URL_MAX`] characters.
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::EmbedReturnUrl))]
+        return_url: String,
+    },
+}
+
+impl EmbedStart {
+    pub fn mode(&self) -> EmbedMode {
+        match self {
+            EmbedStart::Popup {} => EmbedMode::Popup,
+            EmbedStart::Top { .. } => EmbedMode::Top,
+        }
+    }
+
+    /// The page to come back to ([`EmbedStart::Top`] only).
+    pub fn return_url(&self) -> Option<&str> {
+        match self {
+            EmbedStart::Popup {} => None,
+            EmbedStart::Top { return_url } => Some(return_url),
+        }
+    }
 }
 
 /// `POST /api/v1/embed/handback`: the one-time code the bank's sign-in window handed back.
@@ -218,6 +240,29 @@ mod tests {
             serde_json::json!({"protocol": "bankid-portal/1", "type": "error",
                 "code": "BANK_UNREACHABLE", "trace_id": "t1"})
         );
+    }
+
+    #[test]
+    fn embedded_starts_have_the_documented_shape() {
+        let top = EmbedStart::Top {
+            return_url: "https://b.example/p".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&top).unwrap(),
+            serde_json::json!({"mode": "top", "return_url": "https://b.example/p"})
+        );
+        assert_eq!(
+            serde_json::to_value(EmbedStart::Popup {}).unwrap(),
+            serde_json::json!({"mode": "popup"})
+        );
+        for bad in [
+            r#"{"mode":"top"}"#,
+            r#"{"mode":"popup","return_url":"https://b.example/"}"#,
+            r#"{"mode":"popup","token":"x"}"#,
+            r#"{"mode":"iframe"}"#,
+        ] {
+            assert!(serde_json::from_str::<EmbedStart>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

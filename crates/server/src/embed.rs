@@ -80,13 +80,10 @@ pub fn check_start(
     if bank.embed_origins.is_empty() {
         return Err(ApiError::new(ErrorCode::EmbedNotAllowed));
     }
-    if e.mode == EmbedMode::Top
-        && !e
-            .return_url
-            .as_deref()
-            .is_some_and(|u| is_bank_page(bank, u))
-    {
-        fields.insert("embed.return_url".to_string(), ErrorCode::FieldReturnUrl);
+    if let EmbedStart::Top { return_url } = e {
+        if !is_bank_page(bank, return_url) {
+            fields.insert("embed.return_url".to_string(), ErrorCode::FieldReturnUrl);
+        }
     }
     Ok(())
 }
@@ -142,11 +139,8 @@ impl Frame {
             ticket_hash: sha256_b64url(ticket.as_bytes()),
             ticket,
             sealed,
-            mode: e.mode,
-            return_url: match e.mode {
-                EmbedMode::Top => e.return_url.clone(),
-                EmbedMode::Popup => None,
-            },
+            mode: e.mode(),
+            return_url: e.return_url().map(str::to_string),
         })
     }
 

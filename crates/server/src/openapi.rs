@@ -263,6 +263,7 @@ pub fn document(config: &Config) -> Result<String, serde_json::Error> {
     // Through `serde_json::Value`, whose maps are ordered: the bytes do not depend on hash order.
     let mut value = serde_json::to_value(&doc)?;
     require_retry_after(&mut value);
+    closed_variants(&mut value, "EmbedStart");
     serde_json::to_string(&value)
 }
 
@@ -369,6 +370,22 @@ fn complete(doc: &mut Document, config: &Config) {
     let root = doc.extensions.get_or_insert_with(Default::default);
     let fallbacks: Vec<&str> = FALLBACKS.iter().map(|c| c.as_str()).collect();
     root.insert(CODES_EXTENSION.to_string(), serde_json::json!(fallbacks));
+}
+
+/// `additionalProperties: false` on each variant of the tagged enum `schema` (serde's
+/// `deny_unknown_fields` refuses other fields; the derive says so only for structs).
+fn closed_variants(doc: &mut serde_json::Value, schema: &str) {
+    if let Some(variants) = doc
+        .pointer_mut(&format!("/components/schemas/{schema}/oneOf"))
+        .and_then(|v| v.as_array_mut())
+    {
+        for v in variants.iter_mut().filter_map(|v| v.as_object_mut()) {
+            v.insert(
+                "additionalProperties".into(),
+                serde_json::Value::Bool(false),
+            );
+        }
+    }
 }
 
 /// `s` as a regular expression matching itself (ECMA-262 and Rust `regex` alike).

@@ -343,8 +343,13 @@ async fn without_popups_the_whole_tab_goes_to_the_bank_and_back_to_the_banks_pag
 async fn bad_embedded_starts_are_refused_and_change_nothing() {
     let env = embed_env().await;
     let before = env.count("registrations").await;
+    let resp = env.start_framed("framed", json!({"mode": "top"})).await;
+    let body: ErrorBody = resp.json().await.unwrap();
+    assert_eq!(
+        body.fields.as_ref().and_then(|f| f.get("embed.return_url")),
+        Some(&ErrorCode::FieldRequired)
+    );
     for bad in [
-        json!({"mode": "top"}),
         json!({"mode": "top", "return_url": "https://evil.example/"}),
         json!({"mode": "top", "return_url": "http://127.0.0.2:8083/"}),
         json!({"mode": "top", "return_url": "http://127.0.0.3:8082/sber/"}),
@@ -371,6 +376,7 @@ async fn bad_embedded_starts_are_refused_and_change_nothing() {
     for bad in [
         json!({"mode": "iframe"}),
         json!({"mode": "popup", "token": "x"}),
+        json!({"mode": "popup", "return_url": format!("{DEMO}/")}),
         json!("popup"),
     ] {
         assert_eq!(

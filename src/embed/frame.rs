@@ -10,10 +10,9 @@
 
 use bankid_api::embed::{EmbedStart, EmbedStep, FrameEvent, HandbackMessage, ParentMessage};
 use bankid_api::types::{
-    BankInfo, ConsentAcceptance, ConsentField, Country, RegistrationState, StartRegistration,
-    CONSENT_VERSION, RETENTION_YEARS,
+    BankInfo, ConsentAcceptance, RegistrationState, StartRegistration, CONSENT_VERSION,
 };
-use bankid_api::validate::{mask_phone, normalize_phone, PHONE_HINT};
+use bankid_api::validate::normalize_phone;
 use bankid_api::ErrorCode;
 use leptos::prelude::*;
 
@@ -22,13 +21,13 @@ use super::protocol::{
     message_json, message_targets, param, parent_window, post_json, referrer, return_url,
     take_pending, Pending,
 };
+use super::steps::{consent_step, outcome, phone_step, waiting_step, Form};
 use super::texts::{et, et_with, etr, state_texts, EmbedKey};
-use super::ui::{error_message, problem, use_title, ErrorBox, Problem};
+use super::ui::{problem, use_title, Problem};
 use super::{Shell, MAIN_ID};
 use crate::api::{self, ApiError, StatusSummary};
 use crate::components::focus_element;
-use crate::format::state_name;
-use crate::i18n::{pick, use_lang, years, LangContext};
+use crate::i18n::{use_lang, LangContext};
 use crate::pages::step2_consent::is_web_url;
 
 /// How often the frame asks whether the bank has answered.
@@ -39,8 +38,8 @@ pub const WAIT_LIMIT_MS: f64 = 10.0 * 60.0 * 1000.0;
 pub const POPUP_NAME: &str = "bp-bank";
 pub const POPUP_FEATURES: &str = "popup,width=520,height=720";
 
-const PHONE_ID: &str = "phone";
-const CONSENT_ID: &str = "consent";
+pub const PHONE_ID: &str = "phone";
+pub const CONSENT_ID: &str = "consent";
 
 /// A registration the frame waits for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,15 +200,6 @@ fn observe_height(parent: Parent) {
     }
 }
 
-/// `bp-form-group`, with its error modifier while `error`.
-fn group_class(error: bool) -> &'static str {
-    if error {
-        "bp-form-group bp-form-group--error"
-    } else {
-        "bp-form-group"
-    }
-}
-
 #[component]
 pub fn Frame(bank_id: String) -> impl IntoView {
     let lang = use_lang();
@@ -240,35 +230,42 @@ pub fn Frame(bank_id: String) -> impl IntoView {
         Some(Ok(Ok(b))) => Some(b),
         _ => None,
     });
-    let bank_name = move || {
+    let bank_name = Signal::derive(move || {
         ready_bank
             .with(|b| b.as_ref().map(|b| b.name.get(lang.get()).to_string()))
             .unwrap_or_else(|| bank_id.get_value())
-    };
+    });
 
     // The whole page coming back from the bank: wait for that registration.
-    let step = RwSignal::new(match take_pending() {
-        Some(p) => Step::Waiting(Started {
-            registration_id: p.registration_id,
-            frame_token: p.frame_token,
-            popup: false,
-        }),
-        None => Step::Phone,
-    });
+    let form = Form::new(
+        ready_bank,
+        bank_name,
+        match take_pending() {
+            Some(p) => Step::Waiting(Started {
+                registration_id: p.registration_id,
+                frame_token: p.frame_token,
+                popup: false,
+            }),
+            None => Step::Phone,
+        },
+    );
+    let Form {
+        step,
+        typed,
+        phone_error,
+        checked,
+        consent_error,
+        server_error,
+        busy,
+        wait_error,
+        timed_out,
+        polling,
+        popup_open,
+        ..
+    } = form;
     let step_name = Memo::new(move |_| step.with(Step::name));
-
-    let typed = RwSignal::new(String::new());
-    let phone_error = RwSignal::new(None::<ErrorCode>);
-    let checked = RwSignal::new(false);
-    let consent_error = RwSignal::new(None::<ErrorCode>);
-    let server_error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
     let redirecting = RwSignal::new(false);
-    let wait_error = RwSignal::new(None::<ApiError>);
-    let timed_out = RwSignal::new(false);
-    let polling = RwSignal::new(false);
     let popup = StoredValue::new_local(None::<web_sys::Window>);
-    let popup_open = RwSignal::new(false);
     let connected = RwSignal::new(false);
 
     let report = move |e: &ApiError| parent.post(error_event(e));
@@ -586,209 +583,12 @@ pub fn Frame(bank_id: String) -> impl IntoView {
         }
     };
 
-    let phone_view = move || {
-        let invalid = move || phone_error.get().is_some();
-        let hint = move || {
-            let l = lang.get();
-            format!("{} {}", et(l, EmbedKey::PhoneLead), pick(l, PHONE_HINT))
-        };
-        view! {
-            <form class="bp-form" novalidate on:submit=on_phone>
-                <ErrorBox items=Signal::derive(move || {
-                    phone_error
-                        .get()
-                        .map(|code| Problem { field: Some(PHONE_ID), code })
-                        .into_iter()
-                        .collect()
-                }) />
-                <span class="bp-caption-l">
-                    {move || format!("{} · {}", et(lang.get(), EmbedKey::StepOneOfTwo), bank_name())}
-                </span>
-                <div class=move || group_class(invalid())>
-                    <h1 class="bp-label-wrapper">
-                        <label class="bp-label bp-label--l" for=PHONE_ID>
-                            {etr(EmbedKey::PhoneQuestion)}
-                        </label>
-                    </h1>
-                    <div id="phone-hint" class="bp-hint">{hint}</div>
-                    {move || phone_error.get().map(|code| error_message("phone-error", code))}
-                    <input
-                        class=move || {
-                            if invalid() {
-                                "bp-input bp-input--width-20 bp-input--error"
-                            } else {
-                                "bp-input bp-input--width-20"
-                            }
-                        }
-                        id=PHONE_ID
-                        name=PHONE_ID
-                        type="tel"
-                        autocomplete="tel"
-                        inputmode="tel"
-                        spellcheck="false"
-                        value=typed.get_untracked()
-                        aria-describedby=move || {
-                            if invalid() { "phone-hint phone-error" } else { "phone-hint" }
-                        }
-                        aria-invalid=move || invalid().then_some("true")
-                        on:input=move |ev| typed.set(event_target_value(&ev))
-                    />
-                </div>
-                <button type="submit" class="bp-button">{etr(EmbedKey::Continue)}</button>
-            </form>
-        }
-    };
-
-    let consent_view = move |phone: String| {
-        let invalid = move || consent_error.get().is_some();
-        let country = move || ready_bank.with(|b| b.as_ref().map_or(Country::Ru, |b| b.country));
-        let fields = move || {
-            let (l, country) = (lang.get(), country());
-            let given =
-                ready_bank.with(|b| b.as_ref().map(|b| b.fields.clone()).unwrap_or_default());
-            let list: &[ConsentField] = if given.is_empty() {
-                ConsentField::requested(country)
-            } else {
-                &given
-            };
-            list.iter()
-                .map(|f| view! { <li>{f.label(l, country)}</li> })
-                .collect::<Vec<_>>()
-        };
-        let retention = move || {
-            let l = lang.get();
-            et_with(
-                l,
-                EmbedKey::ConsentRetentionText,
-                "years",
-                &years(l, RETENTION_YEARS),
-            )
-        };
-        let button = move || et_with(lang.get(), EmbedKey::ContinueToBank, "bank", &bank_name());
-        view! {
-            <form class="bp-form" novalidate on:submit=on_consent>
-                <ErrorBox
-                    items=Signal::derive(move || {
-                        server_error.with(|s| consent_problems(consent_error.get(), s.as_ref()))
-                    })
-                    trace_id=Signal::derive(move || server_error.with(|e| e.as_ref().and_then(|e| e.trace_id.clone())))
-                />
-                <span class="bp-caption-l">
-                    {move || format!("{} · {}", et(lang.get(), EmbedKey::StepTwoOfTwo), bank_name())}
-                </span>
-                <h1 class="bp-heading-xl">{etr(EmbedKey::ConsentTitle)}</h1>
-                <p class="bp-body-l">{etr(EmbedKey::ConsentLead)}</p>
-                <dl class="bp-summary-list">
-                    <div class="bp-summary-list__row">
-                        <dt class="bp-summary-list__key">{etr(EmbedKey::ConsentBank)}</dt>
-                        <dd class="bp-summary-list__value">{bank_name}</dd>
-                    </div>
-                    <div class="bp-summary-list__row">
-                        <dt class="bp-summary-list__key">{etr(EmbedKey::ConsentPhone)}</dt>
-                        <dd class="bp-summary-list__value bp-nowrap">{mask_phone(&phone)}</dd>
-                        <dd class="bp-summary-list__actions">
-                            <button
-                                type="button"
-                                class="bp-link-button"
-                                id="phone-change"
-                                on:click=move |_| {
-                                    server_error.set(None);
-                                    consent_error.set(None);
-                                    step.set(Step::Phone);
-                                }
-                            >
-                                {etr(EmbedKey::Change)}
-                                <span class="bp-visually-hidden">
-                                    " " {etr(EmbedKey::ChangePhoneHidden)}
-                                </span>
-                            </button>
-                        </dd>
-                    </div>
-                </dl>
-                <h2 class="bp-heading-m">{etr(EmbedKey::ConsentFieldsHeading)}</h2>
-                <ul class="bp-list bp-list--bullet">{fields}</ul>
-                <h2 class="bp-heading-m">{etr(EmbedKey::ConsentPurposeHeading)}</h2>
-                <p class="bp-body">{etr(EmbedKey::ConsentPurposeText)}</p>
-                <h2 class="bp-heading-m">{etr(EmbedKey::ConsentRetentionHeading)}</h2>
-                <p class="bp-body">{retention}</p>
-                <h2 class="bp-heading-m">{etr(EmbedKey::ConsentOperatorHeading)}</h2>
-                <p class="bp-body">{etr(EmbedKey::ConsentOperatorText)}</p>
-                <p class="bp-body">{etr(EmbedKey::ConsentWithdraw)}</p>
-                <p class="bp-body bp-secondary-text">
-                    {etr(EmbedKey::ConsentVersion)} ": " <span class="bp-nowrap">{CONSENT_VERSION}</span>
-                </p>
-                <div class=move || group_class(invalid())>
-                    {move || consent_error.get().map(|code| error_message("consent-error", code))}
-                    <div class="bp-checkbox">
-                        <input
-                            class="bp-checkbox__input"
-                            type="checkbox"
-                            id=CONSENT_ID
-                            name=CONSENT_ID
-                            value="yes"
-                            aria-describedby=move || invalid().then_some("consent-error")
-                            aria-invalid=move || invalid().then_some("true")
-                            on:change=move |ev| checked.set(event_target_checked(&ev))
-                        />
-                        <label class="bp-label bp-checkbox__label" for=CONSENT_ID>
-                            {etr(EmbedKey::ConsentCheckbox)}
-                        </label>
-                    </div>
-                </div>
-                <p class="bp-body">{etr(EmbedKey::BankOpensInWindow)}</p>
-                <button type="submit" class="bp-button" disabled=move || busy.get()>
-                    {button}
-                </button>
-            </form>
-        }
-    };
-
-    let waiting_view = move |popup_mode: bool| {
-        let title = move || {
-            let l = lang.get();
-            if popup_mode {
-                et_with(l, EmbedKey::WaitingPopupTitle, "bank", &bank_name())
-            } else {
-                et(l, EmbedKey::StatusAwaitingTitle).to_string()
-            }
-        };
-        let text = if popup_mode {
-            EmbedKey::WaitingPopupText
-        } else {
-            EmbedKey::WaitingBackText
-        };
-        view! {
-            <h1 class="bp-heading-l">{title}</h1>
-            <p class="bp-body">{etr(text)}</p>
-            <p class="bp-body bp-loading" aria-hidden="true">
-                {move || polling.get().then(etr(EmbedKey::Checking))}
-            </p>
-            {move || timed_out.get().then(|| view! {
-                <div class="bp-notice">
-                    <h2 class="bp-heading-m">{etr(EmbedKey::TimedOutTitle)}</h2>
-                    <p class="bp-body">{etr(EmbedKey::TimedOutText)}</p>
-                </div>
-            })}
-            {move || wait_error.get().map(|e| view! {
-                <div class="bp-panel bp-panel--error" role="alert">{problem(e.code, e.trace_id, false)}</div>
-            })}
-            <div class="bp-embed__actions">
-                {move || (popup_mode && popup_open.get()).then(|| view! {
-                    <button type="button" class="bp-button" on:click=move |_| show_popup()>
-                        {etr(EmbedKey::ShowBankWindow)}
-                    </button>
-                })}
-                <button type="button" class="bp-button bp-button--secondary" on:click=move |_| start_again()>
-                    {etr(EmbedKey::StartAgain)}
-                </button>
-            </div>
-        }
-    };
-
     let steps = move || match step.get() {
-        Step::Phone => phone_view().into_any(),
-        Step::Consent(phone) => consent_view(phone).into_any(),
-        Step::Waiting(started) => waiting_view(started.popup).into_any(),
+        Step::Phone => phone_step(form, on_phone).into_any(),
+        Step::Consent(phone) => consent_step(form, phone, on_consent).into_any(),
+        Step::Waiting(started) => {
+            waiting_step(form, started.popup, show_popup, start_again).into_any()
+        }
         Step::Status(s) => outcome(s, start_again).into_any(),
     };
 
@@ -817,73 +617,11 @@ pub fn Frame(bank_id: String) -> impl IntoView {
     }
 }
 
-/// The outcome: the state in words, the request number, what to do next, the trace id, and the
-/// account on the portal (a new top-level tab: the portal's account pages are never framed).
-fn outcome(status: StatusSummary, start_again: impl Fn() + Copy + 'static) -> impl IntoView {
-    let state = status.state;
-    let (title, badge, modifier) = state_texts(state);
-    let failed = matches!(
-        state,
-        RegistrationState::Rejected | RegistrationState::Failed
-    );
-    let explanation = match (failed, state) {
-        (true, _) => {
-            let code = status.reason.unwrap_or(ErrorCode::Internal);
-            view! {
-                <p class="bp-body-l">{super::ui::message(code)}</p>
-                <h2 class="bp-heading-m">{etr(EmbedKey::WhatNext)}</h2>
-                <p class="bp-body">{super::ui::next_step(code)}</p>
-            }
-            .into_any()
-        }
-        (false, RegistrationState::Active) => {
-            view! { <p class="bp-body-l">{etr(EmbedKey::StatusActiveText)}</p> }.into_any()
-        }
-        (false, _) => {
-            view! { <p class="bp-body-l">{etr(EmbedKey::StatusPendingText)}</p> }.into_any()
-        }
-    };
-    let badge_class = format!("bp-tag bp-tag--{modifier}");
-    view! {
-        <div class="bp-status">
-            <p class="bp-status__badge">
-                <span class="bp-visually-hidden">{etr(EmbedKey::StatusLabel)} ": "</span>
-                <strong class=badge_class data-state=state_name(state)>{etr(badge)}</strong>
-            </p>
-            <h1 class="bp-heading-l">{etr(title)}</h1>
-            {explanation}
-            <dl class="bp-summary-list">
-                <div class="bp-summary-list__row">
-                    <dt class="bp-summary-list__key">{etr(EmbedKey::RequestNumber)}</dt>
-                    <dd class="bp-summary-list__value bp-request-number">{status.request_number}</dd>
-                </div>
-            </dl>
-            {super::ui::trace_line(status.trace_id)}
-            <p class="bp-body">
-                <a
-                    class="bp-embed__link"
-                    href=format!("/registration/{}", status.registration_id)
-                    target="_blank"
-                    rel="noopener"
-                >
-                    {etr(EmbedKey::OpenAccount)}
-                    <span class="bp-visually-hidden">" " {etr(EmbedKey::OpensNewTab)}</span>
-                    <span class="bp-embed__new-tab" aria-hidden="true">"↗"</span>
-                </a>
-            </p>
-            {failed.then(|| view! {
-                <button type="button" class="bp-button" on:click=move |_| start_again()>
-                    {etr(EmbedKey::StartAgain)}
-                </button>
-            })}
-        </div>
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use bankid_api::i18n::Localized;
+    use bankid_api::types::Country;
 
     fn bank(id: &str, origins: &[&str], workable: bool) -> BankInfo {
         BankInfo {

@@ -7,6 +7,7 @@
 pub mod frame;
 pub mod popup;
 pub mod protocol;
+pub mod steps;
 pub mod texts;
 pub mod ui;
 

@@ -685,7 +685,7 @@ fn thread_split(m: &Measured) -> String {
         .filter(|(_, v)| *v > 0)
         .collect();
     let total: u64 = d.iter().map(|x| x.1).sum();
-    d.sort_by(|a, b| b.1.cmp(&a.1));
+    d.sort_by_key(|x| std::cmp::Reverse(x.1));
     if total == 0 {
         return "-".to_string();
     }

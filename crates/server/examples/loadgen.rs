@@ -556,7 +556,7 @@ async fn run_level(
             while Instant::now() < end {
                 tick.tick().await;
                 let Ok(permit) = sem.clone().try_acquire_owned() else {
-                    shared.record(Err("driver: over the in-flight cap".to_string()));
+                    shared.record(Err(format!("not started: {PACED_MAX_IN_FLIGHT} in flight")));
                     continue;
                 };
                 let (ctx, shared, base) = (ctx.clone(), shared.clone(), base.clone());
@@ -761,6 +761,7 @@ async fn run(opts: Opts) -> Result<bool, String> {
         opts.bank,
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)
     );
+    println!("A portal flow is start → bank → callback, then one status read for the outcome: its CPU is in the portal's figures, its time is not in the flow's latency. Paced levels start at most {PACED_MAX_IN_FLIGHT} flows at once.");
     println!();
     println!("| load | RP | flows/s | flow p50 / p90 / p99 ms | callback p50 / p90 / p99 ms | RP CPU ms/flow | flows per RP CPU-s | RSS peak MiB | failed flows (window) | bank CPU ms/flow | driver CPU ms/flow | machine busy |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");

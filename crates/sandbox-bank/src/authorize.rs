@@ -368,6 +368,26 @@ fn start_flow(shared: &Shared, bank_state: &BankState, p: AuthParams) -> Respons
             "the sandbox always requires interactive sign-in",
         );
     }
+    if shared.auto_approve {
+        // Non-interactive mode: a fresh person signs in and consents at once.
+        let login = shared.fresh_person(bank_state, &p.login_hint);
+        let flow = Flow {
+            bank: bank_state.id.clone(),
+            client_id: p.client_id,
+            redirect_uri: p.redirect_uri,
+            state: p.state,
+            nonce: p.nonce,
+            code_challenge: p.code_challenge,
+            scopes: p.scopes,
+            login_hint: p.login_hint,
+            stage: Stage::Consent {
+                login,
+                auth_time: unix_now(),
+            },
+            expires_at: Instant::now() + FLOW_TTL,
+        };
+        return issue_code(shared, bank_state, flow);
+    }
     let flow_id = random_token(24);
     let flow = Flow {
         bank: bank_state.id.clone(),

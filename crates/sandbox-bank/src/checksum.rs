@@ -46,3 +46,25 @@ pub fn is_valid_rnokpp(code: &str) -> bool {
     let check = weighted(&d[..9], &[-1, 5, 7, 9, 4, 6, 10, 5, 7]).rem_euclid(11) % 10;
     i64::from(d[9]) == check
 }
+
+/// The two check digits of a personal INN whose first ten digits are `ten`.
+pub(crate) fn inn12_checks(ten: &str) -> Option<(u32, u32)> {
+    let mut d = digits(ten, 10)?;
+    let n11 = weighted(&d, &[7, 2, 4, 10, 3, 5, 9, 4, 6, 8]) % 11 % 10;
+    d.push(u32::try_from(n11).ok()?);
+    let n12 = weighted(&d, &[3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8]) % 11 % 10;
+    Some((d[10], u32::try_from(n12).ok()?))
+}
+
+/// The check number (0–99) of a SNILS whose first nine digits are `nine` (above 001-001-998).
+pub(crate) fn snils_check(nine: &str) -> Option<u32> {
+    let d = digits(nine, 9)?;
+    let sum = weighted(&d, &[9, 8, 7, 6, 5, 4, 3, 2, 1]);
+    u32::try_from(sum % 101 % 100).ok()
+}
+
+/// The check digit of an RNOKPP whose first nine digits are `nine`.
+pub(crate) fn rnokpp_check(nine: &str) -> Option<u32> {
+    let d = digits(nine, 9)?;
+    u32::try_from(weighted(&d, &[-1, 5, 7, 9, 4, 6, 10, 5, 7]).rem_euclid(11) % 10).ok()
+}

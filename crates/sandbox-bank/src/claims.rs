@@ -5,7 +5,7 @@ use sha2::{Digest as _, Sha256};
 use time::{Date, Duration, Month, OffsetDateTime};
 
 use crate::banks::Country;
-use crate::customers::Customer;
+use crate::customers::{is_auto_login, Customer};
 use crate::jose::b64url;
 use crate::ClaimStyle;
 
@@ -279,6 +279,17 @@ pub(crate) fn identity_claims(
                     put("middle_name", middle.clone().into());
                 }
                 put("birthdate", c.birthdate.clone().into());
+                if is_auto_login(&c.login) {
+                    // A fresh person of the non-interactive mode has a Gosuslugi-like profile
+                    // that also carries the national ids (what the reference RP of the load
+                    // test reads); the same values as the `inn` and `snils` scopes give.
+                    if let (Country::Ru, Some(v)) = (country, &c.inn) {
+                        put("inn", v.clone().into());
+                    }
+                    if let (Country::Ru, Some(v)) = (country, &c.snils) {
+                        put("snils", v.clone().into());
+                    }
+                }
             }
             Scope::Phone => {
                 put("phone_number", c.phone_number.clone().into());

@@ -5,6 +5,7 @@ use time::{Date, Month, OffsetDateTime};
 use crate::banks::{bank_ids_of, Country};
 #[cfg(test)]
 use crate::checksum::{digits, is_valid_inn12, is_valid_rnokpp, is_valid_snils};
+use crate::checksum::{inn12_checks, rnokpp_check, snils_check};
 
 /// Password of every seeded customer.
 pub const SANDBOX_PASSWORD: &str = "sandbox";
@@ -287,6 +288,106 @@ pub fn seeded_customers() -> Vec<Customer> {
     .collect()
 }
 
+/// Login prefix of the fresh persons of the non-interactive mode (`auto_approve`).
+pub(crate) const AUTO_PREFIX: &str = "auto-";
+
+/// Fresh persons are numbered modulo this: their national ids carry the number in eight digits.
+const AUTO_SPACE: u64 = 100_000_000;
+
+/// The login of fresh person number `n` (taken modulo 10^8) of `country`: `auto-{n}-{phone
+/// digits}`. The phone is `phone_hint` when it is E.164 of the country (`+7` and 10 digits, or
+/// `+380` and 9), so a load driver can give the phone it typed on the portal (as `login_hint`);
+/// otherwise one made from `n`.
+pub(crate) fn auto_login(n: u64, country: Country, phone_hint: &str) -> String {
+    let n = n % AUTO_SPACE;
+    let digits = phone_hint.strip_prefix('+').filter(|d| {
+        d.bytes().all(|b| b.is_ascii_digit())
+            && match country {
+                Country::Ru => d.len() == 11 && d.starts_with('7'),
+                Country::Ua => d.len() == 12 && d.starts_with("380"),
+            }
+    });
+    let phone = match (digits, country) {
+        (Some(d), _) => d.to_owned(),
+        (None, Country::Ru) => format!("79{:09}", n % 1_000_000_000),
+        (None, Country::Ua) => format!("38067{:07}", n % 10_000_000),
+    };
+    format!("{AUTO_PREFIX}{n}-{phone}")
+}
+
+/// Whether `login` names a fresh person of the non-interactive mode.
+pub(crate) fn is_auto_login(login: &str) -> bool {
+    login.starts_with(AUTO_PREFIX)
+}
+
+/// The fresh person a login from [`auto_login`] names, at a bank of `country`: an adult with an
+/// active card, recent transactions and national ids with valid check digits, unique per number
+/// (INN `77` + the number + check digits, SNILS `1` + the number + check number, passport `45` +
+/// the number; UA: RNOKPP `3` + the number + check digit, ID card `1` + the number). SNILS is in
+/// its written form `XXX-XXX-XXX YY`. Derived from the login alone, so nothing is stored per person.
+pub(crate) fn auto_customer(login: &str, country: Country) -> Option<Customer> {
+    let rest = login.strip_prefix(AUTO_PREFIX)?;
+    let (n, phone) = rest.split_once('-')?;
+    let n: u64 = n.parse().ok().filter(|n| *n < AUTO_SPACE)?;
+    if phone.is_empty() || phone.len() > 15 || !phone.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let year = 1950 + (n % 50) as i32;
+    let month = 1 + (n / 50 % 12) as u8;
+    let day = 1 + (n / 600 % 28) as u8;
+    let num = format!("{n:08}");
+    let (passport, inn, rnokpp, snils) = match country {
+        Country::Ru => {
+            let inn10 = format!("77{num}");
+            let (c11, c12) = inn12_checks(&inn10)?;
+            let payload = format!("1{num}");
+            let snils = format!(
+                "{}-{}-{} {:02}",
+                &payload[0..3],
+                &payload[3..6],
+                &payload[6..9],
+                snils_check(&payload)?
+            );
+            (
+                format!("45{num}"),
+                Some(format!("{inn10}{c11}{c12}")),
+                None,
+                Some(snils),
+            )
+        }
+        Country::Ua => {
+            let nine = format!("3{num}");
+            let check = rnokpp_check(&nine)?;
+            (
+                format!("1{num}"),
+                None,
+                Some(format!("{nine}{check}")),
+                None,
+            )
+        }
+    };
+    Some(Customer {
+        login: login.to_owned(),
+        password: String::new(),
+        country,
+        banks: bank_ids_of(country),
+        purpose: "A fresh person of the non-interactive mode (load tests).".to_owned(),
+        family_name: "Нагрузов".to_owned(),
+        given_name: "Тест".to_owned(),
+        middle_name: Some("Автоматович".to_owned()),
+        birthdate: format!("{year:04}-{month:02}-{day:02}"),
+        phone_number: format!("+{phone}"),
+        email: format!("auto{n}@example.ru"),
+        passport,
+        inn,
+        rnokpp,
+        snils,
+        has_active_card: true,
+        card_blocked: false,
+        transactions_30d: 12,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -431,5 +532,47 @@ mod tests {
         let d = Date::from_calendar_date(2024, Month::February, 29).expect("date");
         assert_eq!(format_date(years_before(d, 15)), "2009-02-28");
         assert_eq!(format_date(years_before(d, 16)), "2008-02-29");
+    }
+
+    #[test]
+    fn fresh_persons_are_valid_and_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for n in [0u64, 1, 2, 99, 12_345_678, 99_999_999, 100_000_003] {
+            let login = auto_login(n, Country::Ru, "");
+            assert!(is_auto_login(&login));
+            let c = auto_customer(&login, Country::Ru).expect("ru person");
+            let inn = c.inn.clone().expect("inn");
+            assert!(is_valid_inn12(&inn), "{inn}");
+            let snils = c.snils.clone().expect("snils");
+            assert_eq!(snils.len(), 14, "{snils}");
+            assert!(is_valid_snils(&snils.replace(['-', ' '], "")), "{snils}");
+            assert!(digits(&c.passport, 10).is_some());
+            assert!(c.phone_number.starts_with("+79") && c.phone_number.len() == 12);
+            assert!(c.has_active_card && !c.card_blocked && c.transactions_30d > 0);
+            assert!(c.birthdate.as_str() < "2001-01-01");
+            assert!(seen.insert((inn, snils, c.passport.clone(), c.phone_number.clone())));
+            let ua = auto_customer(&auto_login(n, Country::Ua, ""), Country::Ua).expect("ua");
+            assert!(is_valid_rnokpp(ua.rnokpp.as_deref().expect("rnokpp")));
+            assert!(digits(&ua.passport, 9).is_some());
+            assert!(ua.phone_number.starts_with("+380"));
+        }
+    }
+
+    #[test]
+    fn fresh_person_takes_the_phone_hint_of_its_country() {
+        let c = auto_customer(&auto_login(5, Country::Ru, "+79161112233"), Country::Ru)
+            .expect("person");
+        assert_eq!(c.phone_number, "+79161112233");
+        // Not E.164 of the country: a phone of its own.
+        for hint in ["79161112233", "+380671234567", "+7916111223x", "ivanov"] {
+            let c = auto_customer(&auto_login(5, Country::Ru, hint), Country::Ru).expect("p");
+            assert_eq!(c.phone_number, "+79000000005", "{hint}");
+        }
+        let ua =
+            auto_customer(&auto_login(5, Country::Ua, "+380501112233"), Country::Ua).expect("ua");
+        assert_eq!(ua.phone_number, "+380501112233");
+        assert!(auto_customer("ivanov", Country::Ru).is_none());
+        assert!(auto_customer("auto-x-7916", Country::Ru).is_none());
+        assert!(auto_customer("auto-1-79+1", Country::Ru).is_none());
     }
 }

@@ -174,6 +174,11 @@ pub struct SandboxConfig {
     pub faults_enabled: bool,
     /// Extra issuers (tests): `{public_url}/{id}` serving the customers of bank `base` with `profile`.
     pub variants: Vec<BankVariant>,
+    /// Non-interactive mode for load tests (the binary's `--auto-approve`; never in development):
+    /// a valid `/authorize` request is answered at once with a code for a fresh person (unique
+    /// `sub`, valid and unique national ids; the phone of an E.164 `login_hint` of the bank's
+    /// country). See `docs/SANDBOX.md`.
+    pub auto_approve: bool,
 }
 
 /// A registered relying party.
@@ -208,6 +213,7 @@ impl std::fmt::Debug for SandboxConfig {
             .field("clients", &self.clients)
             .field("faults_enabled", &self.faults_enabled)
             .field("variants", &self.variants)
+            .field("auto_approve", &self.auto_approve)
             .finish()
     }
 }

@@ -8,7 +8,7 @@ use sandbox_bank::{router, ClientRegistration, SandboxConfig, BANK_IDS};
 const USAGE: &str = "\
 Usage: sandbox-bank --listen ADDR:PORT --public-url URL --client-id ID --client-secret SECRET
                     --redirect-uri URL [--redirect-uri URL ...] [--client-name NAME]
-                    [--client-jwks-uri URL] [--faults]
+                    [--client-jwks-uri URL] [--faults] [--auto-approve]
 
 Runs the sandbox OpenID Connect provider simulating every partner bank.
 Each bank B is an issuer at {public-url}/B.
@@ -22,6 +22,9 @@ Options:
   --client-name NAME     Name shown on login and consent pages (default: the client id)
   --client-jwks-uri URL  The client's JWKS, for banks that use private_key_jwt
   --faults               Enable POST /{bank}/_faults (test-only fault injection)
+  --auto-approve         Non-interactive mode for load tests: /authorize answers at once with
+                         a code for a fresh person (unique sub and national ids; the phone of
+                         an E.164 login_hint). Never for development or demos.
   -h, --help             Show this help
 ";
 
@@ -40,6 +43,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
     let mut client_name = None;
     let mut jwks_uri = None;
     let mut faults = false;
+    let mut auto_approve = false;
 
     let mut it = args.into_iter();
     while let Some(arg) = it.next() {
@@ -74,6 +78,12 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
                     return Err("--faults takes no value".to_owned());
                 }
                 faults = true;
+            }
+            "--auto-approve" => {
+                if inline.is_some() {
+                    return Err("--auto-approve takes no value".to_owned());
+                }
+                auto_approve = true;
             }
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -119,6 +129,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
             }],
             faults_enabled: faults,
             variants: Vec::new(),
+            auto_approve,
         },
     }))
 }
@@ -185,6 +196,7 @@ async fn main() -> ExitCode {
     tracing::info!(
         listen = %args.listen,
         faults = args.config.faults_enabled,
+        auto_approve = args.config.auto_approve,
         "sandbox banks listening; issuers: {}",
         BANK_IDS
             .iter()
@@ -236,6 +248,7 @@ mod tests {
         assert_eq!(a.listen.to_string(), "127.0.0.1:8081");
         assert_eq!(a.config.public_url, "http://127.0.0.1:8081");
         assert!(a.config.faults_enabled);
+        assert!(!a.config.auto_approve, "off unless asked for");
         let c = &a.config.clients[0];
         assert_eq!(c.client_name, "Госпортал");
         assert_eq!(c.redirect_uris.len(), 2);
@@ -248,5 +261,17 @@ mod tests {
         assert!(args(&["--bogus"]).is_err());
         assert!(args(&["--listen"]).is_err());
         assert!(matches!(args(&["--help"]), Ok(None)));
+        assert!(args(&["--auto-approve=yes"]).is_err());
+        let a = args(&[
+            "--listen=127.0.0.1:1",
+            "--public-url=http://127.0.0.1:1",
+            "--client-id=c",
+            "--client-secret=s",
+            "--redirect-uri=http://127.0.0.1:2/cb",
+            "--auto-approve",
+        ])
+        .expect("ok")
+        .expect("args");
+        assert!(a.config.auto_approve);
     }
 }

@@ -1,7 +1,8 @@
 //! Shared in-memory state: configuration, bank keys, sign-in flows, codes and tokens.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -12,7 +13,7 @@ use crate::authorize::AuthParams;
 use crate::banks::{bank, Bank, BANKS};
 use crate::claims::Scope;
 use crate::client_auth::ClientKeys;
-use crate::customers::{seeded_customers, Customer};
+use crate::customers::{auto_customer, auto_login, is_auto_login, seeded_customers, Customer};
 use crate::faults::Faults;
 use crate::jose::{install_crypto_provider, KeyRing};
 use crate::{default_profile, BankProfile, BankVariant, ClientRegistration, SandboxConfig};
@@ -29,6 +30,34 @@ pub(crate) const TOKEN_TTL_SECS: i64 = 300;
 pub(crate) const MAX_ATTEMPTS: u8 = 3;
 /// How long expired flows and used codes are remembered (to report expiry / detect replay).
 const TOMBSTONE: Duration = Duration::from_secs(10 * 60);
+/// Expired entries are swept from a map at most this often (a sweep visits every entry; sweeping
+/// on every insert made each insert cost O(entries), which a load test notices).
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
+/// When a map was last swept, in milliseconds since the sandbox started.
+pub(crate) struct Sweep {
+    last_ms: AtomicU64,
+}
+
+impl Sweep {
+    fn new() -> Self {
+        Sweep {
+            last_ms: AtomicU64::new(0),
+        }
+    }
+
+    /// Whether it is time to sweep (and, if so, marks the sweep as done now).
+    fn due(&self, started: Instant, now: Instant) -> bool {
+        let now_ms = u64::try_from(now.duration_since(started).as_millis()).unwrap_or(u64::MAX);
+        let last = self.last_ms.load(Ordering::Relaxed);
+        let every = u64::try_from(SWEEP_EVERY.as_millis()).unwrap_or(1000);
+        (last == 0 || now_ms >= last.saturating_add(every))
+            && self
+                .last_ms
+                .compare_exchange(last, now_ms.max(1), Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
+}
 
 pub(crate) type AppState = Arc<Shared>;
 
@@ -51,6 +80,12 @@ pub(crate) struct Shared {
     pub pushed: Mutex<HashMap<String, Pushed>>,
     /// Clients' JWKS (private_key_jwt) and the client assertion `jti`s already seen.
     pub client_keys: ClientKeys,
+    /// Non-interactive mode: `/authorize` answers at once with a code for a fresh person.
+    pub auto_approve: bool,
+    /// Number of the next fresh person (starts at a random point, so two runs differ).
+    pub next_person: AtomicU64,
+    pub started: Instant,
+    pub sweeps: [Sweep; 4],
 }
 
 /// One issuer: a bank or a variant of one.
@@ -228,7 +263,30 @@ impl Shared {
             tokens: Mutex::new(HashMap::new()),
             pushed: Mutex::new(HashMap::new()),
             client_keys: ClientKeys::new(),
+            auto_approve: cfg.auto_approve,
+            next_person: AtomicU64::new(rand::Rng::gen_range(
+                &mut rand::rngs::OsRng,
+                0..50_000_000,
+            )),
+            started: Instant::now(),
+            sweeps: [Sweep::new(), Sweep::new(), Sweep::new(), Sweep::new()],
         }
+    }
+
+    /// The login of a new fresh person at `bank` (non-interactive mode), with the phone of
+    /// `login_hint` when it is one of the bank's country.
+    pub(crate) fn fresh_person(&self, bank: &BankState, login_hint: &str) -> String {
+        let n = self.next_person.fetch_add(1, Ordering::Relaxed);
+        auto_login(n, bank.info.country, login_hint)
+    }
+
+    /// The person a code or token was issued for: a seeded customer of the bank, or (only in the
+    /// non-interactive mode) a fresh person.
+    pub(crate) fn person_at(&self, bank: &BankState, login: &str) -> Option<Cow<'_, Customer>> {
+        if self.auto_approve && is_auto_login(login) {
+            return auto_customer(login, bank.info.country).map(Cow::Owned);
+        }
+        self.customer_at(bank, login).map(Cow::Borrowed)
     }
 
     pub(crate) fn issuer(&self, bank_id: &str) -> String {
@@ -268,7 +326,9 @@ impl Shared {
         );
         let now = Instant::now();
         let mut pushed = lock(&self.pushed);
-        pushed.retain(|_, p| p.expires_at > now);
+        if self.sweeps[0].due(self.started, now) {
+            pushed.retain(|_, p| p.expires_at > now);
+        }
         pushed.insert(
             request_uri.clone(),
             Pushed {
@@ -288,21 +348,27 @@ impl Shared {
     pub(crate) fn insert_flow(&self, id: String, flow: Flow) {
         let now = Instant::now();
         let mut flows = lock(&self.flows);
-        flows.retain(|_, f| f.expires_at + TOMBSTONE > now);
+        if self.sweeps[1].due(self.started, now) {
+            flows.retain(|_, f| f.expires_at + TOMBSTONE > now);
+        }
         flows.insert(id, flow);
     }
 
     pub(crate) fn insert_code(&self, code: String, grant: CodeGrant) {
         let now = Instant::now();
         let mut codes = lock(&self.codes);
-        codes.retain(|_, c| c.expires_at + TOMBSTONE > now);
+        if self.sweeps[2].due(self.started, now) {
+            codes.retain(|_, c| c.expires_at + TOMBSTONE > now);
+        }
         codes.insert(code, grant);
     }
 
     pub(crate) fn insert_token(&self, token: String, grant: AccessToken) {
         let now = Instant::now();
         let mut tokens = lock(&self.tokens);
-        tokens.retain(|_, t| t.expires_at > now);
+        if self.sweeps[3].due(self.started, now) {
+            tokens.retain(|_, t| t.expires_at > now);
+        }
         tokens.insert(token, grant);
     }
 

@@ -183,9 +183,9 @@ async fn exchange_code(
     let (access_token, grant) = grant;
 
     let customer = shared
-        .customer_at(bank_state, &grant.login)
+        .person_at(bank_state, &grant.login)
         .ok_or_else(|| OAuthError::invalid_grant("the customer no longer exists"))?;
-    let id_token = id_token(shared, bank_state, &grant, customer, fault)
+    let id_token = id_token(shared, bank_state, &grant, &customer, fault)
         .await
         .map_err(|e| {
             tracing::error!(bank = %bank_id, "cannot sign the ID token: {e}");
@@ -417,14 +417,14 @@ pub(crate) async fn userinfo(
             "the access token is invalid or expired",
         );
     };
-    let Some(customer) = shared.customer_at(bank_state, &login) else {
+    let Some(customer) = shared.person_at(bank_state, &login) else {
         return bearer_error(Some("invalid_token"), "unknown subject");
     };
     let claims = identity_claims(
         bank_state.profile.claims,
         &bank_state.id,
         bank_state.info.country,
-        customer,
+        &customer,
         &scopes,
     );
     json_no_store(StatusCode::OK, &Value::Object(claims))

@@ -201,6 +201,14 @@ async fn start(faults_enabled: bool) -> Sandbox {
 }
 
 async fn start_with(faults_enabled: bool, variants: Vec<BankVariant>) -> Sandbox {
+    start_opts(faults_enabled, variants, false).await
+}
+
+async fn start_opts(
+    faults_enabled: bool,
+    variants: Vec<BankVariant>,
+    auto_approve: bool,
+) -> Sandbox {
     let ec = ClientKey::generate("ec", "client-ec");
     let rsa = ClientKey::generate("rsa", "client-rsa");
     let ed = ClientKey::generate("ed", "client-ed");
@@ -225,6 +233,7 @@ async fn start_with(faults_enabled: bool, variants: Vec<BankVariant>) -> Sandbox
         ],
         faults_enabled,
         variants: variants.clone(),
+        auto_approve,
     });
     tokio::spawn(async move {
         axum::serve(listener, app).await.expect("serve");
@@ -2516,6 +2525,7 @@ async fn router_startup_is_fast() {
         clients: vec![],
         faults_enabled: false,
         variants: vec![],
+        auto_approve: false,
     });
     let elapsed = started.elapsed();
     println!("router() with 9 banks: {elapsed:?}");
@@ -2535,4 +2545,134 @@ async fn router_startup_is_fast() {
             t.elapsed()
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Non-interactive mode (`--auto-approve`, load tests).
+
+/// The code of an authorize request answered at once (non-interactive mode).
+async fn auto_code(sb: &Sandbox, req: &AuthRequest, login_hint: Option<&str>) -> String {
+    let mut params = req.params();
+    if let Some(hint) = login_hint {
+        params.push(("login_hint", hint.to_owned()));
+    }
+    let resp = sb.authorize(&req.bank, &params).await;
+    let (to, p) = location_params(&resp);
+    assert_eq!(to, REDIRECT_URI);
+    assert_eq!(p["state"], req.state);
+    assert_eq!(p["iss"], sb.issuer(&req.bank));
+    p["code"].clone()
+}
+
+#[tokio::test]
+async fn auto_approve_answers_at_once_with_a_fresh_person_per_flow() {
+    let sb = start_opts(false, Vec::new(), true).await;
+    let mut subs = std::collections::HashSet::new();
+    let mut ids = std::collections::HashSet::new();
+    for hint in ["+79161112233", "+79161112244", "not-a-phone"] {
+        let req = AuthRequest::new("sber", FULL_RU);
+        let code = auto_code(&sb, &req, Some(hint)).await;
+        let resp = sb.token("sber", &code, &req.verifier).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        let tokens: Value = resp.json().await.expect("json");
+        let id_token = tokens["id_token"].as_str().expect("id_token");
+        // ES256 at sber, verified against the JWKS like any relying party does.
+        let claims = verified_claims(&sb, "sber", id_token).await;
+        assert_eq!(claims["nonce"], req.nonce.as_str());
+        let phone = claims["phone_number"].as_str().expect("phone");
+        if hint.starts_with('+') {
+            assert_eq!(phone, hint, "the phone of the login_hint");
+        } else {
+            assert!(phone.starts_with("+79") && phone.len() == 12, "{phone}");
+        }
+        let inn = claims["inn"].as_str().expect("inn");
+        let snils = claims["snils"].as_str().expect("snils");
+        assert!(sandbox_bank::checksum::is_valid_inn12(inn), "{inn}");
+        assert!(
+            sandbox_bank::checksum::is_valid_snils(&snils.replace(['-', ' '], "")),
+            "{snils}"
+        );
+        assert_eq!(claims["bank_activity"]["has_active_card"], true);
+        assert!(claims["bank_activity"]["transactions_30d"].as_u64() > Some(0));
+        let passport = claims["passport"].as_str().expect("passport").to_owned();
+        assert!(subs.insert(claims["sub"].as_str().expect("sub").to_owned()));
+        assert!(ids.insert(inn.to_owned()) && ids.insert(snils.to_owned()) && ids.insert(passport));
+        // UserInfo knows the same person.
+        let info = sb
+            .userinfo("sber", tokens["access_token"].as_str().expect("at"))
+            .await;
+        assert_eq!(info["sub"], claims["sub"]);
+        assert_eq!(info["inn"], claims["inn"]);
+        // The code is still single use.
+        let again = sb.token("sber", &code, &req.verifier).await;
+        assert_eq!(again.status(), StatusCode::BAD_REQUEST);
+    }
+
+    // A client that asks only for `openid profile email phone` (the reference RP of the load
+    // test) still gets the national ids, in their written form.
+    let req = AuthRequest::new("sber", "openid profile email phone");
+    let code = auto_code(&sb, &req, None).await;
+    let tokens: Value = sb
+        .token("sber", &code, &req.verifier)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let claims = verified_claims(&sb, "sber", tokens["id_token"].as_str().expect("t")).await;
+    let snils = claims["snils"].as_str().expect("snils");
+    assert_eq!(snils.len(), 14);
+    assert_eq!(&snils[3..4], "-");
+    assert_eq!(&snils[11..12], " ");
+    assert!(claims["inn"].is_string());
+    assert!(claims.get("passport").is_none(), "only what profile gives");
+
+    // At a UA bank: an RNOKPP, no SNILS.
+    let req = AuthRequest::new("privatbank", "openid profile phone passport inn");
+    let code = auto_code(&sb, &req, Some("+380501112233")).await;
+    let tokens: Value = sb
+        .token("privatbank", &code, &req.verifier)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let claims = verified_claims(&sb, "privatbank", tokens["id_token"].as_str().expect("t")).await;
+    assert_eq!(claims["phone_number"], "+380501112233");
+    assert!(sandbox_bank::checksum::is_valid_rnokpp(
+        claims["rnokpp"].as_str().expect("rnokpp")
+    ));
+    assert!(claims.get("snils").is_none());
+
+    // Invalid requests are still refused the usual way.
+    let mut bad = AuthRequest::new("sber", FULL_RU).params();
+    bad.retain(|(k, _)| *k != "code_challenge");
+    let resp = sb.authorize("sber", &bad).await;
+    let (_, p) = location_params(&resp);
+    assert_eq!(p["error"], "invalid_request");
+    assert!(!p.contains_key("code"));
+}
+
+#[tokio::test]
+async fn without_auto_approve_the_bank_asks_and_knows_no_fresh_person() {
+    let sb = start(false).await;
+    let req = AuthRequest::new("sber", FULL_RU);
+    let mut params = req.params();
+    params.push(("login_hint", "+79161112233".to_owned()));
+    let resp = sb.authorize("sber", &params).await;
+    assert_eq!(resp.status(), StatusCode::OK, "the sign-in page");
+    let page = resp.text().await.expect("page");
+    let flow = flow_id(&page);
+    // A fresh person's login is no customer here.
+    let resp = sb
+        .post_form(
+            "sber",
+            "login",
+            &[
+                ("flow", &flow),
+                ("login", "auto-1-79161112233"),
+                ("password", "sandbox"),
+            ],
+        )
+        .await;
+    let page = resp.text().await.expect("page");
+    assert!(page.contains("Неверный логин или пароль"), "{page}");
 }

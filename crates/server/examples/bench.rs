@@ -131,6 +131,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }],
         faults_enabled: false,
         variants: Vec::new(),
+        auto_approve: false,
     });
     tokio::spawn(async move {
         let _ = axum::serve(sb_listener, router).await;

@@ -105,6 +105,7 @@ async fn start_sandbox(
         clients,
         faults_enabled: sb.faults,
         variants: Vec::new(),
+        auto_approve: false,
     });
     let listener = tokio::net::TcpListener::bind(sb.listen).await?;
     tracing::info!(listen = %sb.listen, "sandbox banks listening");

@@ -158,6 +158,7 @@ async fn env_with(opts: EnvOptions) -> Env {
         }],
         faults_enabled: true,
         variants: opts.variants.clone(),
+        auto_approve: false,
     });
     tokio::spawn(async move {
         let _ = axum::serve(sb_listener, router).await;

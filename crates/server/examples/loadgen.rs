@@ -1,0 +1,868 @@
+//! Load driver of `scripts/bench.sh` (issue 12 §3): complete registrations against the release
+//! portal and against the Node reference RP (`../shared/perf-reference`), both talking to the same
+//! sandbox bank in its non-interactive mode (`sandbox-bank --auto-approve`), measured side by side.
+//!
+//! It plays the browser without following redirects:
+//! - portal: `POST /api/v1/registrations` (a new phone per flow) → the bank's authorize URL (with
+//!   `login_hint` = that phone, so the bank's fresh person has it and the portal's phone rule stays
+//!   on) → `GET /auth/callback?…` with the browser cookie → `GET /api/v1/registrations/{id}`: the
+//!   outcome is the state read there (`pending_confirmation`), never the callback's status code;
+//! - reference: `GET /start` → authorize → `GET /callback` (200 `{account_id}`).
+//!
+//! Per level (N in flight, or a paced rate) and RP: an unmeasured warm-up, then a measured window:
+//! flows/s, p50/p90/p99 of the flow (start → callback answered) and of the callback alone, the RP's
+//! CPU per flow (utime+stime of the whole process from `/proc/PID/stat`, over the window only), its
+//! RSS peak (VmRSS sampled every 100 ms in the window), failed flows by kind, the bank's and the
+//! driver's CPU per flow and how busy the machine was. At the end: accounts written against
+//! successful flows (the portal's SQLite file; `node reference-rp.mjs --count`).
+//!
+//! Run through `scripts/bench.sh`; by hand:
+//! `cargo run --release -p bankid-server --example loadgen -- --portal URL --portal-pid PID
+//!  --portal-db FILE --reference URL --reference-pid PID --reference-dir DIR --reference-db FILE
+//!  [--bank-pid PID] [--bank sber] [--levels 8,32,64,300/s] [--warmup 8] [--window 15]`
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::redirect::Policy;
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+
+const USAGE: &str = "\
+Usage: loadgen [--portal URL --portal-pid PID --portal-db FILE]
+               [--reference URL --reference-pid PID --reference-dir DIR --reference-db FILE]
+               [--bank-pid PID] [--bank ID] [--levels 8,32,64,300/s] [--warmup SECS] [--window SECS]
+               [--clk-tck N]";
+
+/// Flows started at once at most in a paced level (beyond it a tick is skipped and counted).
+const PACED_MAX_IN_FLIGHT: usize = 2000;
+
+#[derive(Clone, Copy, Debug)]
+enum Level {
+    InFlight(usize),
+    Paced(u32),
+}
+
+impl Level {
+    fn parse(s: &str) -> Result<Level, String> {
+        let s = s.trim();
+        if let Some(rate) = s.strip_suffix("/s") {
+            return rate
+                .parse()
+                .ok()
+                .filter(|r| *r > 0)
+                .map(Level::Paced)
+                .ok_or(format!("bad rate {s:?}"));
+        }
+        s.parse()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(Level::InFlight)
+            .ok_or(format!("bad level {s:?}"))
+    }
+
+    fn label(self) -> String {
+        match self {
+            Level::InFlight(n) => format!("{n} in flight"),
+            Level::Paced(r) => format!("{r}/s paced"),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Rp {
+    Portal,
+    Reference,
+}
+
+impl Rp {
+    fn name(self) -> &'static str {
+        match self {
+            Rp::Portal => "portal",
+            Rp::Reference => "reference",
+        }
+    }
+}
+
+struct Target {
+    rp: Rp,
+    base: String,
+    pid: u32,
+}
+
+struct Opts {
+    targets: Vec<Target>,
+    portal_db: Option<String>,
+    reference_dir: Option<String>,
+    reference_db: Option<String>,
+    bank_pid: Option<u32>,
+    bank: String,
+    levels: Vec<Level>,
+    warmup: Duration,
+    window: Duration,
+    clk_tck: f64,
+}
+
+fn parse_args() -> Result<Opts, String> {
+    let mut kv: BTreeMap<String, String> = BTreeMap::new();
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        if a == "-h" || a == "--help" {
+            return Err(USAGE.to_string());
+        }
+        let (k, v) = match a.split_once('=') {
+            Some((k, v)) => (k.to_string(), v.to_string()),
+            None => (a.clone(), it.next().ok_or(format!("{a} needs a value"))?),
+        };
+        kv.insert(k, v);
+    }
+    let take = |kv: &mut BTreeMap<String, String>, k: &str| kv.remove(k);
+    let pid = |v: Option<String>, name: &str| -> Result<Option<u32>, String> {
+        v.map(|p| p.parse().map_err(|_| format!("{name}: bad pid {p:?}")))
+            .transpose()
+    };
+    let secs = |v: Option<String>, default: f64| -> Result<Duration, String> {
+        let s: f64 = v
+            .map(|s| s.parse().map_err(|_| format!("bad seconds {s:?}")))
+            .transpose()?
+            .unwrap_or(default);
+        if !(0.0..=3600.0).contains(&s) {
+            return Err(format!("seconds out of range: {s}"));
+        }
+        Ok(Duration::from_secs_f64(s))
+    };
+    let mut targets = Vec::new();
+    if let Some(base) = take(&mut kv, "--portal") {
+        let pid = pid(take(&mut kv, "--portal-pid"), "--portal-pid")?.ok_or("--portal-pid")?;
+        targets.push(Target {
+            rp: Rp::Portal,
+            base: base.trim_end_matches('/').to_string(),
+            pid,
+        });
+    }
+    if let Some(base) = take(&mut kv, "--reference") {
+        let pid =
+            pid(take(&mut kv, "--reference-pid"), "--reference-pid")?.ok_or("--reference-pid")?;
+        targets.push(Target {
+            rp: Rp::Reference,
+            base: base.trim_end_matches('/').to_string(),
+            pid,
+        });
+    }
+    if targets.is_empty() {
+        return Err(format!("nothing to drive\n{USAGE}"));
+    }
+    let levels = take(&mut kv, "--levels")
+        .unwrap_or_else(|| "8,32,64,300/s".to_string())
+        .split(',')
+        .map(Level::parse)
+        .collect::<Result<Vec<_>, _>>()?;
+    let opts = Opts {
+        targets,
+        portal_db: take(&mut kv, "--portal-db"),
+        reference_dir: take(&mut kv, "--reference-dir"),
+        reference_db: take(&mut kv, "--reference-db"),
+        bank_pid: pid(take(&mut kv, "--bank-pid"), "--bank-pid")?,
+        bank: take(&mut kv, "--bank").unwrap_or_else(|| "sber".to_string()),
+        levels,
+        warmup: secs(take(&mut kv, "--warmup"), 8.0)?,
+        window: secs(take(&mut kv, "--window"), 15.0)?,
+        clk_tck: take(&mut kv, "--clk-tck")
+            .map(|s| s.parse().map_err(|_| format!("bad --clk-tck {s:?}")))
+            .transpose()?
+            .unwrap_or(100.0),
+    };
+    if let Some(k) = kv.keys().next() {
+        return Err(format!("unknown argument {k}\n{USAGE}"));
+    }
+    Ok(opts)
+}
+
+// ---------------------------------------------------------------------------------------------
+// /proc
+
+/// utime+stime of a process (all its threads), in clock ticks.
+fn proc_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    ticks_of(&stat)
+}
+
+fn ticks_of(stat: &str) -> Option<u64> {
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+}
+
+/// Ticks per thread name (threads of one name summed).
+fn thread_ticks(pid: u32) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return out;
+    };
+    for e in dir.flatten() {
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
+        let name = match (stat.find('('), stat.rfind(')')) {
+            (Some(a), Some(b)) if a < b => stat[a + 1..b].to_string(),
+            _ => continue,
+        };
+        if let Some(t) = ticks_of(&stat) {
+            *out.entry(name).or_insert(0) += t;
+        }
+    }
+    out
+}
+
+fn vm_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+}
+
+/// (busy, total) jiffies of the whole machine.
+fn machine_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().next()?;
+    let v: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    let total: u64 = v.iter().take(8).sum();
+    let idle = v.get(3)? + v.get(4)?;
+    Some((total - idle, total))
+}
+
+#[derive(Default, Clone)]
+struct Snapshot {
+    rp: u64,
+    bank: u64,
+    me: u64,
+    machine: (u64, u64),
+    threads: BTreeMap<String, u64>,
+}
+
+fn snapshot(rp_pid: u32, bank_pid: Option<u32>) -> Snapshot {
+    Snapshot {
+        rp: proc_ticks(rp_pid).unwrap_or(0),
+        bank: bank_pid.and_then(proc_ticks).unwrap_or(0),
+        me: proc_ticks(std::process::id()).unwrap_or(0),
+        machine: machine_ticks().unwrap_or((0, 0)),
+        threads: thread_ticks(rp_pid),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One flow
+
+struct Done {
+    flow: Duration,
+    callback: Duration,
+}
+
+type FlowResult = Result<Done, String>;
+
+fn location(resp: &reqwest::Response) -> Option<String> {
+    resp.headers()
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+fn is_redirect(s: StatusCode) -> bool {
+    matches!(s.as_u16(), 302 | 303)
+}
+
+fn kind(step: &str, e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        format!("{step}: timeout")
+    } else if e.is_connect() {
+        format!("{step}: connect")
+    } else {
+        format!("{step}: transport")
+    }
+}
+
+/// Follows the bank's authorize URL to the callback URL it redirects to.
+async fn authorize(http: &Client, url: &str) -> Result<String, String> {
+    let resp = http
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| kind("authorize", &e))?;
+    if !is_redirect(resp.status()) {
+        return Err(format!("authorize: {}", resp.status().as_u16()));
+    }
+    let loc = location(&resp).ok_or("authorize: no location")?;
+    if loc.contains("error=") {
+        let err = url::Url::parse(&loc)
+            .ok()
+            .and_then(|u| {
+                u.query_pairs()
+                    .find(|(k, _)| k == "error")
+                    .map(|(_, v)| v.into_owned())
+            })
+            .unwrap_or_default();
+        return Err(format!("authorize: error={err}"));
+    }
+    Ok(loc)
+}
+
+async fn portal_flow(http: &Client, base: &str, bank: &str, phone: &str) -> FlowResult {
+    let t0 = Instant::now();
+    let resp = http
+        .post(format!("{base}/api/v1/registrations"))
+        .json(&json!({
+            "bank_id": bank,
+            "phone": phone,
+            "consent": {"accepted": true, "version": bankid_api::types::CONSENT_VERSION},
+        }))
+        .send()
+        .await
+        .map_err(|e| kind("start", &e))?;
+    if resp.status() != StatusCode::CREATED {
+        return Err(format!("start: {}", resp.status().as_u16()));
+    }
+    let cookie = resp
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let started: Value = resp.json().await.map_err(|_| "start: body".to_string())?;
+    let id = started["registration_id"]
+        .as_str()
+        .ok_or("start: no registration_id")?
+        .to_string();
+    let mut url = started["authorize_url"]
+        .as_str()
+        .ok_or("start: no authorize_url")?
+        .to_string();
+    // The person who typed this phone signs in at the bank (non-interactive mode).
+    url.push_str("&login_hint=");
+    url.extend(url::form_urlencoded::byte_serialize(phone.as_bytes()));
+    let callback = authorize(http, &url).await?;
+    let tc = Instant::now();
+    let resp = http
+        .get(&callback)
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .map_err(|e| kind("callback", &e))?;
+    let callback_time = tc.elapsed();
+    if !is_redirect(resp.status()) {
+        return Err(format!("callback: {}", resp.status().as_u16()));
+    }
+    let loc = location(&resp).ok_or("callback: no location")?;
+    let flow = t0.elapsed();
+    if loc != format!("/registration/{id}") {
+        let path = loc.split('?').next().unwrap_or_default();
+        let shown = if path.starts_with("/registration/") {
+            "/registration/{other}"
+        } else {
+            path
+        };
+        return Err(format!("callback: to {shown}"));
+    }
+    // The outcome: the status page's state, never the callback's status code.
+    let resp = http
+        .get(format!("{base}/api/v1/registrations/{id}"))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .map_err(|e| kind("status", &e))?;
+    if resp.status() != StatusCode::OK {
+        return Err(format!("status: {}", resp.status().as_u16()));
+    }
+    let st: Value = resp.json().await.map_err(|_| "status: body".to_string())?;
+    match st["state"].as_str() {
+        Some("pending_confirmation") => Ok(Done {
+            flow,
+            callback: callback_time,
+        }),
+        Some(state) => Err(format!(
+            "outcome: {state} {}",
+            st["reason"].as_str().unwrap_or_default()
+        )),
+        None => Err("status: no state".to_string()),
+    }
+}
+
+async fn reference_flow(http: &Client, base: &str) -> FlowResult {
+    let t0 = Instant::now();
+    let resp = http
+        .get(format!("{base}/start"))
+        .send()
+        .await
+        .map_err(|e| kind("start", &e))?;
+    if !is_redirect(resp.status()) {
+        return Err(format!("start: {}", resp.status().as_u16()));
+    }
+    let url = location(&resp).ok_or("start: no location")?;
+    let callback = authorize(http, &url).await?;
+    let tc = Instant::now();
+    let resp = http
+        .get(&callback)
+        .send()
+        .await
+        .map_err(|e| kind("callback", &e))?;
+    let callback_time = tc.elapsed();
+    let status = resp.status();
+    let body: Value = resp.json().await.unwrap_or(Value::Null);
+    let flow = t0.elapsed();
+    if status == StatusCode::OK && body["account_id"].is_number() {
+        Ok(Done {
+            flow,
+            callback: callback_time,
+        })
+    } else {
+        Err(format!(
+            "callback: {} {}",
+            status.as_u16(),
+            body["error"].as_str().unwrap_or_default()
+        ))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One level against one RP
+
+#[derive(Default)]
+struct Record {
+    /// Successful flows in the window: (flow, callback).
+    samples: Vec<(Duration, Duration)>,
+    failed_window: BTreeMap<String, u64>,
+    failed_total: BTreeMap<String, u64>,
+    ok_total: u64,
+}
+
+struct Shared {
+    rec: Mutex<Record>,
+    window_start: Instant,
+    window_end: Instant,
+}
+
+impl Shared {
+    fn record(&self, r: FlowResult) {
+        let now = Instant::now();
+        let in_window = now >= self.window_start && now <= self.window_end;
+        let mut rec = self.rec.lock().unwrap_or_else(PoisonError::into_inner);
+        match r {
+            Ok(d) => {
+                rec.ok_total += 1;
+                if in_window {
+                    rec.samples.push((d.flow, d.callback));
+                }
+            }
+            Err(k) => {
+                if in_window {
+                    *rec.failed_window.entry(k.clone()).or_insert(0) += 1;
+                }
+                *rec.failed_total.entry(k).or_insert(0) += 1;
+            }
+        }
+    }
+}
+
+struct Ctx {
+    http: Client,
+    bank: String,
+    /// Phones of the portal's flows: +79 and nine digits, from a random start.
+    next_phone: AtomicU64,
+}
+
+async fn one_flow(ctx: &Ctx, target_rp: Rp, base: &str) -> FlowResult {
+    match target_rp {
+        Rp::Portal => {
+            let n = ctx.next_phone.fetch_add(1, Ordering::Relaxed) % 1_000_000_000;
+            portal_flow(&ctx.http, base, &ctx.bank, &format!("+79{n:09}")).await
+        }
+        Rp::Reference => reference_flow(&ctx.http, base).await,
+    }
+}
+
+struct Measured {
+    level: Level,
+    rp: Rp,
+    window: Duration,
+    rec: Record,
+    before: Snapshot,
+    after: Snapshot,
+    rss_peak_kib: u64,
+}
+
+async fn run_level(
+    ctx: Arc<Ctx>,
+    opts: &Opts,
+    target: &Target,
+    level: Level,
+) -> Result<Measured, String> {
+    let start = Instant::now();
+    let shared = Arc::new(Shared {
+        rec: Mutex::new(Record::default()),
+        window_start: start + opts.warmup,
+        window_end: start + opts.warmup + opts.window,
+    });
+    let end = shared.window_end;
+    // The window's CPU and memory.
+    let (pid, bank_pid) = (target.pid, opts.bank_pid);
+    let (ws, we) = (shared.window_start, shared.window_end);
+    let meter = tokio::spawn(async move {
+        tokio::time::sleep_until(ws.into()).await;
+        let before = snapshot(pid, bank_pid);
+        let mut peak = vm_rss_kib(pid).unwrap_or(0);
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        while Instant::now() < we {
+            tick.tick().await;
+            peak = peak.max(vm_rss_kib(pid).unwrap_or(0));
+        }
+        let after = snapshot(pid, bank_pid);
+        (before, after, peak)
+    });
+    let base = Arc::new(target.base.clone());
+    let rp = target.rp;
+    match level {
+        Level::InFlight(n) => {
+            let mut workers = Vec::with_capacity(n);
+            for _ in 0..n {
+                let (ctx, shared, base) = (ctx.clone(), shared.clone(), base.clone());
+                workers.push(tokio::spawn(async move {
+                    while Instant::now() < end {
+                        let r = one_flow(&ctx, rp, &base).await;
+                        shared.record(r);
+                    }
+                }));
+            }
+            for w in workers {
+                w.await.map_err(|e| e.to_string())?;
+            }
+        }
+        Level::Paced(rate) => {
+            let sem = Arc::new(tokio::sync::Semaphore::new(PACED_MAX_IN_FLIGHT));
+            let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(rate)));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            let mut flows = tokio::task::JoinSet::new();
+            while Instant::now() < end {
+                tick.tick().await;
+                let Ok(permit) = sem.clone().try_acquire_owned() else {
+                    shared.record(Err(format!("not started: {PACED_MAX_IN_FLIGHT} in flight")));
+                    continue;
+                };
+                let (ctx, shared, base) = (ctx.clone(), shared.clone(), base.clone());
+                flows.spawn(async move {
+                    let r = one_flow(&ctx, rp, &base).await;
+                    shared.record(r);
+                    drop(permit);
+                });
+                while flows.try_join_next().is_some() {}
+            }
+            while flows.join_next().await.is_some() {}
+        }
+    }
+    let (before, after, rss_peak_kib) = meter.await.map_err(|e| e.to_string())?;
+    let rec = std::mem::take(&mut *shared.rec.lock().unwrap_or_else(PoisonError::into_inner));
+    Ok(Measured {
+        level,
+        rp,
+        window: opts.window,
+        rec,
+        before,
+        after,
+        rss_peak_kib,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted
+        .get(i)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(f64::NAN)
+}
+
+struct Row {
+    flows_per_s: f64,
+    cpu_ms_per_flow: f64,
+    flows_per_cpu_s: f64,
+}
+
+fn row(m: &Measured, clk_tck: f64, has_bank: bool) -> (String, Row) {
+    let ok = m.rec.samples.len() as f64;
+    let secs = m.window.as_secs_f64();
+    let mut flows: Vec<Duration> = m.rec.samples.iter().map(|s| s.0).collect();
+    let mut cbs: Vec<Duration> = m.rec.samples.iter().map(|s| s.1).collect();
+    flows.sort();
+    cbs.sort();
+    let ms = |ticks: u64| ticks as f64 * 1000.0 / clk_tck;
+    let rp_ms = ms(m.after.rp.saturating_sub(m.before.rp));
+    let bank_ms = ms(m.after.bank.saturating_sub(m.before.bank));
+    let me_ms = ms(m.after.me.saturating_sub(m.before.me));
+    let (busy, total) = (
+        m.after.machine.0.saturating_sub(m.before.machine.0),
+        m.after.machine.1.saturating_sub(m.before.machine.1),
+    );
+    let per = |x: f64| if ok > 0.0 { x / ok } else { f64::NAN };
+    let failed: u64 = m.rec.failed_window.values().sum();
+    let failed_kinds = if failed == 0 {
+        "0".to_string()
+    } else {
+        m.rec
+            .failed_window
+            .iter()
+            .map(|(k, v)| format!("{v} {k}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let r = Row {
+        flows_per_s: ok / secs,
+        cpu_ms_per_flow: per(rp_ms),
+        flows_per_cpu_s: if rp_ms > 0.0 {
+            ok / (rp_ms / 1000.0)
+        } else {
+            f64::NAN
+        },
+    };
+    let bank = if has_bank {
+        format!("{:.2}", per(bank_ms))
+    } else {
+        "-".to_string()
+    };
+    let line = format!(
+        "| {} | {} | {:.0} | {:.1} / {:.1} / {:.1} | {:.1} / {:.1} / {:.1} | {:.3} | {:.0} | {:.1} | {} | {} | {:.2} | {:.0} % |",
+        m.level.label(),
+        m.rp.name(),
+        r.flows_per_s,
+        pct(&flows, 0.5),
+        pct(&flows, 0.9),
+        pct(&flows, 0.99),
+        pct(&cbs, 0.5),
+        pct(&cbs, 0.9),
+        pct(&cbs, 0.99),
+        r.cpu_ms_per_flow,
+        r.flows_per_cpu_s,
+        m.rss_peak_kib as f64 / 1024.0,
+        failed_kinds,
+        bank,
+        per(me_ms),
+        if total > 0 {
+            busy as f64 * 100.0 / total as f64
+        } else {
+            f64::NAN
+        },
+    );
+    (line, r)
+}
+
+/// The RP's CPU over the window by thread name, largest first.
+fn thread_split(m: &Measured) -> String {
+    let mut d: Vec<(String, u64)> = m
+        .after
+        .threads
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v.saturating_sub(m.before.threads.get(k).copied().unwrap_or(0)),
+            )
+        })
+        .filter(|(_, v)| *v > 0)
+        .collect();
+    let total: u64 = d.iter().map(|x| x.1).sum();
+    d.sort_by_key(|x| std::cmp::Reverse(x.1));
+    if total == 0 {
+        return "-".to_string();
+    }
+    d.iter()
+        .take(6)
+        .map(|(k, v)| format!("{k} {:.0} %", *v as f64 * 100.0 / total as f64))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+async fn portal_accounts(db: &str) -> Result<i64, String> {
+    use sqlx::{ConnectOptions as _, Connection as _};
+    let opts = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(db)
+        .read_only(true);
+    let mut conn = opts.connect().await.map_err(|e| e.to_string())?;
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM accounts")
+        .fetch_one(&mut conn)
+        .await
+        .map_err(|e| e.to_string())?;
+    let _ = conn.close().await;
+    Ok(n)
+}
+
+fn reference_accounts(dir: &str, db: &str) -> Result<i64, String> {
+    let out = std::process::Command::new("node")
+        .arg(format!("{dir}/reference-rp.mjs"))
+        .args(["--count", "--db", db])
+        .output()
+        .map_err(|e| e.to_string())?;
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .map_err(|_| String::from_utf8_lossy(&out.stderr).into_owned())?;
+    v["accounts"].as_i64().ok_or("no accounts".to_string())
+}
+
+async fn run(opts: Opts) -> Result<bool, String> {
+    let http = Client::builder()
+        .redirect(Policy::none())
+        .tcp_nodelay(true)
+        .pool_max_idle_per_host(1024)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let ctx = Arc::new(Ctx {
+        http,
+        bank: opts.bank.clone(),
+        next_phone: AtomicU64::new(u64::from(seed % 500_000_000)),
+    });
+    let mut all = Vec::new();
+    for &level in &opts.levels {
+        for t in &opts.targets {
+            eprintln!(
+                "loadgen: {} against the {}: {:.0} s warm-up, {:.0} s measured",
+                level.label(),
+                t.rp.name(),
+                opts.warmup.as_secs_f64(),
+                opts.window.as_secs_f64()
+            );
+            all.push(run_level(ctx.clone(), &opts, t, level).await?);
+        }
+    }
+
+    let has_bank = opts.bank_pid.is_some();
+    println!();
+    println!(
+        "Complete registrations, {:.0} s windows after {:.0} s warm-ups; bank `{}` in another process (non-interactive mode); {} CPU(s)",
+        opts.window.as_secs_f64(),
+        opts.warmup.as_secs_f64(),
+        opts.bank,
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)
+    );
+    println!("A portal flow is start → bank → callback, then one status read for the outcome: its CPU is in the portal's figures, its time is not in the flow's latency. Paced levels start at most {PACED_MAX_IN_FLIGHT} flows at once.");
+    println!();
+    println!("| load | RP | flows/s | flow p50 / p90 / p99 ms | callback p50 / p90 / p99 ms | RP CPU ms/flow | flows per RP CPU-s | RSS peak MiB | failed flows (window) | bank CPU ms/flow | driver CPU ms/flow | machine busy |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    let mut rows = Vec::new();
+    for m in &all {
+        let (line, r) = row(m, opts.clk_tck, has_bank);
+        println!("{line}");
+        rows.push((m.level.label(), m.rp, r));
+    }
+    let portal = |l: &str| rows.iter().find(|r| r.0 == l && r.1 == Rp::Portal);
+    let reference = |l: &str| rows.iter().find(|r| r.0 == l && r.1 == Rp::Reference);
+    if opts.targets.len() == 2 {
+        println!();
+        println!("| load | portal / reference: flows/s | portal / reference: flows per RP CPU-second | RP CPU ms/flow: portal, reference |");
+        println!("|---|---|---|---|");
+        for l in &opts.levels {
+            let l = l.label();
+            if let (Some(p), Some(r)) = (portal(&l), reference(&l)) {
+                println!(
+                    "| {l} | {:.2} | {:.2} | {:.3}, {:.3} |",
+                    p.2.flows_per_s / r.2.flows_per_s,
+                    p.2.flows_per_cpu_s / r.2.flows_per_cpu_s,
+                    p.2.cpu_ms_per_flow,
+                    r.2.cpu_ms_per_flow
+                );
+            }
+        }
+    }
+    println!();
+    println!("RP CPU by thread over each window:");
+    for m in &all {
+        println!(
+            "- {} / {}: {}",
+            m.level.label(),
+            m.rp.name(),
+            thread_split(m)
+        );
+    }
+
+    // Accounts written against successful flows (warm-ups and drains included).
+    println!();
+    let mut ok = true;
+    for t in &opts.targets {
+        let succeeded: u64 = all
+            .iter()
+            .filter(|m| m.rp == t.rp)
+            .map(|m| m.rec.ok_total)
+            .sum();
+        let failed: u64 = all
+            .iter()
+            .filter(|m| m.rp == t.rp)
+            .flat_map(|m| m.rec.failed_total.values())
+            .sum();
+        let written = match t.rp {
+            Rp::Portal => match &opts.portal_db {
+                Some(db) => Some(portal_accounts(db).await),
+                None => None,
+            },
+            Rp::Reference => match (&opts.reference_dir, &opts.reference_db) {
+                (Some(dir), Some(db)) => Some(reference_accounts(dir, db)),
+                _ => None,
+            },
+        };
+        match written {
+            Some(Ok(n)) => {
+                let same = u64::try_from(n).ok() == Some(succeeded);
+                ok &= same;
+                println!(
+                    "{}: {succeeded} successful flows, {failed} failed, {n} accounts written: {}",
+                    t.rp.name(),
+                    if same { "equal" } else { "MISMATCH" }
+                );
+            }
+            Some(Err(e)) => {
+                ok = false;
+                println!("{}: cannot count accounts: {e}", t.rp.name());
+            }
+            None => println!(
+                "{}: {succeeded} successful flows, {failed} failed (accounts not counted)",
+                t.rp.name()
+            ),
+        }
+    }
+    Ok(ok)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let opts = match parse_args() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(opts).await {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("loadgen: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

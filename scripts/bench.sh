@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Registration throughput, side by side (issue 12 §3): the release portal (no in-process sandbox)
+# and the Node reference RP (../shared/perf-reference) against the same sandbox bank in another
+# process in its non-interactive mode (`sandbox-bank --auto-approve`: a code for a fresh person
+# at once), driven by crates/server/examples/loadgen.rs. Prints one table (flows/s, flow and
+# callback p50/p90/p99, RP CPU ms per flow over the measured window, RSS peak, failures by kind,
+# the ratios portal / reference) and checks accounts written = successful flows.
+#
+#   scripts/bench.sh [--quick] [--levels 8,32,64,300/s]
+#
+# --quick: 3 s warm-ups and 5 s windows instead of 8 s and 15 s. Everything it writes is in one
+# temporary directory it removes; it stops what it started by PID. The reference's npm packages
+# are cached in target/perf-reference (the first run compiles better-sqlite3, ~1–2 min). Not run by
+# scripts/test.sh: a benchmark, not a test. Both RPs log warnings only (the reference logs
+# nothing per request either).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+. scripts/env.sh
+
+LEVELS="8,32,64,300/s"
+WARMUP=8
+WINDOW=15
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) WARMUP=3; WINDOW=5 ;;
+    --levels) LEVELS="${2:?--levels needs a value, e.g. 8,32,300/s}"; shift ;;
+    --levels=*) LEVELS="${1#--levels=}" ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+REF_SRC=${PERF_REFERENCE:-$ROOT/../shared/perf-reference}
+[ -f "$REF_SRC/reference-rp.mjs" ] || { echo "bench.sh: no reference RP at $REF_SRC (set PERF_REFERENCE)" >&2; exit 1; }
+command -v node >/dev/null && command -v npm >/dev/null || { echo "bench.sh: needs node and npm" >&2; exit 1; }
+
+echo "==> building release binaries (bankid-server, sandbox-bank, loadgen)" >&2
+cargo build --release -p bankid-server -p sandbox-bank \
+  --bin bankid-server --bin sandbox-bank --example loadgen >&2
+
+# The reference RP: a copy with its npm packages, reinstalled only when its lock file changes.
+REF=$TARGET/perf-reference
+stamp=$(cat "$REF_SRC/package.json" "$REF_SRC/package-lock.json" | sha256sum | cut -d' ' -f1)
+if [ ! -d "$REF/node_modules/openid-client" ] || [ "$(cat "$REF/.stamp" 2>/dev/null)" != "$stamp" ]; then
+  echo "==> npm ci of the reference RP in $REF" >&2
+  rm -rf "$REF"
+  mkdir -p "$REF"
+  cp "$REF_SRC"/package.json "$REF_SRC"/package-lock.json "$REF"/
+  (cd "$REF" && npm ci --no-audit --no-fund >&2)
+  echo "$stamp" > "$REF/.stamp"
+fi
+cp "$REF_SRC"/reference-rp.mjs "$REF_SRC"/README.md "$REF"/
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/bankid-bench.XXXXXX")
+PIDS=()
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+read -r BANK_PORT PORTAL_PORT REF_PORT < <(python3 -c '
+import socket
+ss = [socket.socket() for _ in range(3)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in ss])
+for s in ss: s.close()')
+BANK=http://127.0.0.1:$BANK_PORT
+PORTAL=http://127.0.0.1:$PORTAL_PORT
+REFERENCE=http://127.0.0.1:$REF_PORT
+SECRET=bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+
+wait_for() { # URL NAME PID LOG
+  local i
+  for i in $(seq 1 200); do
+    if curl -fsS -o /dev/null "$1" 2>/dev/null; then return 0; fi
+    if ! kill -0 "$3" 2>/dev/null; then echo "bench.sh: $2 exited:" >&2; tail -20 "$4" >&2; exit 1; fi
+    sleep 0.1
+  done
+  echo "bench.sh: $2 did not answer at $1" >&2; tail -20 "$4" >&2; exit 1
+}
+
+echo "==> sandbox bank (non-interactive) at $BANK" >&2
+RUST_LOG=warn "$TARGET/release/sandbox-bank" --listen "127.0.0.1:$BANK_PORT" --public-url "$BANK" \
+  --client-id bench --client-secret "$SECRET" --client-name "bench" \
+  --redirect-uri "$PORTAL/auth/callback" --redirect-uri "$REFERENCE/callback" \
+  --auto-approve >"$TMP/bank.log" 2>&1 &
+BANK_PID=$!; PIDS+=("$BANK_PID")
+wait_for "$BANK/sber/.well-known/openid-configuration" "sandbox bank" "$BANK_PID" "$TMP/bank.log"
+
+# The portal without [sandbox]: one bank, the separate sandbox process; plain authorization
+# requests like the reference's (no PAR); every simulated citizen comes from 127.0.0.1.
+cat >"$TMP/portal.toml" <<TOML
+[server]
+listen = "127.0.0.1:$PORTAL_PORT"
+public_url = "$PORTAL"
+database_url = "sqlite://$TMP/portal.sqlite"
+dist_dir = "$TMP/no-dist"
+pepper = "benchmark-pepper-0123456789abcdef"
+data_keys = ["b1:YmVuY2htYXJrLWRhdGEta2V5LTAwMDAwMDAwMDAwMDA="]
+starts_per_address = 4000000000
+
+[[bank]]
+id = "sber"
+issuer = "$BANK/sber"
+client_id = "bench"
+client_secret = "$SECRET"
+name = { ru = "Сбербанк", uk = "Сбербанк", en = "Sberbank" }
+country = "RU"
+logo = "/logos/sber.svg"
+color = "#21A038"
+id_token_algs = ["ES256"]
+client_auth = "client_secret_basic"
+par = "never"
+TOML
+echo "==> portal (release) at $PORTAL" >&2
+RUST_LOG=warn "$TARGET/release/bankid-server" --config "$TMP/portal.toml" >"$TMP/portal.log" 2>&1 &
+PORTAL_PID=$!; PIDS+=("$PORTAL_PID")
+
+echo "==> reference RP (Node) at $REFERENCE" >&2
+node "$REF/reference-rp.mjs" --port "$REF_PORT" --issuer "$BANK/sber" --client-id bench \
+  --client-secret "$SECRET" --db "$TMP/reference.db" >"$TMP/reference.log" 2>&1 &
+REF_PID=$!; PIDS+=("$REF_PID")
+wait_for "$PORTAL/api/v1/health" "portal" "$PORTAL_PID" "$TMP/portal.log"
+wait_for "$REFERENCE/healthz" "reference RP" "$REF_PID" "$TMP/reference.log"
+
+echo "==> load (levels $LEVELS; ${WARMUP} s warm-up, ${WINDOW} s window each)" >&2
+status=0
+"$TARGET/release/examples/loadgen" \
+  --portal "$PORTAL" --portal-pid "$PORTAL_PID" --portal-db "$TMP/portal.sqlite" \
+  --reference "$REFERENCE" --reference-pid "$REF_PID" --reference-dir "$REF" --reference-db "$TMP/reference.db" \
+  --bank-pid "$BANK_PID" --bank sber --levels "$LEVELS" --warmup "$WARMUP" --window "$WINDOW" \
+  --clk-tck "$(getconf CLK_TCK)" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "bench.sh: the load driver reported a problem (exit $status); last log lines:" >&2
+  for f in bank portal reference; do echo "--- $f" >&2; tail -5 "$TMP/$f.log" >&2; done
+fi
+exit "$status"

@@ -128,6 +128,34 @@ test('a citizen registers inside the bank page through the bank popup', async ({
   await expect(tab.locator('main')).toContainText(number);
 });
 
+test('when the bank window loses its opener the frame learns the outcome by asking', async ({ page, context }, testInfo) => {
+  test.skip(testInfo.project.name !== 'desktop', 'the channel does not depend on the viewport');
+  // The bank's pages cut their window off from the frame, as a bank's own
+  // Cross-Origin-Opener-Policy does: the real answers of the sandbox bank, with that header added.
+  const bankPort = String(Number(new URL(PORTAL).port) + 1);
+  await context.route((url) => url.port === bankPort && url.hostname === '127.0.0.1', async (route) => {
+    const response = await route.fetch({ maxRedirects: 0 });
+    await route.fulfill({ response, headers: { ...response.headers(), 'cross-origin-opener-policy': 'same-origin' } });
+  });
+  const handbacks = [];
+  page.on('request', (r) => { if (r.url() === `${PORTAL}/api/v1/embed/handback`) handbacks.push(r.url()); });
+  const frame = await openBankPage(page);
+  await phoneAndConsent(page, frame);
+  const popupPromise = page.waitForEvent('popup');
+  await frame.locator('form button[type=submit]').click();
+  const popup = await popupPromise;
+  await signInAtBank(popup, 'ivanov');
+  // The frame got there by polling: no hand-back could reach it.
+  const number = await expectPendingStatus(frame);
+  await expect(page.locator('#bp-portal-status')).toContainText(number);
+  expect(handbacks).toEqual([]);
+  // The bank window, with nobody to hand the code to, says where to go; the code is gone from
+  // its address bar.
+  await expect(popup).toHaveURL(`${PORTAL}/embed/return`);
+  await expect(popup.getByRole('heading', { level: 1 })).toBeVisible();
+  await expectAccessible(popup, 'bank window without its opener');
+});
+
 test('with third-party cookies blocked the registration still completes', async ({ browserName }, testInfo) => {
   test.skip(testInfo.project.name !== 'desktop', 'one browser profile is enough');
   // A Chromium profile with "Block third-party cookies" on, as a user sets it.

@@ -368,27 +368,15 @@ fn start_flow(shared: &Shared, bank_state: &BankState, p: AuthParams) -> Respons
             "the sandbox always requires interactive sign-in",
         );
     }
-    if shared.auto_approve {
-        // Non-interactive mode: a fresh person signs in and consents at once.
-        let login = shared.fresh_person(bank_state, &p.login_hint);
-        let flow = Flow {
-            bank: bank_state.id.clone(),
-            client_id: p.client_id,
-            redirect_uri: p.redirect_uri,
-            state: p.state,
-            nonce: p.nonce,
-            code_challenge: p.code_challenge,
-            scopes: p.scopes,
-            login_hint: p.login_hint,
-            stage: Stage::Consent {
-                login,
-                auth_time: unix_now(),
-            },
-            expires_at: Instant::now() + FLOW_TTL,
-        };
-        return issue_code(shared, bank_state, flow);
-    }
-    let flow_id = random_token(24);
+    // Non-interactive mode: a fresh person has signed in and consents at once.
+    let stage = if shared.auto_approve {
+        Stage::Consent {
+            login: shared.fresh_person(bank_state, &p.login_hint),
+            auth_time: unix_now(),
+        }
+    } else {
+        Stage::Login { failures: 0 }
+    };
     let flow = Flow {
         bank: bank_state.id.clone(),
         client_id: p.client_id,
@@ -398,9 +386,13 @@ fn start_flow(shared: &Shared, bank_state: &BankState, p: AuthParams) -> Respons
         code_challenge: p.code_challenge,
         scopes: p.scopes,
         login_hint: p.login_hint,
-        stage: Stage::Login { failures: 0 },
+        stage,
         expires_at: Instant::now() + FLOW_TTL,
     };
+    if shared.auto_approve {
+        return issue_code(shared, bank_state, flow);
+    }
+    let flow_id = random_token(24);
     tracing::info!(bank = %bank_state.id, client = %flow.client_id, scope = %scope_string(&flow.scopes), "sign-in flow started");
     let page = render_stage(shared, bank_state, &flow_id, &flow, None);
     shared.insert_flow(flow_id, flow);

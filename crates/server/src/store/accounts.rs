@@ -267,34 +267,14 @@ impl Store {
         Ok(())
     }
 
-    /// The account of a live session, touching its idle timer; expired sessions are deleted.
+    /// The account of a live session ([`Store::session`]: touching its idle timer; expired
+    /// sessions are deleted).
     pub async fn session_account(
         &self,
         id_hash: &str,
         now: i64,
     ) -> Result<Option<String>, sqlx::Error> {
-        let row: Option<SessionTimes> = sqlx::query_as(
-            "SELECT account_id, created_at, last_seen_at FROM sessions WHERE id_hash = ?1",
-        )
-        .bind(id_hash)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(row) = row else { return Ok(None) };
-        let created = row.created_at;
-        let seen = row.last_seen_at;
-        if now - seen > SESSION_IDLE_MS || now - created > SESSION_ABSOLUTE_MS {
-            sqlx::query("DELETE FROM sessions WHERE id_hash = ?1")
-                .bind(id_hash)
-                .execute(&self.pool)
-                .await?;
-            return Ok(None);
-        }
-        sqlx::query("UPDATE sessions SET last_seen_at = ?1 WHERE id_hash = ?2")
-            .bind(now)
-            .bind(id_hash)
-            .execute(&self.pool)
-            .await?;
-        Ok(Some(row.account_id))
+        Ok(self.session(id_hash, now).await?.map(|s| s.account_id))
     }
 
     /// The keyed identifiers of an account.

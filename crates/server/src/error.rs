@@ -60,10 +60,10 @@ impl ApiError {
     }
 }
 
-impl From<sqlx::Error> for ApiError {
-    fn from(e: sqlx::Error) -> ApiError {
+impl From<crate::store::DbError> for ApiError {
+    fn from(e: crate::store::DbError) -> ApiError {
         match &e {
-            sqlx::Error::PoolTimedOut => {
+            crate::store::DbError::Unavailable(_) => {
                 ApiError::new(ErrorCode::ServiceUnavailable).detail(format!("db: {e}"))
             }
             _ => ApiError::internal(format!("db: {e}")),

@@ -34,7 +34,7 @@ pub async fn check(
     store: &Store,
     scopes: &[(String, i64)],
     now: i64,
-) -> Result<Result<(), u32>, sqlx::Error> {
+) -> Result<Result<(), u32>, crate::store::DbError> {
     let mut wait = 0i64;
     for (scope, free) in scopes {
         let (n, last) = store.failures(scope, now - WINDOW_MS).await?;
@@ -56,7 +56,7 @@ pub async fn record_failure(
     store: &Store,
     scopes: &[(String, i64)],
     now: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), crate::store::DbError> {
     for (scope, _) in scopes {
         store.add_failure(scope, now).await?;
     }
@@ -73,7 +73,7 @@ pub async fn start_allowed(
     ip: Option<&str>,
     free: u32,
     now: i64,
-) -> Result<Result<(), u32>, sqlx::Error> {
+) -> Result<Result<(), u32>, crate::store::DbError> {
     let Some(ip) = ip else { return Ok(Ok(())) };
     let scopes = [(format!("bankstart:ip:{ip}"), i64::from(free))];
     let verdict = check(store, &scopes, now).await?;

@@ -92,7 +92,7 @@ pub fn spawn_worker(app: AppState) {
 }
 
 /// One pass over the outbox. Public so tests can drive delivery deterministically.
-pub async fn deliver_pending(app: &AppState) -> Result<usize, sqlx::Error> {
+pub async fn deliver_pending(app: &AppState) -> Result<usize, crate::store::DbError> {
     Ok(deliver_batch(app, SEND_TIMEOUT).await?.1)
 }
 
@@ -100,7 +100,7 @@ pub async fn deliver_pending(app: &AppState) -> Result<usize, sqlx::Error> {
 pub async fn deliver_batch(
     app: &AppState,
     send_timeout: Duration,
-) -> Result<(usize, usize), sqlx::Error> {
+) -> Result<(usize, usize), crate::store::DbError> {
     let pending = app.store.outbox_pending(BATCH).await?;
     let fetched = pending.len();
     let mut sent = 0;

@@ -74,18 +74,10 @@ impl Report {
 
 /// Runs `sql` (whose last parameter is the batch size, the others `params` in order) until it
 /// changes fewer than a batch, at most [`MAX_BATCHES`] times. Answers the rows changed.
-async fn batched(app: &AppState, sql: &str, params: &[i64]) -> Result<u64, sqlx::Error> {
+async fn batched(app: &AppState, sql: &str, params: &[i64]) -> Result<u64, crate::store::DbError> {
     let mut total = 0;
     for _ in 0..MAX_BATCHES {
-        let mut q = sqlx::query(sql);
-        for p in params {
-            q = q.bind(*p);
-        }
-        let n = q
-            .bind(BATCH)
-            .execute(app.store.pool())
-            .await?
-            .rows_affected();
+        let n = app.store.retention_step(sql, params, BATCH).await?;
         total += n;
         if n < BATCH as u64 {
             break;
@@ -96,7 +88,7 @@ async fn batched(app: &AppState, sql: &str, params: &[i64]) -> Result<u64, sqlx:
 }
 
 /// One retention pass as of `now` (ms). Public so tests (and operators' tools) can run it.
-pub async fn run_once(app: &AppState, now: i64) -> Result<Report, sqlx::Error> {
+pub async fn run_once(app: &AppState, now: i64) -> Result<Report, crate::store::DbError> {
     // Bank round trips past their lifetime: consumed or not, they can never be used again.
     let auth_flows = batched(
         app,

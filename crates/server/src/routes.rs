@@ -190,7 +190,7 @@ errors!(HealthErrors = DB);
     responses((status = 200, description = "ok", body = Health), HealthErrors),
 )]
 pub async fn health(State(app): State<AppState>) -> Result<Json<Health>, ApiError> {
-    sqlx::query("SELECT 1").execute(app.store.pool()).await?;
+    app.store.ping().await?;
     Ok(Json(Health { status: "ok" }))
 }
 

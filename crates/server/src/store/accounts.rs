@@ -1,6 +1,7 @@
 //! Accounts and what hangs on them: person keys (keyed identifiers), sessions, and signing in
 //! through a linked bank.
 
+use super::db::{args, from_row, DbError, DbResult, FromRow, Row, Tx};
 use super::journal::journal;
 use super::Store;
 use bankid_api::JournalEvent;
@@ -58,7 +59,6 @@ impl AccountRow {
 }
 
 /// An `accounts` row as read, with its newest registration and the count of active TOTP secrets.
-#[derive(sqlx::FromRow)]
 struct AccountRecord {
     id: String,
     person_key: String,
@@ -72,6 +72,19 @@ struct AccountRecord {
     registration_id: Option<String>,
     totp: i64,
 }
+from_row!(AccountRecord {
+    id,
+    person_key,
+    birthdate,
+    state,
+    country,
+    given_name,
+    family_name,
+    phone,
+    email,
+    registration_id,
+    totp
+});
 
 impl From<AccountRecord> for AccountRow {
     fn from(r: AccountRecord) -> Self {
@@ -92,20 +105,31 @@ impl From<AccountRecord> for AccountRow {
 }
 
 /// What decides whether a `sessions` row is still alive.
-#[derive(sqlx::FromRow)]
 struct SessionTimes {
     account_id: String,
     created_at: i64,
     last_seen_at: i64,
 }
+from_row!(SessionTimes {
+    account_id,
+    created_at,
+    last_seen_at
+});
 
 /// A whole `sessions` row.
-#[derive(sqlx::FromRow)]
 struct SessionRecord {
-    #[sqlx(flatten)]
     times: SessionTimes,
     auth_at: i64,
     mfa_pending: i64,
+}
+impl FromRow for SessionRecord {
+    fn from_row(row: &Row) -> DbResult<Self> {
+        Ok(SessionRecord {
+            times: SessionTimes::from_row(row)?,
+            auth_at: row.by("auth_at")?,
+            mfa_pending: row.by("mfa_pending")?,
+        })
+    }
 }
 
 impl Store {
@@ -119,117 +143,65 @@ impl Store {
         session_hash: &str,
         now: i64,
         trace_id: &str,
-    ) -> Result<SignIn, sqlx::Error> {
-        let mut tx = self.begin().await?;
-        let withdrawn: Option<i64> = sqlx::query_scalar(
-            "SELECT consent_withdrawn_at FROM bank_links WHERE bank_id = ?1 AND subject = ?2 AND retired_at IS NULL",
-        )
-        .bind(bank_id)
-        .bind(subject)
-        .fetch_optional(&mut *tx)
-        .await?
-        .flatten();
-        if withdrawn.is_some() {
-            return Ok(SignIn::ConsentWithdrawn);
-        }
-        let account: Option<String> = sqlx::query_scalar(
-            "SELECT account_id FROM bank_links WHERE bank_id = ?1 AND subject = ?2 AND retired_at IS NULL",
-        )
-        .bind(bank_id)
-        .bind(subject)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(account_id) = account else {
-            let exists = !accounts_of_keys(&mut tx, person_keys).await?.is_empty();
-            return Ok(if exists {
-                SignIn::NotLinked
-            } else {
-                SignIn::NoAccount
-            });
-        };
-        let mfa: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM totp WHERE account_id = ?1 AND confirmed_at IS NOT NULL",
-        )
-        .bind(&account_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE bank_links SET last_used_at = ?1 WHERE bank_id = ?2 AND subject = ?3")
-            .bind(now)
-            .bind(bank_id)
-            .bind(subject)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, auth_at, mfa_pending) VALUES (?1, ?2, ?3, ?3, ?3, ?4)",
-        )
-        .bind(session_hash)
-        .bind(&account_id)
-        .bind(now)
-        .bind(i64::from(mfa > 0))
-        .execute(&mut *tx)
-        .await?;
-        let registration_id: Option<String> = sqlx::query_scalar(
-            "SELECT id FROM registrations WHERE account_id = ?1 ORDER BY created_at DESC LIMIT 1",
-        )
-        .bind(&account_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        journal(
-            &mut tx,
-            None,
-            Some(&account_id),
-            now,
-            JournalEvent::SignedIn,
-            Some(bank_id),
-            Some(trace_id),
-        )
-        .await?;
-        // The bank sent the taxpayer number to recognise the account: a transfer for the ledger,
-        // under the consent in force for that bank.
-        if let Some(reg) = &registration_id {
-            sqlx::query(
-                "INSERT INTO consents (registration_id, account_id, bank_id, fields, purpose, version, outcome, at)
-                 VALUES (?1, ?2, ?3, 'tax_id', 'sign-in: recognise the account',
-                         COALESCE((SELECT version FROM consents WHERE account_id = ?2 AND bank_id = ?3
-                                   AND outcome IN ('account', 'linked') ORDER BY id DESC LIMIT 1), ?4),
-                         'signed_in', ?5)",
-            )
-            .bind(reg)
-            .bind(&account_id)
-            .bind(bank_id)
-            .bind(bankid_api::types::CONSENT_VERSION)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(SignIn::Session {
-            mfa_pending: mfa > 0,
-            registration_id,
+    ) -> Result<SignIn, DbError> {
+        self.write(|tx| {
+            let withdrawn: Option<i64> = tx.scalar_opt("SELECT consent_withdrawn_at FROM bank_links WHERE bank_id = ?1 AND subject = ?2 AND retired_at IS NULL", args![bank_id, subject])?
+            .flatten();
+            if withdrawn.is_some() {
+                return Ok(SignIn::ConsentWithdrawn);
+            }
+            let account: Option<String> = tx.scalar_opt("SELECT account_id FROM bank_links WHERE bank_id = ?1 AND subject = ?2 AND retired_at IS NULL", args![bank_id, subject])?;
+            let Some(account_id) = account else {
+                let exists = !accounts_of_keys(tx, person_keys)?.is_empty();
+                return Ok(if exists {
+                    SignIn::NotLinked
+                } else {
+                    SignIn::NoAccount
+                });
+            };
+            let mfa: i64 = tx.scalar("SELECT COUNT(*) FROM totp WHERE account_id = ?1 AND confirmed_at IS NOT NULL", args![&account_id])?;
+            tx.exec("UPDATE bank_links SET last_used_at = ?1 WHERE bank_id = ?2 AND subject = ?3", args![now, bank_id, subject])?;
+            tx.exec("INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, auth_at, mfa_pending) VALUES (?1, ?2, ?3, ?3, ?3, ?4)", args![session_hash, &account_id, now, i64::from(mfa > 0)])?;
+            let registration_id: Option<String> = tx.scalar_opt("SELECT id FROM registrations WHERE account_id = ?1 ORDER BY created_at DESC LIMIT 1", args![&account_id])?;
+            journal(
+                tx,
+                None,
+                Some(&account_id),
+                now,
+                JournalEvent::SignedIn,
+                Some(bank_id),
+                Some(trace_id),
+            )?;
+            // The bank sent the taxpayer number to recognise the account: a transfer for the ledger,
+            // under the consent in force for that bank.
+            if let Some(reg) = &registration_id {
+                tx.exec("INSERT INTO consents (registration_id, account_id, bank_id, fields, purpose, version, outcome, at)
+                     VALUES (?1, ?2, ?3, 'tax_id', 'sign-in: recognise the account',
+                             COALESCE((SELECT version FROM consents WHERE account_id = ?2 AND bank_id = ?3
+                                       AND outcome IN ('account', 'linked') ORDER BY id DESC LIMIT 1), ?4),
+                             'signed_in', ?5)", args![reg, &account_id, bank_id, bankid_api::types::CONSENT_VERSION, now])?;
+            }
+            Ok(SignIn::Session {
+                mfa_pending: mfa > 0,
+                registration_id,
+            })
         })
     }
 
     /// The second factor was given: the session becomes a full one.
-    pub async fn complete_mfa(&self, id_hash: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE sessions SET mfa_pending = 0 WHERE id_hash = ?1")
-            .bind(id_hash)
-            .execute(&self.pool)
-            .await?;
+    pub async fn complete_mfa(&self, id_hash: &str) -> Result<(), DbError> {
+        self.write(|tx| {
+            tx.exec(
+                "UPDATE sessions SET mfa_pending = 0 WHERE id_hash = ?1",
+                args![id_hash],
+            )
+        })?;
         Ok(())
     }
 
     /// A live session (touching its idle timer); expired ones are deleted and give `None`.
-    pub async fn session(
-        &self,
-        id_hash: &str,
-        now: i64,
-    ) -> Result<Option<SessionRow>, sqlx::Error> {
-        let row: Option<SessionRecord> = sqlx::query_as(
-            "SELECT account_id, created_at, last_seen_at, auth_at, mfa_pending FROM sessions WHERE id_hash = ?1",
-        )
-        .bind(id_hash)
-        .fetch_optional(&self.pool)
-        .await?;
+    pub async fn session(&self, id_hash: &str, now: i64) -> Result<Option<SessionRow>, DbError> {
+        let row: Option<SessionRecord> = self.read(|tx| tx.opt("SELECT account_id, created_at, last_seen_at, auth_at, mfa_pending FROM sessions WHERE id_hash = ?1", args![id_hash]))?;
         let Some(row) = row else { return Ok(None) };
         let created = row.times.created_at;
         let seen = row.times.last_seen_at;
@@ -237,11 +209,12 @@ impl Store {
             self.delete_session(id_hash).await?;
             return Ok(None);
         }
-        sqlx::query("UPDATE sessions SET last_seen_at = ?1 WHERE id_hash = ?2")
-            .bind(now)
-            .bind(id_hash)
-            .execute(&self.pool)
-            .await?;
+        self.write(|tx| {
+            tx.exec(
+                "UPDATE sessions SET last_seen_at = ?1 WHERE id_hash = ?2",
+                args![now, id_hash],
+            )
+        })?;
         Ok(Some(SessionRow {
             account_id: row.times.account_id,
             created_at: created,
@@ -250,20 +223,18 @@ impl Store {
         }))
     }
 
-    pub async fn delete_session(&self, id_hash: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM sessions WHERE id_hash = ?1")
-            .bind(id_hash)
-            .execute(&self.pool)
-            .await?;
+    pub async fn delete_session(&self, id_hash: &str) -> Result<(), DbError> {
+        self.write(|tx| tx.exec("DELETE FROM sessions WHERE id_hash = ?1", args![id_hash]))?;
         Ok(())
     }
 
-    pub async fn rotate_session(&self, old_hash: &str, new_hash: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE sessions SET id_hash = ?1 WHERE id_hash = ?2")
-            .bind(new_hash)
-            .bind(old_hash)
-            .execute(&self.pool)
-            .await?;
+    pub async fn rotate_session(&self, old_hash: &str, new_hash: &str) -> Result<(), DbError> {
+        self.write(|tx| {
+            tx.exec(
+                "UPDATE sessions SET id_hash = ?1 WHERE id_hash = ?2",
+                args![new_hash, old_hash],
+            )
+        })?;
         Ok(())
     }
 
@@ -273,55 +244,45 @@ impl Store {
         &self,
         id_hash: &str,
         now: i64,
-    ) -> Result<Option<String>, sqlx::Error> {
+    ) -> Result<Option<String>, DbError> {
         Ok(self.session(id_hash, now).await?.map(|s| s.account_id))
     }
 
     /// The keyed identifiers of an account.
-    pub async fn person_keys(&self, account_id: &str) -> Result<Vec<String>, sqlx::Error> {
-        sqlx::query_scalar("SELECT key FROM person_keys WHERE account_id = ?1")
-            .bind(account_id)
-            .fetch_all(&self.pool)
-            .await
+    pub async fn person_keys(&self, account_id: &str) -> Result<Vec<String>, DbError> {
+        self.read(|tx| {
+            tx.scalars(
+                "SELECT key FROM person_keys WHERE account_id = ?1",
+                args![account_id],
+            )
+        })
     }
 
     /// Adds identifiers a bank vouched for to an account (keys of other accounts stay theirs).
-    pub async fn add_person_keys(
-        &self,
-        account_id: &str,
-        keys: &[String],
-    ) -> Result<(), sqlx::Error> {
-        let mut tx = self.begin().await?;
-        add_person_keys(&mut tx, account_id, keys).await?;
-        tx.commit().await
+    pub async fn add_person_keys(&self, account_id: &str, keys: &[String]) -> Result<(), DbError> {
+        self.write(|tx| {
+            add_person_keys(tx, account_id, keys)?;
+            Ok(())
+        })
     }
 
-    pub async fn account(&self, id: &str) -> Result<Option<AccountRow>, sqlx::Error> {
-        let row: Option<AccountRecord> = sqlx::query_as(
-            "SELECT a.id, a.person_key, a.birthdate, a.state, a.country, a.given_name, a.family_name, a.phone, a.email,
+    pub async fn account(&self, id: &str) -> Result<Option<AccountRow>, DbError> {
+        let row: Option<AccountRecord> = self.read(|tx| tx.opt("SELECT a.id, a.person_key, a.birthdate, a.state, a.country, a.given_name, a.family_name, a.phone, a.email,
                     (SELECT r.id FROM registrations r WHERE r.account_id = a.id ORDER BY r.created_at DESC LIMIT 1) AS registration_id,
                     (SELECT COUNT(*) FROM totp t WHERE t.account_id = a.id AND t.confirmed_at IS NOT NULL) AS totp
-             FROM accounts a WHERE a.id = ?1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
+             FROM accounts a WHERE a.id = ?1", args![id]))?;
         Ok(row.map(AccountRow::from))
     }
 }
 
 /// The accounts any of `keys` belongs to.
-pub(super) async fn accounts_of_keys(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    keys: &[String],
-) -> Result<Vec<String>, sqlx::Error> {
+pub(super) fn accounts_of_keys(tx: &mut Tx<'_>, keys: &[String]) -> Result<Vec<String>, DbError> {
     let mut owners: Vec<String> = Vec::new();
     for k in keys {
-        let owner: Option<String> =
-            sqlx::query_scalar("SELECT account_id FROM person_keys WHERE key = ?1")
-                .bind(k)
-                .fetch_optional(&mut **tx)
-                .await?;
+        let owner: Option<String> = tx.scalar_opt(
+            "SELECT account_id FROM person_keys WHERE key = ?1",
+            args![k],
+        )?;
         if let Some(o) = owner {
             if !owners.contains(&o) {
                 owners.push(o);
@@ -332,17 +293,13 @@ pub(super) async fn accounts_of_keys(
 }
 
 /// Records identifiers for an account; a key of another account is left alone.
-pub(super) async fn add_person_keys(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+pub(super) fn add_person_keys(
+    tx: &mut Tx<'_>,
     account_id: &str,
     keys: &[String],
-) -> Result<(), sqlx::Error> {
+) -> Result<(), DbError> {
     for k in keys {
-        sqlx::query("INSERT INTO person_keys (key, account_id) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING")
-            .bind(k)
-            .bind(account_id)
-            .execute(&mut **tx)
-            .await?;
+        tx.exec("INSERT INTO person_keys (key, account_id) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING", args![k, account_id])?;
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Account activation: codes (`challenges`) with their messages in the `outbox`, confirmation,
 //! delivery bookkeeping, and the sandbox's dev inbox.
 
+use super::db::{args, from_row, DbError};
 use super::journal::journal;
 use super::Store;
 use bankid_api::{ErrorCode, JournalEvent};
@@ -29,7 +30,6 @@ pub enum Confirm {
 }
 
 /// The latest `challenges` row of an account.
-#[derive(sqlx::FromRow)]
 struct Challenge {
     id: String,
     code_hash: String,
@@ -37,57 +37,54 @@ struct Challenge {
     used_at: Option<i64>,
     locked_at: Option<i64>,
 }
+from_row!(Challenge {
+    id,
+    code_hash,
+    expires_at,
+    used_at,
+    locked_at
+});
 
 /// An `outbox` message still to deliver.
-#[derive(sqlx::FromRow)]
 struct PendingMessage {
     id: i64,
     channel: String,
     destination: String,
     body: String,
 }
+from_row!(PendingMessage {
+    id,
+    channel,
+    destination,
+    body
+});
 
 impl Store {
-    pub async fn last_challenge_at(&self, account_id: &str) -> Result<Option<i64>, sqlx::Error> {
-        sqlx::query_scalar("SELECT MAX(created_at) FROM challenges WHERE account_id = ?1")
-            .bind(account_id)
-            .fetch_one(&self.pool)
-            .await
+    pub async fn last_challenge_at(&self, account_id: &str) -> Result<Option<i64>, DbError> {
+        self.read(|tx| {
+            tx.scalar(
+                "SELECT MAX(created_at) FROM challenges WHERE account_id = ?1",
+                args![account_id],
+            )
+        })
     }
 
     /// A new activation code: the challenge, its message in the outbox and a journal entry, together.
-    pub async fn create_challenge(&self, c: &NewChallenge<'_>) -> Result<(), sqlx::Error> {
-        let mut tx = self.begin().await?;
-        sqlx::query(
-            "INSERT INTO challenges (id, account_id, channel, code_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )
-        .bind(c.id)
-        .bind(c.account_id)
-        .bind(c.channel)
-        .bind(c.code_hash)
-        .bind(c.now)
-        .bind(c.expires_at)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("INSERT INTO outbox (account_id, channel, destination, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
-            .bind(c.account_id)
-            .bind(c.channel)
-            .bind(c.destination)
-            .bind(c.body)
-            .bind(c.now)
-            .execute(&mut *tx)
-            .await?;
-        journal(
-            &mut tx,
-            c.registration_id,
-            Some(c.account_id),
-            c.now,
-            JournalEvent::ActivationCodeSent,
-            Some(c.channel),
-            Some(c.trace_id),
-        )
-        .await?;
-        tx.commit().await
+    pub async fn create_challenge(&self, c: &NewChallenge<'_>) -> Result<(), DbError> {
+        self.write(|tx| {
+            tx.exec("INSERT INTO challenges (id, account_id, channel, code_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", args![c.id, c.account_id, c.channel, c.code_hash, c.now, c.expires_at])?;
+            tx.exec("INSERT INTO outbox (account_id, channel, destination, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)", args![c.account_id, c.channel, c.destination, c.body, c.now])?;
+            journal(
+                tx,
+                c.registration_id,
+                Some(c.account_id),
+                c.now,
+                JournalEvent::ActivationCodeSent,
+                Some(c.channel),
+                Some(c.trace_id),
+            )?;
+            Ok(())
+        })
     }
 
     /// Checks a code against the account's latest challenge. Exactly one of any number of
@@ -99,21 +96,23 @@ impl Store {
         max_tries: i64,
         trace_id: &str,
         hash_for: impl Fn(&str) -> String,
-    ) -> Result<Confirm, sqlx::Error> {
-        let state: Option<String> = sqlx::query_scalar("SELECT state FROM accounts WHERE id = ?1")
-            .bind(account_id)
-            .fetch_optional(&self.pool)
-            .await?;
+    ) -> Result<Confirm, DbError> {
+        let state: Option<String> = self.read(|tx| {
+            tx.scalar_opt(
+                "SELECT state FROM accounts WHERE id = ?1",
+                args![account_id],
+            )
+        })?;
         if state.as_deref() == Some("active") {
             return Ok(Confirm::AlreadyActive);
         }
-        let row: Option<Challenge> = sqlx::query_as(
-            "SELECT id, code_hash, expires_at, tries, used_at, locked_at FROM challenges
+        let row: Option<Challenge> = self.read(|tx| {
+            tx.opt(
+                "SELECT id, code_hash, expires_at, tries, used_at, locked_at FROM challenges
              WHERE account_id = ?1 ORDER BY created_at DESC, rowid DESC LIMIT 1",
-        )
-        .bind(account_id)
-        .fetch_optional(&self.pool)
-        .await?;
+                args![account_id],
+            )
+        })?;
         let Some(row) = row else {
             return Ok(Confirm::NoChallenge);
         };
@@ -134,96 +133,66 @@ impl Store {
             return Ok(Confirm::Expired);
         }
         let given = hash_for(&id);
-        let registration_id: Option<String> = sqlx::query_scalar(
-            "SELECT id FROM registrations WHERE account_id = ?1 ORDER BY created_at DESC LIMIT 1",
-        )
-        .bind(account_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        let mut tx = self.begin().await?;
-        if bool::from(subtle::ConstantTimeEq::ct_eq(
-            stored.as_bytes(),
-            given.as_bytes(),
-        )) {
-            let won = sqlx::query(
-                "UPDATE challenges SET used_at = ?1 WHERE id = ?2 AND used_at IS NULL AND locked_at IS NULL AND expires_at > ?1",
-            )
-            .bind(now)
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
-            if won.rows_affected() != 1 {
-                return Ok(Confirm::AlreadyActive);
+        let registration_id: Option<String> = self.read(|tx| tx.scalar_opt("SELECT id FROM registrations WHERE account_id = ?1 ORDER BY created_at DESC LIMIT 1", args![account_id]))?;
+        self.write(|tx| {
+            if bool::from(subtle::ConstantTimeEq::ct_eq(
+                stored.as_bytes(),
+                given.as_bytes(),
+            )) {
+                let won = tx.exec("UPDATE challenges SET used_at = ?1 WHERE id = ?2 AND used_at IS NULL AND locked_at IS NULL AND expires_at > ?1", args![now, &id])?;
+                if won != 1 {
+                    return Ok(Confirm::AlreadyActive);
+                }
+                // The account's own step of the lifecycle: only a confirmed, not yet active account.
+                let from = crate::lifecycle::effective("pending_confirmation", state.as_deref());
+                let allowed = from
+                    .and_then(|f| crate::lifecycle::next(f, crate::lifecycle::Event::Activated).ok());
+                if allowed != Some(crate::lifecycle::RegistrationState::Active) {
+                    tx.undo();
+                    return Ok(Confirm::AlreadyActive);
+                }
+                tx.exec("UPDATE accounts SET state = 'active', activated_at = ?1 WHERE id = ?2 AND state = 'pending_confirmation'", args![now, account_id])?;
+                journal(
+                    tx,
+                    registration_id.as_deref(),
+                    Some(account_id),
+                    now,
+                    JournalEvent::AccountActivated,
+                    None,
+                    Some(trace_id),
+                )?;
+                return Ok(Confirm::Activated);
             }
-            // The account's own step of the lifecycle: only a confirmed, not yet active account.
-            let from = crate::lifecycle::effective("pending_confirmation", state.as_deref());
-            let allowed = from
-                .and_then(|f| crate::lifecycle::next(f, crate::lifecycle::Event::Activated).ok());
-            if allowed != Some(crate::lifecycle::RegistrationState::Active) {
-                return Ok(Confirm::AlreadyActive);
-            }
-            sqlx::query("UPDATE accounts SET state = 'active', activated_at = ?1 WHERE id = ?2 AND state = 'pending_confirmation'")
-                .bind(now)
-                .bind(account_id)
-                .execute(&mut *tx)
-                .await?;
+            let tries: i64 = tx.scalar_opt("UPDATE challenges SET tries = tries + 1,
+                     locked_at = CASE WHEN tries + 1 >= ?1 THEN ?2 ELSE locked_at END
+                 WHERE id = ?3 AND used_at IS NULL RETURNING tries", args![max_tries, now, &id])?
+            .unwrap_or(max_tries);
+            let code = if tries >= max_tries {
+                JournalEvent::Refused(ErrorCode::ActCodeLocked)
+            } else {
+                JournalEvent::Refused(ErrorCode::ActCodeWrong)
+            };
             journal(
-                &mut tx,
+                tx,
                 registration_id.as_deref(),
                 Some(account_id),
                 now,
-                JournalEvent::AccountActivated,
+                code,
                 None,
                 Some(trace_id),
-            )
-            .await?;
-            tx.commit().await?;
-            return Ok(Confirm::Activated);
-        }
-        let tries: i64 = sqlx::query_scalar(
-            "UPDATE challenges SET tries = tries + 1,
-                 locked_at = CASE WHEN tries + 1 >= ?1 THEN ?2 ELSE locked_at END
-             WHERE id = ?3 AND used_at IS NULL RETURNING tries",
-        )
-        .bind(max_tries)
-        .bind(now)
-        .bind(&id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .unwrap_or(max_tries);
-        let code = if tries >= max_tries {
-            JournalEvent::Refused(ErrorCode::ActCodeLocked)
-        } else {
-            JournalEvent::Refused(ErrorCode::ActCodeWrong)
-        };
-        journal(
-            &mut tx,
-            registration_id.as_deref(),
-            Some(account_id),
-            now,
-            code,
-            None,
-            Some(trace_id),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Confirm::Wrong {
-            tries_left: (max_tries - tries).max(0),
+            )?;
+            Ok(Confirm::Wrong {
+                tries_left: (max_tries - tries).max(0),
+            })
         })
     }
 
     pub async fn outbox_pending(
         &self,
         limit: i64,
-    ) -> Result<Vec<(i64, crate::outbox::Message)>, sqlx::Error> {
-        let rows: Vec<PendingMessage> = sqlx::query_as(
-            "SELECT id, channel, destination, body FROM outbox WHERE sent_at IS NULL AND body IS NOT NULL AND attempts < ?2
-             ORDER BY id LIMIT ?1",
-        )
-        .bind(limit)
-        .bind(crate::outbox::MAX_ATTEMPTS)
-        .fetch_all(&self.pool)
-        .await?;
+    ) -> Result<Vec<(i64, crate::outbox::Message)>, DbError> {
+        let rows: Vec<PendingMessage> = self.read(|tx| tx.all("SELECT id, channel, destination, body FROM outbox WHERE sent_at IS NULL AND body IS NOT NULL AND attempts < ?2
+             ORDER BY id LIMIT ?1", args![limit, crate::outbox::MAX_ATTEMPTS]))?;
         Ok(rows
             .into_iter()
             .map(|r| {
@@ -240,14 +209,8 @@ impl Store {
     }
 
     /// Delivered: the text (with its code) is erased.
-    pub async fn outbox_sent(&self, id: i64, now: i64) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "UPDATE outbox SET sent_at = ?1, body = NULL, attempts = attempts + 1 WHERE id = ?2",
-        )
-        .bind(now)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
+    pub async fn outbox_sent(&self, id: i64, now: i64) -> Result<(), DbError> {
+        self.write(|tx| tx.exec("UPDATE outbox SET sent_at = ?1, body = NULL, attempts = attempts + 1 WHERE id = ?2", args![now, id]))?;
         Ok(())
     }
 
@@ -258,17 +221,15 @@ impl Store {
         id: i64,
         error: &str,
         max_attempts: i64,
-    ) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?1,
+    ) -> Result<(), DbError> {
+        self.write(|tx| {
+            tx.exec(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?1,
                  body = CASE WHEN attempts + 1 >= ?3 THEN NULL ELSE body END
              WHERE id = ?2",
-        )
-        .bind(error)
-        .bind(id)
-        .bind(max_attempts)
-        .execute(&self.pool)
-        .await?;
+                args![error, id, max_attempts],
+            )
+        })?;
         Ok(())
     }
 
@@ -278,24 +239,15 @@ impl Store {
         destination: &str,
         body: &str,
         now: i64,
-    ) -> Result<(), sqlx::Error> {
-        sqlx::query("INSERT INTO dev_inbox (channel, destination, body, created_at) VALUES (?1, ?2, ?3, ?4)")
-            .bind(channel)
-            .bind(destination)
-            .bind(body)
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
+    ) -> Result<(), DbError> {
+        self.write(|tx| tx.exec("INSERT INTO dev_inbox (channel, destination, body, created_at) VALUES (?1, ?2, ?3, ?4)", args![channel, destination, body, now]))?;
         Ok(())
     }
 
     pub async fn dev_inbox(
         &self,
         limit: i64,
-    ) -> Result<Vec<(String, String, String, i64)>, sqlx::Error> {
-        sqlx::query_as("SELECT channel, destination, body, created_at FROM dev_inbox ORDER BY id DESC LIMIT ?1")
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await
+    ) -> Result<Vec<(String, String, String, i64)>, DbError> {
+        self.read(|tx| tx.all("SELECT channel, destination, body, created_at FROM dev_inbox ORDER BY id DESC LIMIT ?1", args![limit]))
     }
 }

@@ -1,13 +1,13 @@
 //! The consent ledger (`consents`): the entries of an account and the withdrawal of a consent.
 //! Transfers are recorded by the aggregate that makes them (registration, sign-in, bank link).
 
+use super::db::{args, from_row, DbError, Tx};
 use super::journal::journal;
 use super::registrations::Completion;
 use super::Store;
 use bankid_api::JournalEvent;
 
 /// A ledger entry as listed, with whether a later entry withdrew it.
-#[derive(sqlx::FromRow)]
 struct ConsentEntry {
     id: i64,
     bank_id: String,
@@ -19,6 +19,17 @@ struct ConsentEntry {
     withdraws: Option<i64>,
     withdrawn: i64,
 }
+from_row!(ConsentEntry {
+    id,
+    bank_id,
+    fields,
+    purpose,
+    version,
+    outcome,
+    at,
+    withdraws,
+    withdrawn
+});
 
 impl Store {
     /// The account's consent ledger, oldest first: id, bank, fields, purpose, version, outcome, at,
@@ -39,16 +50,11 @@ impl Store {
             Option<i64>,
             bool,
         )>,
-        sqlx::Error,
+        DbError,
     > {
-        let rows: Vec<ConsentEntry> = sqlx::query_as(
-            "SELECT c.id, c.bank_id, c.fields, c.purpose, c.version, c.outcome, c.at, c.withdraws,
+        let rows: Vec<ConsentEntry> = self.read(|tx| tx.all("SELECT c.id, c.bank_id, c.fields, c.purpose, c.version, c.outcome, c.at, c.withdraws,
                     EXISTS (SELECT 1 FROM consents w WHERE w.withdraws = c.id) AS withdrawn
-             FROM consents c WHERE c.account_id = ?1 ORDER BY c.at, c.id",
-        )
-        .bind(account_id)
-        .fetch_all(&self.pool)
-        .await?;
+             FROM consents c WHERE c.account_id = ?1 ORDER BY c.at, c.id", args![account_id]))?;
         Ok(rows
             .into_iter()
             .map(|r| {
@@ -75,116 +81,61 @@ impl Store {
         consent_id: i64,
         now: i64,
         trace_id: &str,
-    ) -> Result<Result<(), &'static str>, sqlx::Error> {
-        let mut tx = self.begin().await?;
-        let row: Option<(String, String, String, String, String, String)> = sqlx::query_as(
-            "SELECT registration_id, bank_id, fields, purpose, version, outcome FROM consents WHERE id = ?1 AND account_id = ?2",
-        )
-        .bind(consent_id)
-        .bind(account_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((registration_id, bank_id, fields, purpose, version, outcome)) = row else {
-            return Ok(Err("not_found"));
-        };
-        // Only a consent can be withdrawn, not a record of a refusal, a sign-in or a withdrawal.
-        if !matches!(outcome.as_str(), "account" | "linked") {
-            return Ok(Err("not_found"));
-        }
-        let already: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM consents WHERE withdraws = ?1")
-            .bind(consent_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        if already > 0 {
-            return Ok(Err("already"));
-        }
-        // Like removing the last bank: the consent in force of the only bank the citizen can
-        // still sign in with stays, or they would be locked out. Checked inside the write
-        // transaction, so two withdrawals at once cannot both pass.
-        let covers_live_link: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM bank_links WHERE account_id = ?1 AND bank_id = ?2
-               AND retired_at IS NULL AND consent_withdrawn_at IS NULL
-               AND NOT EXISTS (SELECT 1 FROM consents WHERE account_id = ?1 AND bank_id = ?2
-                               AND outcome IN ('account', 'linked') AND id > ?3)",
-        )
-        .bind(account_id)
-        .bind(&bank_id)
-        .bind(consent_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let other_usable: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM bank_links WHERE account_id = ?1 AND bank_id <> ?2
-               AND retired_at IS NULL AND consent_withdrawn_at IS NULL",
-        )
-        .bind(account_id)
-        .bind(&bank_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        if covers_live_link > 0 && other_usable == 0 {
-            return Ok(Err("last_bank"));
-        }
-        sqlx::query(
-            "INSERT INTO consents (registration_id, account_id, bank_id, fields, purpose, version, outcome, at, withdraws)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'withdrawn', ?7, ?8)",
-        )
-        .bind(&registration_id)
-        .bind(account_id)
-        .bind(&bank_id)
-        .bind(&fields)
-        .bind(&purpose)
-        .bind(&version)
-        .bind(now)
-        .bind(consent_id)
-        .execute(&mut *tx)
-        .await?;
-        // Only the consent in force (the bank's newest) covers the live link; withdrawing one that
-        // a later consent replaced is recorded and leaves the link alone.
-        sqlx::query(
-            "UPDATE bank_links SET consent_withdrawn_at = ?1 WHERE account_id = ?2 AND bank_id = ?3 AND retired_at IS NULL
-               AND NOT EXISTS (SELECT 1 FROM consents WHERE account_id = ?2 AND bank_id = ?3
-                               AND outcome IN ('account', 'linked') AND id > ?4)",
-        )
-        .bind(now)
-        .bind(account_id)
-        .bind(&bank_id)
-        .bind(consent_id)
-        .execute(&mut *tx)
-        .await?;
-        journal(
-            &mut tx,
-            Some(&registration_id),
-            Some(account_id),
-            now,
-            JournalEvent::ConsentWithdrawn,
-            Some(&bank_id),
-            Some(trace_id),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Ok(()))
+    ) -> Result<Result<(), &'static str>, DbError> {
+        self.write(|tx| {
+            let row: Option<(String, String, String, String, String, String)> = tx.opt("SELECT registration_id, bank_id, fields, purpose, version, outcome FROM consents WHERE id = ?1 AND account_id = ?2", args![consent_id, account_id])?;
+            let Some((registration_id, bank_id, fields, purpose, version, outcome)) = row else {
+                return Ok(Err("not_found"));
+            };
+            // Only a consent can be withdrawn, not a record of a refusal, a sign-in or a withdrawal.
+            if !matches!(outcome.as_str(), "account" | "linked") {
+                return Ok(Err("not_found"));
+            }
+            let already: i64 = tx.scalar("SELECT COUNT(*) FROM consents WHERE withdraws = ?1", args![consent_id])?;
+            if already > 0 {
+                return Ok(Err("already"));
+            }
+            // Like removing the last bank: the consent in force of the only bank the citizen can
+            // still sign in with stays, or they would be locked out. Checked inside the write
+            // transaction, so two withdrawals at once cannot both pass.
+            let covers_live_link: i64 = tx.scalar("SELECT COUNT(*) FROM bank_links WHERE account_id = ?1 AND bank_id = ?2
+                   AND retired_at IS NULL AND consent_withdrawn_at IS NULL
+                   AND NOT EXISTS (SELECT 1 FROM consents WHERE account_id = ?1 AND bank_id = ?2
+                                   AND outcome IN ('account', 'linked') AND id > ?3)", args![account_id, &bank_id, consent_id])?;
+            let other_usable: i64 = tx.scalar("SELECT COUNT(*) FROM bank_links WHERE account_id = ?1 AND bank_id <> ?2
+                   AND retired_at IS NULL AND consent_withdrawn_at IS NULL", args![account_id, &bank_id])?;
+            if covers_live_link > 0 && other_usable == 0 {
+                return Ok(Err("last_bank"));
+            }
+            tx.exec("INSERT INTO consents (registration_id, account_id, bank_id, fields, purpose, version, outcome, at, withdraws)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'withdrawn', ?7, ?8)", args![&registration_id, account_id, &bank_id, &fields, &purpose, &version, now, consent_id])?;
+            // Only the consent in force (the bank's newest) covers the live link; withdrawing one that
+            // a later consent replaced is recorded and leaves the link alone.
+            tx.exec("UPDATE bank_links SET consent_withdrawn_at = ?1 WHERE account_id = ?2 AND bank_id = ?3 AND retired_at IS NULL
+                   AND NOT EXISTS (SELECT 1 FROM consents WHERE account_id = ?2 AND bank_id = ?3
+                                   AND outcome IN ('account', 'linked') AND id > ?4)", args![now, account_id, &bank_id, consent_id])?;
+            journal(
+                tx,
+                Some(&registration_id),
+                Some(account_id),
+                now,
+                JournalEvent::ConsentWithdrawn,
+                Some(&bank_id),
+                Some(trace_id),
+            )?;
+            Ok(Ok(()))
+        })
     }
 }
 
 /// The ledger entry of a registration's outcome (`account` or `rejected`) within `tx`.
-pub(super) async fn consent(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+pub(super) fn consent(
+    tx: &mut Tx<'_>,
     c: &Completion<'_>,
     account_id: Option<&str>,
     outcome: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO consents (registration_id, account_id, bank_id, fields, purpose, version, outcome, at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )
-    .bind(c.registration_id)
-    .bind(account_id)
-    .bind(c.bank_id)
-    .bind(c.consent_fields)
-    .bind(c.consent_purpose)
-    .bind(c.consent_version)
-    .bind(outcome)
-    .bind(c.now)
-    .execute(&mut **tx)
-    .await?;
+) -> Result<(), DbError> {
+    tx.exec("INSERT INTO consents (registration_id, account_id, bank_id, fields, purpose, version, outcome, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", args![c.registration_id, account_id, c.bank_id, c.consent_fields, c.consent_purpose, c.consent_version, outcome, c.now])?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The embedded mode's rows: the one-time launch of a framed registration's bank round trip (on
 //! `auth_flows`, written with the registration) and the one-time hand-back codes.
 
+use super::db::{args, DbError};
 use super::Store;
 
 /// `auth_flows.browser_hash` of a framed registration's flow until its launch link is opened: no
@@ -35,35 +36,29 @@ impl Store {
         launch_hash: &str,
         browser_hash: &str,
         now: i64,
-    ) -> Result<Option<Launched>, sqlx::Error> {
-        let mut tx = self.begin().await?;
-        let row: Option<(String, Option<String>, Option<Vec<u8>>)> = sqlx::query_as(
-            "SELECT state_hash, launch_key, launch_sealed FROM auth_flows
-             WHERE launch_hash = ?1 AND launch_expires_at > ?2 AND expires_at > ?2
-               AND consumed_at IS NULL",
-        )
-        .bind(launch_hash)
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((state_hash, Some(key_id), Some(sealed))) = row else {
-            return Ok(None);
-        };
-        sqlx::query(
-            "UPDATE auth_flows SET browser_hash = ?1, launch_hash = NULL, launch_key = NULL,
-                launch_sealed = NULL
-             WHERE state_hash = ?2",
-        )
-        .bind(browser_hash)
-        .bind(&state_hash)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(Some(Launched {
-            state_hash,
-            key_id,
-            sealed,
-        }))
+    ) -> Result<Option<Launched>, DbError> {
+        self.write(|tx| {
+            let row: Option<(String, Option<String>, Option<Vec<u8>>)> = tx.opt(
+                "SELECT state_hash, launch_key, launch_sealed FROM auth_flows
+                 WHERE launch_hash = ?1 AND launch_expires_at > ?2 AND expires_at > ?2
+                   AND consumed_at IS NULL",
+                args![launch_hash, now],
+            )?;
+            let Some((state_hash, Some(key_id), Some(sealed))) = row else {
+                return Ok(None);
+            };
+            tx.exec(
+                "UPDATE auth_flows SET browser_hash = ?1, launch_hash = NULL, launch_key = NULL,
+                    launch_sealed = NULL
+                 WHERE state_hash = ?2",
+                args![browser_hash, &state_hash],
+            )?;
+            Ok(Some(Launched {
+                state_hash,
+                key_id,
+                sealed,
+            }))
+        })
     }
 
     /// A one-time hand-back code for a framed registration's outcome.
@@ -72,15 +67,8 @@ impl Store {
         code_hash: &str,
         registration_id: &str,
         expires_at: i64,
-    ) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO embed_handbacks (code_hash, registration_id, expires_at) VALUES (?1, ?2, ?3)",
-        )
-        .bind(code_hash)
-        .bind(registration_id)
-        .bind(expires_at)
-        .execute(&self.pool)
-        .await?;
+    ) -> Result<(), DbError> {
+        self.write(|tx| tx.exec("INSERT INTO embed_handbacks (code_hash, registration_id, expires_at) VALUES (?1, ?2, ?3)", args![code_hash, registration_id, expires_at]))?;
         Ok(())
     }
 
@@ -92,18 +80,16 @@ impl Store {
         code_hash: &str,
         frame_hash: &str,
         now: i64,
-    ) -> Result<Option<String>, sqlx::Error> {
-        sqlx::query_scalar(
-            "UPDATE embed_handbacks SET used_at = ?3
+    ) -> Result<Option<String>, DbError> {
+        self.write(|tx| {
+            tx.scalar_opt(
+                "UPDATE embed_handbacks SET used_at = ?3
              WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?3
                AND registration_id IN (SELECT id FROM registrations WHERE browser_hash = ?2)
              RETURNING registration_id",
-        )
-        .bind(code_hash)
-        .bind(frame_hash)
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await
+                args![code_hash, frame_hash, now],
+            )
+        })
     }
 }
 

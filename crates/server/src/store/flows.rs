@@ -2,9 +2,10 @@
 //! its single use on return. A registration's flow is written with the registration itself
 //! (`registrations.rs`).
 
+use super::db::{args, from_row, DbError, DbResult, FromRow, Row};
 use super::Store;
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowRow {
     /// `register` or `signin`.
     pub purpose: String,
@@ -24,6 +25,19 @@ pub struct FlowRow {
     /// For `top`: the bank's page to come back to.
     pub embed_return: Option<String>,
 }
+from_row!(FlowRow {
+    purpose,
+    registration_id,
+    bank_id,
+    nonce,
+    pkce_verifier,
+    phone,
+    account_id,
+    replace_bank,
+    return_to,
+    embed_mode,
+    embed_return
+});
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum TakeFlow {
@@ -35,14 +49,22 @@ pub enum TakeFlow {
 }
 
 /// A flow as read back on return: the flow and what decides whether it may be taken.
-#[derive(sqlx::FromRow)]
 struct PendingFlow {
-    #[sqlx(flatten)]
     flow: FlowRow,
     expires_at: i64,
     consumed_at: Option<i64>,
     /// The browser that started it (a registration's flow: the registration's browser).
     browser_hash: Option<String>,
+}
+impl FromRow for PendingFlow {
+    fn from_row(row: &Row) -> DbResult<Self> {
+        Ok(PendingFlow {
+            flow: FlowRow::from_row(row)?,
+            expires_at: row.by("expires_at")?,
+            consumed_at: row.by("consumed_at")?,
+            browser_hash: row.by("browser_hash")?,
+        })
+    }
 }
 
 impl Store {
@@ -52,16 +74,11 @@ impl Store {
         state_hash: &str,
         browser_hash: Option<&str>,
         now: i64,
-    ) -> Result<TakeFlow, sqlx::Error> {
-        let row: Option<PendingFlow> = sqlx::query_as(
-            "SELECT f.purpose, f.registration_id, f.account_id, f.replace_bank, f.return_to, f.embed_mode, f.embed_return, f.bank_id, f.nonce, f.pkce_verifier, f.expires_at, f.consumed_at,
+    ) -> Result<TakeFlow, DbError> {
+        let row: Option<PendingFlow> = self.read(|tx| tx.opt("SELECT f.purpose, f.registration_id, f.account_id, f.replace_bank, f.return_to, f.embed_mode, f.embed_return, f.bank_id, f.nonce, f.pkce_verifier, f.expires_at, f.consumed_at,
                     COALESCE(f.browser_hash, r.browser_hash) AS browser_hash, r.phone
              FROM auth_flows f LEFT JOIN registrations r ON r.id = f.registration_id
-             WHERE f.state_hash = ?1",
-        )
-        .bind(state_hash)
-        .fetch_optional(&self.pool)
-        .await?;
+             WHERE f.state_hash = ?1", args![state_hash]))?;
         let Some(row) = row else {
             return Ok(TakeFlow::Invalid);
         };
@@ -72,14 +89,8 @@ impl Store {
         if owner.is_none() || browser_hash != owner.as_deref() {
             return Ok(TakeFlow::OtherBrowser);
         }
-        let done = sqlx::query(
-            "UPDATE auth_flows SET consumed_at = ?1 WHERE state_hash = ?2 AND consumed_at IS NULL",
-        )
-        .bind(now)
-        .bind(state_hash)
-        .execute(&self.pool)
-        .await?;
-        if done.rows_affected() != 1 {
+        let done = self.write(|tx| tx.exec("UPDATE auth_flows SET consumed_at = ?1 WHERE state_hash = ?2 AND consumed_at IS NULL", args![now, state_hash]))?;
+        if done != 1 {
             return Ok(TakeFlow::Invalid);
         }
         Ok(TakeFlow::Taken(Box::new(row.flow)))
@@ -97,21 +108,9 @@ impl Store {
         return_to: Option<&str>,
         now: i64,
         expires_at: i64,
-    ) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO auth_flows (state_hash, purpose, browser_hash, bank_id, nonce, pkce_verifier, return_to, created_at, expires_at)
-             VALUES (?1, 'signin', ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )
-        .bind(state_hash)
-        .bind(browser_hash)
-        .bind(bank_id)
-        .bind(nonce)
-        .bind(verifier)
-        .bind(return_to)
-        .bind(now)
-        .bind(expires_at)
-        .execute(&self.pool)
-        .await?;
+    ) -> Result<(), DbError> {
+        self.write(|tx| tx.exec("INSERT INTO auth_flows (state_hash, purpose, browser_hash, bank_id, nonce, pkce_verifier, return_to, created_at, expires_at)
+             VALUES (?1, 'signin', ?2, ?3, ?4, ?5, ?6, ?7, ?8)", args![state_hash, browser_hash, bank_id, nonce, verifier, return_to, now, expires_at]))?;
         Ok(())
     }
 
@@ -127,22 +126,9 @@ impl Store {
         verifier: &str,
         now: i64,
         expires_at: i64,
-    ) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO auth_flows (state_hash, purpose, browser_hash, account_id, bank_id, replace_bank, nonce, pkce_verifier, created_at, expires_at)
-             VALUES (?1, 'link', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )
-        .bind(state_hash)
-        .bind(browser_hash)
-        .bind(account_id)
-        .bind(bank_id)
-        .bind(replace_bank)
-        .bind(nonce)
-        .bind(verifier)
-        .bind(now)
-        .bind(expires_at)
-        .execute(&self.pool)
-        .await?;
+    ) -> Result<(), DbError> {
+        self.write(|tx| tx.exec("INSERT INTO auth_flows (state_hash, purpose, browser_hash, account_id, bank_id, replace_bank, nonce, pkce_verifier, created_at, expires_at)
+             VALUES (?1, 'link', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", args![state_hash, browser_hash, account_id, bank_id, replace_bank, nonce, verifier, now, expires_at]))?;
         Ok(())
     }
 }

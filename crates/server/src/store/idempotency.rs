@@ -1,5 +1,6 @@
 //! `Idempotency-Key` records: the claim of a key, the sealed first answer, the replay.
 
+use super::db::{args, from_row, DbError};
 use super::Store;
 
 /// What an `Idempotency-Key` has seen before.
@@ -22,13 +23,18 @@ pub const IDEMPOTENCY_TTL_MS: i64 = 24 * 3600 * 1000;
 const IDEMPOTENCY_STALE_MS: i64 = 60 * 1000;
 
 /// An `idempotency` row seen again.
-#[derive(sqlx::FromRow)]
 struct SeenKey {
     fingerprint: String,
     status: Option<i64>,
     key_id: Option<String>,
     body: Option<Vec<u8>>,
 }
+from_row!(SeenKey {
+    fingerprint,
+    status,
+    key_id,
+    body
+});
 
 impl Store {
     /// Claims an idempotency key for a request, or says what happened to it before.
@@ -38,37 +44,27 @@ impl Store {
         key: &str,
         fingerprint: &str,
         now: i64,
-    ) -> Result<IdemBegin, sqlx::Error> {
+    ) -> Result<IdemBegin, DbError> {
         // This key's row when it has outlived its lifetime, or was left running by an attempt that
         // died; the retention worker (`retention.rs`) removes the other expired rows in batches.
-        sqlx::query(
-            "DELETE FROM idempotency WHERE scope = ?1 AND key = ?2
+        self.write(|tx| {
+            tx.exec(
+                "DELETE FROM idempotency WHERE scope = ?1 AND key = ?2
                AND (created_at < ?3 OR (status IS NULL AND created_at < ?4))",
-        )
-        .bind(scope)
-        .bind(key)
-        .bind(now - IDEMPOTENCY_TTL_MS)
-        .bind(now - IDEMPOTENCY_STALE_MS)
-        .execute(&self.pool)
-        .await?;
-        let inserted = sqlx::query(
-            "INSERT INTO idempotency (scope, key, fingerprint, created_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (scope, key) DO NOTHING",
-        )
-        .bind(scope)
-        .bind(key)
-        .bind(fingerprint)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
-        if inserted.rows_affected() == 1 {
+                args![
+                    scope,
+                    key,
+                    now - IDEMPOTENCY_TTL_MS,
+                    now - IDEMPOTENCY_STALE_MS
+                ],
+            )
+        })?;
+        let inserted = self.write(|tx| tx.exec("INSERT INTO idempotency (scope, key, fingerprint, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (scope, key) DO NOTHING", args![scope, key, fingerprint, now]))?;
+        if inserted == 1 {
             return Ok(IdemBegin::New);
         }
-        let row: Option<SeenKey> = sqlx::query_as("SELECT fingerprint, status, key_id, body FROM idempotency WHERE scope = ?1 AND key = ?2")
-            .bind(scope)
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row: Option<SeenKey> = self.read(|tx| tx.opt("SELECT fingerprint, status, key_id, body FROM idempotency WHERE scope = ?1 AND key = ?2", args![scope, key]))?;
         let Some(row) = row else {
             return Ok(IdemBegin::InProgress);
         };
@@ -93,24 +89,18 @@ impl Store {
         status: u16,
         key_id: &str,
         sealed: &[u8],
-    ) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE idempotency SET status = ?1, key_id = ?2, body = ?3 WHERE scope = ?4 AND key = ?5")
-            .bind(i64::from(status))
-            .bind(key_id)
-            .bind(sealed)
-            .bind(scope)
-            .bind(key)
-            .execute(&self.pool)
-            .await?;
+    ) -> Result<(), DbError> {
+        self.write(|tx| tx.exec("UPDATE idempotency SET status = ?1, key_id = ?2, body = ?3 WHERE scope = ?4 AND key = ?5", args![i64::from(status), key_id, sealed, scope, key]))?;
         Ok(())
     }
 
-    pub async fn idem_forget(&self, scope: &str, key: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM idempotency WHERE scope = ?1 AND key = ?2 AND status IS NULL")
-            .bind(scope)
-            .bind(key)
-            .execute(&self.pool)
-            .await?;
+    pub async fn idem_forget(&self, scope: &str, key: &str) -> Result<(), DbError> {
+        self.write(|tx| {
+            tx.exec(
+                "DELETE FROM idempotency WHERE scope = ?1 AND key = ?2 AND status IS NULL",
+                args![scope, key],
+            )
+        })?;
         Ok(())
     }
 }

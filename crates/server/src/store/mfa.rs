@@ -3,17 +3,24 @@
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 
+use super::db::{args, DbError, DbResult, FromRow, Row, Tx};
 use super::journal::journal;
 use super::Store;
 use bankid_api::JournalEvent;
 
 /// A TOTP secret as stored: `value` is base64 of the sealed secret and `key_id` names its key;
 /// rows from before migration 0008 hold hex and no key id.
-#[derive(sqlx::FromRow)]
 pub struct StoredTotp {
-    #[sqlx(rename = "secret")]
     pub value: String,
     pub key_id: Option<String>,
+}
+impl FromRow for StoredTotp {
+    fn from_row(row: &Row) -> DbResult<Self> {
+        Ok(StoredTotp {
+            value: row.by("secret")?,
+            key_id: row.by("key_id")?,
+        })
+    }
 }
 
 /// A second-factor code after checking.
@@ -31,16 +38,13 @@ impl Store {
         &self,
         account_id: &str,
         confirmed: bool,
-    ) -> Result<Option<StoredTotp>, sqlx::Error> {
+    ) -> Result<Option<StoredTotp>, DbError> {
         let sql = if confirmed {
             "SELECT secret, key_id FROM totp WHERE account_id = ?1 AND confirmed_at IS NOT NULL"
         } else {
             "SELECT secret, key_id FROM totp WHERE account_id = ?1 AND confirmed_at IS NULL"
         };
-        sqlx::query_as(sql)
-            .bind(account_id)
-            .fetch_optional(&self.pool)
-            .await
+        self.read(|tx| tx.opt(sql, args![account_id]))
     }
 
     /// Stores a sealed secret being set up (replaces an unconfirmed one, never an active one).
@@ -49,27 +53,22 @@ impl Store {
         account_id: &str,
         (key_id, sealed): (&str, &[u8]),
         now: i64,
-    ) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO totp (account_id, secret, key_id, created_at) VALUES (?1, ?2, ?3, ?4)
+    ) -> Result<(), DbError> {
+        self.write(|tx| tx.exec("INSERT INTO totp (account_id, secret, key_id, created_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (account_id) DO UPDATE SET secret = excluded.secret, key_id = excluded.key_id,
                 created_at = excluded.created_at, last_step = -1
-             WHERE totp.confirmed_at IS NULL",
-        )
-        .bind(account_id)
-        .bind(BASE64.encode(sealed))
-        .bind(key_id)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
+             WHERE totp.confirmed_at IS NULL", args![account_id, BASE64.encode(sealed), key_id, now]))?;
         Ok(())
     }
 
     /// Secrets written before they were sealed (hex, no key id): (account id, hex).
-    pub async fn unsealed_totp_secrets(&self) -> Result<Vec<(String, String)>, sqlx::Error> {
-        sqlx::query_as("SELECT account_id, secret FROM totp WHERE key_id IS NULL")
-            .fetch_all(&self.pool)
-            .await
+    pub async fn unsealed_totp_secrets(&self) -> Result<Vec<(String, String)>, DbError> {
+        self.read(|tx| {
+            tx.all(
+                "SELECT account_id, secret FROM totp WHERE key_id IS NULL",
+                args![],
+            )
+        })
     }
 
     /// Replaces an unsealed secret by its sealed form; false when it changed meanwhile.
@@ -78,17 +77,9 @@ impl Store {
         account_id: &str,
         hex: &str,
         (key_id, sealed): (&str, &[u8]),
-    ) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query(
-            "UPDATE totp SET secret = ?1, key_id = ?2 WHERE account_id = ?3 AND key_id IS NULL AND secret = ?4",
-        )
-        .bind(BASE64.encode(sealed))
-        .bind(key_id)
-        .bind(account_id)
-        .bind(hex)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+    ) -> Result<bool, DbError> {
+        let done = self.write(|tx| tx.exec("UPDATE totp SET secret = ?1, key_id = ?2 WHERE account_id = ?3 AND key_id IS NULL AND secret = ?4", args![BASE64.encode(sealed), key_id, account_id, hex]))?;
+        Ok(done == 1)
     }
 
     /// Turns TOTP on with its backup codes, ends the account's other sessions, journals it.
@@ -100,37 +91,25 @@ impl Store {
         keep_session: &str,
         now: i64,
         trace_id: &str,
-    ) -> Result<bool, sqlx::Error> {
-        let mut tx = self.begin().await?;
-        let done = sqlx::query(
-            "UPDATE totp SET confirmed_at = ?1, last_step = ?2 WHERE account_id = ?3 AND confirmed_at IS NULL",
-        )
-        .bind(now)
-        .bind(step)
-        .bind(account_id)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() != 1 {
-            return Ok(false);
-        }
-        insert_backup_codes(&mut tx, account_id, backup_hashes).await?;
-        sqlx::query("DELETE FROM sessions WHERE account_id = ?1 AND id_hash <> ?2")
-            .bind(account_id)
-            .bind(keep_session)
-            .execute(&mut *tx)
-            .await?;
-        journal(
-            &mut tx,
-            None,
-            Some(account_id),
-            now,
-            JournalEvent::MfaEnabled,
-            None,
-            Some(trace_id),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(true)
+    ) -> Result<bool, DbError> {
+        self.write(|tx| {
+            let done = tx.exec("UPDATE totp SET confirmed_at = ?1, last_step = ?2 WHERE account_id = ?3 AND confirmed_at IS NULL", args![now, step, account_id])?;
+            if done != 1 {
+                return Ok(false);
+            }
+            insert_backup_codes(tx, account_id, backup_hashes)?;
+            tx.exec("DELETE FROM sessions WHERE account_id = ?1 AND id_hash <> ?2", args![account_id, keep_session])?;
+            journal(
+                tx,
+                None,
+                Some(account_id),
+                now,
+                JournalEvent::MfaEnabled,
+                None,
+                Some(trace_id),
+            )?;
+            Ok(true)
+        })
     }
 
     pub async fn disable_totp(
@@ -139,42 +118,39 @@ impl Store {
         keep_session: &str,
         now: i64,
         trace_id: &str,
-    ) -> Result<(), sqlx::Error> {
-        let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM totp WHERE account_id = ?1")
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM backup_codes WHERE account_id = ?1")
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM sessions WHERE account_id = ?1 AND id_hash <> ?2")
-            .bind(account_id)
-            .bind(keep_session)
-            .execute(&mut *tx)
-            .await?;
-        journal(
-            &mut tx,
-            None,
-            Some(account_id),
-            now,
-            JournalEvent::MfaDisabled,
-            None,
-            Some(trace_id),
-        )
-        .await?;
-        tx.commit().await
+    ) -> Result<(), DbError> {
+        self.write(|tx| {
+            tx.exec("DELETE FROM totp WHERE account_id = ?1", args![account_id])?;
+            tx.exec(
+                "DELETE FROM backup_codes WHERE account_id = ?1",
+                args![account_id],
+            )?;
+            tx.exec(
+                "DELETE FROM sessions WHERE account_id = ?1 AND id_hash <> ?2",
+                args![account_id, keep_session],
+            )?;
+            journal(
+                tx,
+                None,
+                Some(account_id),
+                now,
+                JournalEvent::MfaDisabled,
+                None,
+                Some(trace_id),
+            )?;
+            Ok(())
+        })
     }
 
     pub async fn replace_backup_codes(
         &self,
         account_id: &str,
         hashes: &[String],
-    ) -> Result<(), sqlx::Error> {
-        let mut tx = self.begin().await?;
-        insert_backup_codes(&mut tx, account_id, hashes).await?;
-        tx.commit().await
+    ) -> Result<(), DbError> {
+        self.write(|tx| {
+            insert_backup_codes(tx, account_id, hashes)?;
+            Ok(())
+        })
     }
 
     /// Spends a TOTP step: a step at or before the last one used is a replay.
@@ -182,15 +158,9 @@ impl Store {
         &self,
         account_id: &str,
         step: i64,
-    ) -> Result<SecondFactor, sqlx::Error> {
-        let done = sqlx::query(
-            "UPDATE totp SET last_step = ?1 WHERE account_id = ?2 AND confirmed_at IS NOT NULL AND last_step < ?1",
-        )
-        .bind(step)
-        .bind(account_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(if done.rows_affected() == 1 {
+    ) -> Result<SecondFactor, DbError> {
+        let done = self.write(|tx| tx.exec("UPDATE totp SET last_step = ?1 WHERE account_id = ?2 AND confirmed_at IS NOT NULL AND last_step < ?1", args![step, account_id]))?;
+        Ok(if done == 1 {
             SecondFactor::Ok
         } else {
             SecondFactor::Reused
@@ -203,25 +173,17 @@ impl Store {
         account_id: &str,
         hash: &str,
         now: i64,
-    ) -> Result<SecondFactor, sqlx::Error> {
-        let done = sqlx::query(
-            "UPDATE backup_codes SET used_at = ?1 WHERE account_id = ?2 AND code_hash = ?3 AND used_at IS NULL",
-        )
-        .bind(now)
-        .bind(account_id)
-        .bind(hash)
-        .execute(&self.pool)
-        .await?;
-        if done.rows_affected() == 1 {
+    ) -> Result<SecondFactor, DbError> {
+        let done = self.write(|tx| tx.exec("UPDATE backup_codes SET used_at = ?1 WHERE account_id = ?2 AND code_hash = ?3 AND used_at IS NULL", args![now, account_id, hash]))?;
+        if done == 1 {
             return Ok(SecondFactor::Ok);
         }
-        let used: Option<i64> = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM backup_codes WHERE account_id = ?1 AND code_hash = ?2",
-        )
-        .bind(account_id)
-        .bind(hash)
-        .fetch_one(&self.pool)
-        .await?;
+        let used: Option<i64> = self.read(|tx| {
+            tx.scalar(
+                "SELECT COUNT(*) FROM backup_codes WHERE account_id = ?1 AND code_hash = ?2",
+                args![account_id, hash],
+            )
+        })?;
         Ok(if used.unwrap_or(0) > 0 {
             SecondFactor::Reused
         } else {
@@ -231,21 +193,20 @@ impl Store {
 }
 
 /// Replaces the account's backup codes (hashes) within a transaction.
-async fn insert_backup_codes(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+fn insert_backup_codes(
+    tx: &mut Tx<'_>,
     account_id: &str,
     hashes: &[String],
-) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM backup_codes WHERE account_id = ?1")
-        .bind(account_id)
-        .execute(&mut **tx)
-        .await?;
+) -> Result<(), DbError> {
+    tx.exec(
+        "DELETE FROM backup_codes WHERE account_id = ?1",
+        args![account_id],
+    )?;
     for h in hashes {
-        sqlx::query("INSERT INTO backup_codes (account_id, code_hash) VALUES (?1, ?2)")
-            .bind(account_id)
-            .bind(h)
-            .execute(&mut **tx)
-            .await?;
+        tx.exec(
+            "INSERT INTO backup_codes (account_id, code_hash) VALUES (?1, ?2)",
+            args![account_id, h],
+        )?;
     }
     Ok(())
 }

@@ -1,17 +1,13 @@
-//! The store: SQLite through sqlx, migrations embedded. Every multi-row change is one transaction.
+//! The store: SQLite (embedded, the default) or PostgreSQL, migrations embedded. Every multi-row
+//! change is one transaction.
 //!
-//! `Store` (this file) opens the database and hands out write transactions; each aggregate's
-//! methods, with the rows they read and write, live in a file of their own below.
-
-use std::str::FromStr;
-use std::time::Duration;
-
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+//! `Store` (this file) opens the database; `db.rs` is the SQL interface both backends share; each
+//! aggregate's methods, with the rows they read and write, live in a file of their own below.
 
 mod accounts;
 mod activation;
 mod consents;
+pub mod db;
 mod embed;
 mod flows;
 mod idempotency;
@@ -33,9 +29,12 @@ pub use registrations::{
     Completed, Completion, NewAccount, NewRegistration, Outcome, RegistrationRow,
 };
 
+use db::{Db, Tx};
+pub use db::{DbError, DbResult};
+
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    db: Db,
     /// Test seam: a named point inside a transaction that fails once, to prove the transaction
     /// leaves exactly the old state. Never set in production.
     fault: std::sync::Arc<std::sync::Mutex<Option<&'static str>>>,
@@ -43,7 +42,7 @@ pub struct Store {
 
 #[derive(Debug)]
 pub enum StoreError {
-    Db(sqlx::Error),
+    Db(DbError),
     /// The bank subject is linked to another person's account.
     SubjectConflict,
     /// The bank subject's link to the account was removed.
@@ -52,46 +51,48 @@ pub enum StoreError {
     Illegal,
 }
 
-impl From<sqlx::Error> for StoreError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<DbError> for StoreError {
+    fn from(e: DbError) -> Self {
         StoreError::Db(e)
     }
 }
 
 impl Store {
     /// Opens (creating when missing) the database and applies migrations.
-    pub async fn connect(url: &str) -> Result<Store, sqlx::Error> {
-        let opts = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            // Deleted or overwritten content (expired codes, erased registrations) is zeroed in
-            // the file rather than left in free space.
-            .pragma("secure_delete", "ON")
-            .busy_timeout(Duration::from_secs(5));
-        let in_memory = url.contains(":memory:");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(if in_memory { 1 } else { 8 })
-            .acquire_timeout(Duration::from_secs(5))
-            .connect_with(opts)
-            .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
+    pub async fn connect(url: &str) -> Result<Store, DbError> {
         Ok(Store {
-            pool,
+            db: Db::connect(url).await?,
             fault: Default::default(),
         })
     }
 
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+    /// Runs `f` as one write transaction (see [`Db::write`]).
+    fn write<T, E: From<DbError>>(
+        &self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.db.write(f)
     }
 
-    /// A write transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`): concurrent
-    /// writers wait for each other (busy timeout) instead of failing when a read snapshot cannot be
-    /// upgraded.
-    async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
+    /// Runs `f`'s reads (see [`Db::read`]).
+    fn read<T, E: From<DbError>>(
+        &self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.db.read(f)
+    }
+
+    /// Answers when the database does (health check).
+    pub async fn ping(&self) -> DbResult<()> {
+        self.read(|tx| tx.scalar::<i64>("SELECT 1", db::args![]).map(drop))
+    }
+
+    /// One batch of a retention statement (`crate::retention`): `sql` with `params` in order and
+    /// `batch` last; the rows it changed.
+    pub async fn retention_step(&self, sql: &str, params: &[i64], batch: i64) -> DbResult<u64> {
+        let mut args: Vec<db::Arg<'_>> = params.iter().map(|p| db::Arg::Int(*p)).collect();
+        args.push(db::Arg::Int(batch));
+        self.write(|tx| tx.exec(sql, &args))
     }
 
     /// Makes the named fault point fail once (tests only).
@@ -101,7 +102,7 @@ impl Store {
         }
     }
 
-    fn fault_point(&self, point: &'static str) -> Result<(), sqlx::Error> {
+    fn fault_point(&self, point: &'static str) -> DbResult<()> {
         let hit = self.fault.lock().map(|mut f| {
             if *f == Some(point) {
                 f.take().is_some()
@@ -110,7 +111,7 @@ impl Store {
             }
         });
         if hit.unwrap_or(false) {
-            return Err(sqlx::Error::Protocol(format!("injected fault at {point}")));
+            return Err(DbError::Fault(point));
         }
         Ok(())
     }

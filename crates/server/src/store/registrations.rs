@@ -3,6 +3,7 @@
 
 use super::accounts::{accounts_of_keys, add_person_keys};
 use super::consents::consent;
+use super::db::{args, from_row, DbError, Tx};
 use super::journal::journal;
 use super::{Store, StoreError};
 use crate::lifecycle::{self, Event, RegistrationState};
@@ -26,7 +27,6 @@ pub struct RegistrationRow {
 }
 
 /// A `registrations` row as read, with the name and state of the account it created, if any.
-#[derive(sqlx::FromRow)]
 struct RegistrationRecord {
     id: String,
     request_number: i64,
@@ -42,6 +42,21 @@ struct RegistrationRecord {
     family_name: Option<String>,
     account_state: Option<String>,
 }
+from_row!(RegistrationRecord {
+    id,
+    request_number,
+    bank_id,
+    phone,
+    state,
+    reason,
+    trace_id,
+    browser_hash,
+    account_id,
+    created_at,
+    given_name,
+    family_name,
+    account_state
+});
 
 impl From<RegistrationRecord> for RegistrationRow {
     fn from(r: RegistrationRecord) -> Self {
@@ -136,59 +151,28 @@ pub enum Completed {
 
 impl Store {
     /// Writes the registration, its bank flow and the first journal entry together.
-    pub async fn start_registration(&self, r: &NewRegistration<'_>) -> Result<i64, sqlx::Error> {
-        let mut tx = self.begin().await?;
-        let number: i64 = sqlx::query_scalar(
-            "INSERT INTO registrations (id, request_number, bank_id, phone, state, browser_hash,
-                consent_version, lang, trace_id, created_at, updated_at)
-             VALUES (?1, (SELECT COALESCE(MAX(request_number), 0) + 1 FROM registrations), ?2, ?3,
-                'awaiting_bank', ?4, ?5, ?6, ?7, ?8, ?8)
-             RETURNING request_number",
-        )
-        .bind(r.id)
-        .bind(r.bank_id)
-        .bind(r.phone)
-        .bind(r.browser_hash)
-        .bind(r.consent_version)
-        .bind(r.lang)
-        .bind(r.trace_id)
-        .bind(r.now)
-        .fetch_one(&mut *tx)
-        .await?;
-        let e = r.embed.as_ref();
-        sqlx::query(
-            "INSERT INTO auth_flows (state_hash, registration_id, bank_id, nonce, pkce_verifier, created_at, expires_at,
-                browser_hash, launch_hash, launch_key, launch_sealed, launch_expires_at, embed_mode, embed_return)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        )
-        .bind(r.state_hash)
-        .bind(r.id)
-        .bind(r.bank_id)
-        .bind(r.nonce)
-        .bind(r.pkce_verifier)
-        .bind(r.now)
-        .bind(r.now + r.flow_ttl_ms)
-        .bind(e.map(|_| super::UNLAUNCHED))
-        .bind(e.map(|e| e.launch_hash))
-        .bind(e.map(|e| e.sealed_url.0))
-        .bind(e.map(|e| e.sealed_url.1))
-        .bind(e.map(|e| e.expires_at))
-        .bind(e.map(|e| e.mode))
-        .bind(e.and_then(|e| e.return_url))
-        .execute(&mut *tx)
-        .await?;
-        journal(
-            &mut tx,
-            Some(r.id),
-            None,
-            r.now,
-            JournalEvent::RegistrationStarted,
-            None,
-            Some(r.trace_id),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(number)
+    pub async fn start_registration(&self, r: &NewRegistration<'_>) -> Result<i64, DbError> {
+        self.write(|tx| {
+            let number: i64 = tx.scalar("INSERT INTO registrations (id, request_number, bank_id, phone, state, browser_hash,
+                    consent_version, lang, trace_id, created_at, updated_at)
+                 VALUES (?1, (SELECT COALESCE(MAX(request_number), 0) + 1 FROM registrations), ?2, ?3,
+                    'awaiting_bank', ?4, ?5, ?6, ?7, ?8, ?8)
+                 RETURNING request_number", args![r.id, r.bank_id, r.phone, r.browser_hash, r.consent_version, r.lang, r.trace_id, r.now])?;
+            let e = r.embed.as_ref();
+            tx.exec("INSERT INTO auth_flows (state_hash, registration_id, bank_id, nonce, pkce_verifier, created_at, expires_at,
+                    browser_hash, launch_hash, launch_key, launch_sealed, launch_expires_at, embed_mode, embed_return)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)", args![r.state_hash, r.id, r.bank_id, r.nonce, r.pkce_verifier, r.now, r.now + r.flow_ttl_ms, e.map(|_| super::UNLAUNCHED), e.map(|e| e.launch_hash), e.map(|e| e.sealed_url.0), e.map(|e| e.sealed_url.1), e.map(|e| e.expires_at), e.map(|e| e.mode), e.and_then(|e| e.return_url)])?;
+            journal(
+                tx,
+                Some(r.id),
+                None,
+                r.now,
+                JournalEvent::RegistrationStarted,
+                None,
+                Some(r.trace_id),
+            )?;
+            Ok(number)
+        })
     }
 
     /// Starts another bank round trip for a rejected or failed registration, as the lifecycle
@@ -204,49 +188,26 @@ impl Store {
         now: i64,
         flow_ttl_ms: i64,
         trace_id: &str,
-    ) -> Result<bool, sqlx::Error> {
-        let mut tx = self.begin().await?;
-        if advance(&mut tx, id, Event::Reverify).await?.is_none() {
-            return Ok(false);
-        }
-        sqlx::query(
-            "UPDATE registrations SET phone = ?1, reason = NULL, trace_id = ?2, updated_at = ?3 WHERE id = ?4",
-        )
-        .bind(phone)
-        .bind(trace_id)
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        let bank_id: String = sqlx::query_scalar("SELECT bank_id FROM registrations WHERE id = ?1")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO auth_flows (state_hash, registration_id, bank_id, nonce, pkce_verifier, created_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )
-        .bind(state_hash)
-        .bind(id)
-        .bind(&bank_id)
-        .bind(nonce)
-        .bind(verifier)
-        .bind(now)
-        .bind(now + flow_ttl_ms)
-        .execute(&mut *tx)
-        .await?;
-        journal(
-            &mut tx,
-            Some(id),
-            None,
-            now,
-            JournalEvent::ReverifyStarted,
-            None,
-            Some(trace_id),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(true)
+    ) -> Result<bool, DbError> {
+        self.write(|tx| {
+            if advance(tx, id, Event::Reverify)?.is_none() {
+                return Ok(false);
+            }
+            tx.exec("UPDATE registrations SET phone = ?1, reason = NULL, trace_id = ?2, updated_at = ?3 WHERE id = ?4", args![phone, trace_id, now, id])?;
+            let bank_id: String = tx.scalar("SELECT bank_id FROM registrations WHERE id = ?1", args![id])?;
+            tx.exec("INSERT INTO auth_flows (state_hash, registration_id, bank_id, nonce, pkce_verifier, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", args![state_hash, id, &bank_id, nonce, verifier, now, now + flow_ttl_ms])?;
+            journal(
+                tx,
+                Some(id),
+                None,
+                now,
+                JournalEvent::ReverifyStarted,
+                None,
+                Some(trace_id),
+            )?;
+            Ok(true)
+        })
     }
 
     /// Marks a bank round trip as failed (nothing else is written).
@@ -257,218 +218,140 @@ impl Store {
         upstream: Option<&str>,
         trace_id: &str,
         now: i64,
-    ) -> Result<(), sqlx::Error> {
-        let mut tx = self.begin().await?;
-        if advance(&mut tx, id, Event::BankFailed(reason))
-            .await?
-            .is_some()
-        {
-            sqlx::query(
-                "UPDATE registrations SET reason = ?1, trace_id = ?2, updated_at = ?3 WHERE id = ?4",
-            )
-            .bind(reason.as_str())
-            .bind(trace_id)
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        journal(
-            &mut tx,
-            Some(id),
-            None,
-            now,
-            JournalEvent::Refused(reason),
-            upstream,
-            Some(trace_id),
-        )
-        .await?;
-        tx.commit().await
+    ) -> Result<(), DbError> {
+        self.write(|tx| {
+            if advance(tx, id, Event::BankFailed(reason))?
+                .is_some()
+            {
+                tx.exec("UPDATE registrations SET reason = ?1, trace_id = ?2, updated_at = ?3 WHERE id = ?4", args![reason.as_str(), trace_id, now, id])?;
+            }
+            journal(
+                tx,
+                Some(id),
+                None,
+                now,
+                JournalEvent::Refused(reason),
+                upstream,
+                Some(trace_id),
+            )?;
+            Ok(())
+        })
     }
 
     /// Records the outcome of the bank's data: registration state, consent ledger entry, journal,
     /// and for an accepted person the account, the bank link and a session — all or nothing.
     pub async fn complete_registration(&self, c: &Completion<'_>) -> Result<Completed, StoreError> {
-        let mut tx = self.begin().await?;
-        let result = match &c.outcome {
-            Outcome::Rejected { reason, claim } => {
-                if advance(&mut tx, c.registration_id, Event::BankRejected(*reason))
-                    .await?
-                    .is_none()
-                {
-                    return Err(StoreError::Illegal);
-                }
-                sqlx::query(
-                    "UPDATE registrations SET reason = ?1, trace_id = ?2, updated_at = ?3 WHERE id = ?4",
-                )
-                .bind(reason.as_str())
-                .bind(c.trace_id)
-                .bind(c.now)
-                .bind(c.registration_id)
-                .execute(&mut *tx)
-                .await?;
-                consent(&mut tx, c, None, "rejected").await?;
-                journal(
-                    &mut tx,
-                    Some(c.registration_id),
-                    None,
-                    c.now,
-                    JournalEvent::Refused(*reason),
-                    claim.map(|c| format!("claim:{c}")).as_deref(),
-                    Some(c.trace_id),
-                )
-                .await?;
-                Completed::Rejected
-            }
-            Outcome::Accepted(a) => {
-                let owners = accounts_of_keys(&mut tx, a.person_keys).await?;
-                if owners.len() > 1 {
-                    // The identifiers point at two accounts: a data error at a bank, never merged.
-                    return Err(StoreError::SubjectConflict);
-                }
-                let existing = owners.into_iter().next();
-                let existed = existing.is_some();
-                let primary = a
-                    .person_keys
-                    .first()
-                    .map(String::as_str)
-                    .unwrap_or_default();
-                let account_id = match existing {
-                    Some(id) => id,
-                    None => {
-                        sqlx::query(
-                            "INSERT INTO accounts (id, state, person_key, country, family_name, given_name, middle_name,
-                                birthdate, phone, email, created_at, key_id, national_ids)
-                             VALUES (?1, 'pending_confirmation', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                        )
-                        .bind(a.new_account_id)
-                        .bind(primary)
-                        .bind(a.country)
-                        .bind(a.family_name)
-                        .bind(a.given_name)
-                        .bind(a.middle_name)
-                        .bind(a.birthdate)
-                        .bind(a.phone)
-                        .bind(a.email)
-                        .bind(c.now)
-                        .bind(a.sealed_ids.0)
-                        .bind(a.sealed_ids.1)
-                        .execute(&mut *tx)
-                        .await?;
-                        a.new_account_id.to_string()
+        self.write(|tx| {
+            let result = match &c.outcome {
+                Outcome::Rejected { reason, claim } => {
+                    if advance(tx, c.registration_id, Event::BankRejected(*reason))?
+                        .is_none()
+                    {
+                        return Err(StoreError::Illegal);
                     }
-                };
-                let linked_to: Option<(String, Option<i64>)> = sqlx::query_as(
-                    "SELECT account_id, retired_at FROM bank_links WHERE bank_id = ?1 AND subject = ?2",
-                )
-                .bind(c.bank_id)
-                .bind(a.subject)
-                .fetch_optional(&mut *tx)
-                .await?;
-                match linked_to {
-                    Some((owner, _)) if owner != account_id => {
-                        return Err(StoreError::SubjectConflict)
-                    }
-                    // A removed bank does not reach the account again, not even by registering.
-                    Some((_, Some(_))) => return Err(StoreError::Retired),
-                    Some(_) => {
-                        sqlx::query("UPDATE bank_links SET last_used_at = ?1 WHERE bank_id = ?2 AND subject = ?3")
-                            .bind(c.now)
-                            .bind(c.bank_id)
-                            .bind(a.subject)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    None => {
-                        sqlx::query(
-                            "INSERT INTO bank_links (account_id, bank_id, subject, linked_at, last_used_at)
-                             VALUES (?1, ?2, ?3, ?4, ?4)",
-                        )
-                        .bind(&account_id)
-                        .bind(c.bank_id)
-                        .bind(a.subject)
-                        .bind(c.now)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
-                }
-                add_person_keys(&mut tx, &account_id, a.person_keys).await?;
-                let state: String = sqlx::query_scalar("SELECT state FROM accounts WHERE id = ?1")
-                    .bind(&account_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                let accepted = Event::BankAccepted {
-                    account_active: state == "active",
-                };
-                if advance(&mut tx, c.registration_id, accepted)
-                    .await?
-                    .is_none()
-                {
-                    return Err(StoreError::Illegal);
-                }
-                sqlx::query(
-                    "UPDATE registrations SET reason = NULL, trace_id = ?1, account_id = ?2, updated_at = ?3
-                     WHERE id = ?4",
-                )
-                .bind(c.trace_id)
-                .bind(&account_id)
-                .bind(c.now)
-                .bind(c.registration_id)
-                .execute(&mut *tx)
-                .await?;
-                consent(&mut tx, c, Some(&account_id), "account").await?;
-                let code = if existed {
-                    JournalEvent::AccountFound
-                } else {
-                    JournalEvent::AccountCreated
-                };
-                journal(
-                    &mut tx,
-                    Some(c.registration_id),
-                    Some(&account_id),
-                    c.now,
-                    code,
-                    None,
-                    Some(c.trace_id),
-                )
-                .await?;
-                if !a.activity_checked {
+                    tx.exec("UPDATE registrations SET reason = ?1, trace_id = ?2, updated_at = ?3 WHERE id = ?4", args![reason.as_str(), c.trace_id, c.now, c.registration_id])?;
+                    consent(tx, c, None, "rejected")?;
                     journal(
-                        &mut tx,
+                        tx,
+                        Some(c.registration_id),
+                        None,
+                        c.now,
+                        JournalEvent::Refused(*reason),
+                        claim.map(|c| format!("claim:{c}")).as_deref(),
+                        Some(c.trace_id),
+                    )?;
+                    Completed::Rejected
+                }
+                Outcome::Accepted(a) => {
+                    let owners = accounts_of_keys(tx, a.person_keys)?;
+                    if owners.len() > 1 {
+                        // The identifiers point at two accounts: a data error at a bank, never merged.
+                        return Err(StoreError::SubjectConflict);
+                    }
+                    let existing = owners.into_iter().next();
+                    let existed = existing.is_some();
+                    let primary = a
+                        .person_keys
+                        .first()
+                        .map(String::as_str)
+                        .unwrap_or_default();
+                    let account_id = match existing {
+                        Some(id) => id,
+                        None => {
+                            tx.exec("INSERT INTO accounts (id, state, person_key, country, family_name, given_name, middle_name,
+                                    birthdate, phone, email, created_at, key_id, national_ids)
+                                 VALUES (?1, 'pending_confirmation', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", args![a.new_account_id, primary, a.country, a.family_name, a.given_name, a.middle_name, a.birthdate, a.phone, a.email, c.now, a.sealed_ids.0, a.sealed_ids.1])?;
+                            a.new_account_id.to_string()
+                        }
+                    };
+                    let linked_to: Option<(String, Option<i64>)> = tx.opt("SELECT account_id, retired_at FROM bank_links WHERE bank_id = ?1 AND subject = ?2", args![c.bank_id, a.subject])?;
+                    match linked_to {
+                        Some((owner, _)) if owner != account_id => {
+                            return Err(StoreError::SubjectConflict)
+                        }
+                        // A removed bank does not reach the account again, not even by registering.
+                        Some((_, Some(_))) => return Err(StoreError::Retired),
+                        Some(_) => {
+                            tx.exec("UPDATE bank_links SET last_used_at = ?1 WHERE bank_id = ?2 AND subject = ?3", args![c.now, c.bank_id, a.subject])?;
+                        }
+                        None => {
+                            tx.exec("INSERT INTO bank_links (account_id, bank_id, subject, linked_at, last_used_at)
+                                 VALUES (?1, ?2, ?3, ?4, ?4)", args![&account_id, c.bank_id, a.subject, c.now])?;
+                        }
+                    }
+                    add_person_keys(tx, &account_id, a.person_keys)?;
+                    let state: String = tx.scalar("SELECT state FROM accounts WHERE id = ?1", args![&account_id])?;
+                    let accepted = Event::BankAccepted {
+                        account_active: state == "active",
+                    };
+                    if advance(tx, c.registration_id, accepted)?
+                        .is_none()
+                    {
+                        return Err(StoreError::Illegal);
+                    }
+                    tx.exec("UPDATE registrations SET reason = NULL, trace_id = ?1, account_id = ?2, updated_at = ?3
+                         WHERE id = ?4", args![c.trace_id, &account_id, c.now, c.registration_id])?;
+                    consent(tx, c, Some(&account_id), "account")?;
+                    let code = if existed {
+                        JournalEvent::AccountFound
+                    } else {
+                        JournalEvent::AccountCreated
+                    };
+                    journal(
+                        tx,
                         Some(c.registration_id),
                         Some(&account_id),
                         c.now,
-                        JournalEvent::ActivityNotChecked,
-                        Some(c.bank_id),
+                        code,
+                        None,
                         Some(c.trace_id),
-                    )
-                    .await?;
+                    )?;
+                    if !a.activity_checked {
+                        journal(
+                            tx,
+                            Some(c.registration_id),
+                            Some(&account_id),
+                            c.now,
+                            JournalEvent::ActivityNotChecked,
+                            Some(c.bank_id),
+                            Some(c.trace_id),
+                        )?;
+                    }
+                    tx.exec("INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, auth_at) VALUES (?1, ?2, ?3, ?3, ?3)", args![a.session_hash, &account_id, c.now])?;
+                    Completed::Account {
+                        account_id,
+                        existed,
+                    }
                 }
-                sqlx::query("INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, auth_at) VALUES (?1, ?2, ?3, ?3, ?3)")
-                    .bind(a.session_hash)
-                    .bind(&account_id)
-                    .bind(c.now)
-                    .execute(&mut *tx)
-                    .await?;
-                Completed::Account {
-                    account_id,
-                    existed,
-                }
-            }
-        };
-        tx.commit().await?;
-        Ok(result)
+            };
+            Ok(result)
+        })
     }
 
-    pub async fn registration(&self, id: &str) -> Result<Option<RegistrationRow>, sqlx::Error> {
-        let row: Option<RegistrationRecord> = sqlx::query_as(
-            "SELECT r.id, r.request_number, r.bank_id, r.phone, r.state, r.reason, r.trace_id, r.browser_hash,
+    pub async fn registration(&self, id: &str) -> Result<Option<RegistrationRow>, DbError> {
+        let row: Option<RegistrationRecord> = self.read(|tx| tx.opt("SELECT r.id, r.request_number, r.bank_id, r.phone, r.state, r.reason, r.trace_id, r.browser_hash,
                     r.account_id, r.created_at, a.given_name, a.family_name, a.state AS account_state
-             FROM registrations r LEFT JOIN accounts a ON a.id = r.account_id WHERE r.id = ?1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
+             FROM registrations r LEFT JOIN accounts a ON a.id = r.account_id WHERE r.id = ?1", args![id]))?;
         Ok(row.map(RegistrationRow::from))
     }
 }
@@ -476,18 +359,12 @@ impl Store {
 /// Moves a registration through the lifecycle within `tx`: the state after `event` by
 /// [`lifecycle::next`], written only while the row still holds the state it was computed from.
 /// `None` (and nothing written) when the event is not allowed in the current state.
-async fn advance(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    id: &str,
-    event: Event,
-) -> Result<Option<RegistrationState>, sqlx::Error> {
-    let row: Option<(String, Option<String>)> = sqlx::query_as(
+fn advance(tx: &mut Tx<'_>, id: &str, event: Event) -> Result<Option<RegistrationState>, DbError> {
+    let row: Option<(String, Option<String>)> = tx.opt(
         "SELECT r.state, a.state FROM registrations r LEFT JOIN accounts a ON a.id = r.account_id
          WHERE r.id = ?1",
-    )
-    .bind(id)
-    .fetch_optional(&mut **tx)
-    .await?;
+        args![id],
+    )?;
     let Some((stored, account)) = row else {
         return Ok(None);
     };
@@ -497,11 +374,9 @@ async fn advance(
     let Ok(to) = lifecycle::next(from, event) else {
         return Ok(None);
     };
-    let done = sqlx::query("UPDATE registrations SET state = ?1 WHERE id = ?2 AND state = ?3")
-        .bind(lifecycle::row_state(to))
-        .bind(id)
-        .bind(&stored)
-        .execute(&mut **tx)
-        .await?;
-    Ok((done.rows_affected() == 1).then_some(to))
+    let done = tx.exec(
+        "UPDATE registrations SET state = ?1 WHERE id = ?2 AND state = ?3",
+        args![lifecycle::row_state(to), id, &stored],
+    )?;
+    Ok((done == 1).then_some(to))
 }

@@ -16,6 +16,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 #[derive(Debug)]
 pub enum DbError {
     Sqlite(rusqlite::Error),
+    Postgres(postgres::Error),
     /// A query that must return a row returned none.
     RowNotFound,
     /// A column did not hold what the reader asked for (a bug, or a schema out of step).
@@ -32,6 +33,7 @@ impl std::fmt::Display for DbError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DbError::Sqlite(e) => write!(f, "sqlite: {e}"),
+            DbError::Postgres(e) => write!(f, "postgres: {e}"),
             DbError::RowNotFound => f.write_str("no row"),
             DbError::Decode(e) => write!(f, "decode: {e}"),
             DbError::Unavailable(e) => write!(f, "unavailable: {e}"),
@@ -59,10 +61,29 @@ impl From<rusqlite::Error> for DbError {
     }
 }
 
+impl From<postgres::Error> for DbError {
+    fn from(e: postgres::Error) -> Self {
+        if e.is_closed() || e.as_db_error().is_none() && e.code().is_none() {
+            DbError::Unavailable(e.to_string())
+        } else {
+            DbError::Postgres(e)
+        }
+    }
+}
+
 impl DbError {
+    /// True when PostgreSQL gave up the transaction to keep it serializable: run it again.
+    fn is_retryable(&self) -> bool {
+        use postgres::error::SqlState;
+        matches!(self, DbError::Postgres(e)
+            if e.code() == Some(&SqlState::T_R_SERIALIZATION_FAILURE)
+                || e.code() == Some(&SqlState::T_R_DEADLOCK_DETECTED))
+    }
+
     /// True when a unique or primary-key constraint refused the row.
     pub fn is_unique_violation(&self) -> bool {
         match self {
+            DbError::Postgres(e) => e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION),
             DbError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => {
                 f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
                     || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
@@ -277,13 +298,39 @@ pub use from_row;
 
 /// One transaction (or, for reads, one connection): the statements of a store call.
 pub struct Tx<'c> {
-    conn: &'c Connection,
+    inner: Inner<'c>,
     undo: bool,
+    /// PostgreSQL refused a statement to keep the transaction serializable: run it again.
+    retry: bool,
 }
+
+enum Inner<'c> {
+    Lite(&'c Connection),
+    /// A read: statements in autocommit.
+    PgClient(&'c mut postgres::Client, &'c mut Statements),
+    /// A write transaction.
+    PgTxn(postgres::Transaction<'c>, &'c mut Statements),
+}
+
+/// A PostgreSQL connection's prepared statements, by their SQL as the store wrote it.
+type Statements = std::collections::HashMap<String, postgres::Statement>;
 
 impl<'c> Tx<'c> {
     fn new(conn: &'c Connection) -> Self {
-        Tx { conn, undo: false }
+        Tx::with(Inner::Lite(conn))
+    }
+
+    fn with(inner: Inner<'c>) -> Self {
+        Tx {
+            inner,
+            undo: false,
+            retry: false,
+        }
+    }
+
+    /// True on PostgreSQL (for the few statements whose SQL differs).
+    pub fn is_postgres(&self) -> bool {
+        !matches!(self.inner, Inner::Lite(_))
     }
 
     /// Rolls the write transaction back when the closure returns, even with `Ok` (an outcome
@@ -294,38 +341,40 @@ impl<'c> Tx<'c> {
 
     /// Runs a statement; the number of rows it changed.
     pub fn exec(&mut self, sql: &str, args: &[Arg<'_>]) -> DbResult<u64> {
-        let mut stmt = self.conn.prepare_cached(sql)?;
-        bind(&mut stmt, args)?;
-        Ok(stmt.raw_execute()? as u64)
+        match &mut self.inner {
+            Inner::Lite(conn) => {
+                let mut stmt = conn.prepare_cached(sql)?;
+                bind(&mut stmt, args)?;
+                Ok(stmt.raw_execute()? as u64)
+            }
+            Inner::PgClient(c, stmts) => {
+                let st = pg_statement(*c, stmts, sql)?;
+                Ok(c.execute(&st, &pg_args(args))?)
+            }
+            Inner::PgTxn(t, stmts) => {
+                let st = pg_statement(t, stmts, sql)?;
+                let done = t.execute(&st, &pg_args(args)).map_err(DbError::from);
+                self.retry |= done.as_ref().is_err_and(DbError::is_retryable);
+                done
+            }
+        }
     }
 
     /// Every row of a query.
     pub fn rows(&mut self, sql: &str, args: &[Arg<'_>]) -> DbResult<Vec<Row>> {
-        let mut stmt = self.conn.prepare_cached(sql)?;
-        bind(&mut stmt, args)?;
-        let names: Arc<[String]> = stmt.column_names().iter().map(|n| n.to_string()).collect();
-        let width = names.len();
-        let mut rows = stmt.raw_query();
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let mut values = Vec::with_capacity(width);
-            for i in 0..width {
-                values.push(match r.get_ref(i)? {
-                    rusqlite::types::ValueRef::Null => Value::Null,
-                    rusqlite::types::ValueRef::Integer(i) => Value::Int(i),
-                    rusqlite::types::ValueRef::Real(f) => Value::Real(f),
-                    rusqlite::types::ValueRef::Text(t) => {
-                        Value::Text(String::from_utf8_lossy(t).into_owned())
-                    }
-                    rusqlite::types::ValueRef::Blob(b) => Value::Blob(b.to_vec()),
-                });
+        match &mut self.inner {
+            Inner::Lite(conn) => lite_rows(conn, sql, args),
+            Inner::PgClient(c, stmts) => {
+                let st = pg_statement(*c, stmts, sql)?;
+                pg_rows(&st, c.query(&st, &pg_args(args))?)
             }
-            out.push(Row {
-                names: names.clone(),
-                values,
-            });
+            Inner::PgTxn(t, stmts) => {
+                let st = pg_statement(t, stmts, sql)?;
+                let rows = t.query(&st, &pg_args(args)).map_err(DbError::from);
+                self.retry |= rows.as_ref().is_err_and(DbError::is_retryable);
+                pg_rows(&st, rows?)
+            }
         }
-        Ok(out)
     }
 
     pub fn all<T: FromRow>(&mut self, sql: &str, args: &[Arg<'_>]) -> DbResult<Vec<T>> {
@@ -357,8 +406,150 @@ impl<'c> Tx<'c> {
 
     /// Runs several statements without parameters (migrations).
     fn batch(&mut self, sql: &str) -> DbResult<()> {
-        Ok(self.conn.execute_batch(sql)?)
+        match &mut self.inner {
+            Inner::Lite(conn) => Ok(conn.execute_batch(sql)?),
+            Inner::PgClient(c, _) => Ok(c.batch_execute(sql)?),
+            Inner::PgTxn(t, _) => Ok(t.batch_execute(sql)?),
+        }
     }
+}
+
+fn lite_rows(conn: &Connection, sql: &str, args: &[Arg<'_>]) -> DbResult<Vec<Row>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    bind(&mut stmt, args)?;
+    let names: Arc<[String]> = stmt.column_names().iter().map(|n| n.to_string()).collect();
+    let width = names.len();
+    let mut rows = stmt.raw_query();
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let mut values = Vec::with_capacity(width);
+        for i in 0..width {
+            values.push(match r.get_ref(i)? {
+                rusqlite::types::ValueRef::Null => Value::Null,
+                rusqlite::types::ValueRef::Integer(i) => Value::Int(i),
+                rusqlite::types::ValueRef::Real(f) => Value::Real(f),
+                rusqlite::types::ValueRef::Text(t) => {
+                    Value::Text(String::from_utf8_lossy(t).into_owned())
+                }
+                rusqlite::types::ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+            });
+        }
+        out.push(Row {
+            names: names.clone(),
+            values,
+        });
+    }
+    Ok(out)
+}
+
+/// The SQL as PostgreSQL takes it: `?N` parameters become `$N`, and SQLite's physical row id
+/// (`rowid`, used to delete in batches) becomes PostgreSQL's (`ctid`).
+fn pg_sql(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        if c == '\'' {
+            quoted = !quoted;
+        }
+        if c == '?' && !quoted && chars.peek().is_some_and(|d| d.is_ascii_digit()) {
+            out.push('$');
+        } else {
+            out.push(c);
+        }
+    }
+    if out.contains("rowid") {
+        out = out.replace("rowid", "ctid");
+    }
+    out
+}
+
+fn pg_statement<C: postgres::GenericClient>(
+    client: &mut C,
+    stmts: &mut Statements,
+    sql: &str,
+) -> DbResult<postgres::Statement> {
+    if let Some(st) = stmts.get(sql) {
+        return Ok(st.clone());
+    }
+    let st = client.prepare(&pg_sql(sql))?;
+    stmts.insert(sql.to_string(), st.clone());
+    Ok(st)
+}
+
+fn pg_args<'a>(args: &'a [Arg<'a>]) -> Vec<&'a (dyn postgres::types::ToSql + Sync)> {
+    args.iter()
+        .map(|a| a as &(dyn postgres::types::ToSql + Sync))
+        .collect()
+}
+
+fn pg_rows(st: &postgres::Statement, rows: Vec<postgres::Row>) -> DbResult<Vec<Row>> {
+    use postgres::types::Type;
+    let names: Arc<[String]> = st.columns().iter().map(|c| c.name().to_string()).collect();
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let mut values = Vec::with_capacity(names.len());
+        for (i, col) in r.columns().iter().enumerate() {
+            let ty = col.type_();
+            let v = if *ty == Type::INT8 {
+                r.try_get::<_, Option<i64>>(i)?.map(Value::Int)
+            } else if *ty == Type::INT4 {
+                r.try_get::<_, Option<i32>>(i)?
+                    .map(|v| Value::Int(v.into()))
+            } else if *ty == Type::INT2 {
+                r.try_get::<_, Option<i16>>(i)?
+                    .map(|v| Value::Int(v.into()))
+            } else if *ty == Type::BOOL {
+                r.try_get::<_, Option<bool>>(i)?
+                    .map(|v| Value::Int(v.into()))
+            } else if *ty == Type::BYTEA {
+                r.try_get::<_, Option<Vec<u8>>>(i)?.map(Value::Blob)
+            } else if *ty == Type::FLOAT8 {
+                r.try_get::<_, Option<f64>>(i)?.map(Value::Real)
+            } else if *ty == Type::TEXT || *ty == Type::VARCHAR || *ty == Type::NAME {
+                r.try_get::<_, Option<String>>(i)?.map(Value::Text)
+            } else {
+                return Err(DbError::Decode(format!(
+                    "column {}: type {ty} is not read by the store",
+                    col.name()
+                )));
+            };
+            values.push(v.unwrap_or(Value::Null));
+        }
+        out.push(Row {
+            names: names.clone(),
+            values,
+        });
+    }
+    Ok(out)
+}
+
+impl postgres::types::ToSql for Arg<'_> {
+    fn to_sql(
+        &self,
+        ty: &postgres::types::Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        use postgres::types::Type;
+        match *self {
+            Arg::Null => Ok(postgres::types::IsNull::Yes),
+            Arg::Int(v) if *ty == Type::INT4 => i32::try_from(v)?.to_sql(ty, out),
+            Arg::Int(v) if *ty == Type::INT2 => i16::try_from(v)?.to_sql(ty, out),
+            Arg::Int(v) if *ty == Type::BOOL => (v != 0).to_sql(ty, out),
+            Arg::Int(v) if *ty == Type::TEXT || *ty == Type::VARCHAR => {
+                v.to_string().to_sql(ty, out)
+            }
+            Arg::Int(v) => v.to_sql(ty, out),
+            Arg::Text(v) => v.to_sql(ty, out),
+            Arg::Blob(v) => v.to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_: &postgres::types::Type) -> bool {
+        true
+    }
+
+    postgres::types::to_sql_checked!();
 }
 
 fn bind(stmt: &mut rusqlite::CachedStatement<'_>, args: &[Arg<'_>]) -> DbResult<()> {
@@ -384,7 +575,13 @@ fn bind(stmt: &mut rusqlite::CachedStatement<'_>, args: &[Arg<'_>]) -> DbResult<
 /// The database a store uses, chosen by its URL.
 #[derive(Clone)]
 pub struct Db {
-    lite: Arc<Lite>,
+    backend: Backend,
+}
+
+#[derive(Clone)]
+enum Backend {
+    Lite(Arc<Lite>),
+    Pg(Arc<Pg>),
 }
 
 struct Lite {
@@ -394,6 +591,120 @@ struct Lite {
     readers: Mutex<Vec<Connection>>,
     /// `None` for an in-memory database: reads use the writer connection.
     path: Option<String>,
+}
+
+/// PostgreSQL: a pool of connections, each with its prepared statements. A store call holds one
+/// connection for its closure, on a thread allowed to block (see [`blocking`]).
+struct Pg {
+    url: String,
+    idle: Mutex<PgPool>,
+    freed: std::sync::Condvar,
+    max: usize,
+}
+
+struct PgPool {
+    conns: Vec<PgConn>,
+    open: usize,
+}
+
+struct PgConn {
+    client: postgres::Client,
+    stmts: Statements,
+}
+
+/// Most connections one portal process opens to PostgreSQL.
+const PG_MAX_CONNECTIONS: usize = 16;
+/// How long a call waits for a free connection before answering "unavailable".
+const PG_ACQUIRE: std::time::Duration = std::time::Duration::from_secs(5);
+/// Times a write transaction is run again after PostgreSQL refused it to stay serializable.
+const PG_RETRIES: usize = 10;
+/// The advisory lock the replicas take while migrating (any constant both sides agree on).
+const PG_MIGRATION_LOCK: i64 = 0x6261_6e6b_6964;
+
+impl Pg {
+    fn acquire(&self) -> DbResult<PgConn> {
+        let deadline = std::time::Instant::now() + PG_ACQUIRE;
+        let mut pool = lock(&self.idle);
+        loop {
+            if let Some(c) = pool.conns.pop() {
+                if !c.client.is_closed() {
+                    return Ok(c);
+                }
+                pool.open -= 1;
+                continue;
+            }
+            if pool.open < self.max {
+                pool.open += 1;
+                drop(pool);
+                return match postgres::Client::connect(&self.url, postgres::NoTls) {
+                    Ok(client) => Ok(PgConn {
+                        client,
+                        stmts: Statements::new(),
+                    }),
+                    Err(e) => {
+                        lock(&self.idle).open -= 1;
+                        self.freed.notify_one();
+                        Err(DbError::Unavailable(e.to_string()))
+                    }
+                };
+            }
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                return Err(DbError::Unavailable("no free database connection".into()));
+            }
+            pool = self
+                .freed
+                .wait_timeout(pool, deadline - now)
+                .map(|(g, _)| g)
+                .unwrap_or_else(|p| p.into_inner().0);
+        }
+    }
+
+    fn release(&self, conn: PgConn) {
+        let mut pool = lock(&self.idle);
+        if conn.client.is_closed() {
+            pool.open -= 1;
+        } else {
+            pool.conns.push(conn);
+        }
+        drop(pool);
+        self.freed.notify_one();
+    }
+
+    /// Runs `f` with a pooled connection; a broken connection is dropped, not returned.
+    fn with<R>(&self, f: impl FnOnce(&mut PgConn) -> R) -> DbResult<R> {
+        let mut conn = self.acquire()?;
+        let out = f(&mut conn);
+        self.release(conn);
+        Ok(out)
+    }
+}
+
+impl Drop for Pg {
+    fn drop(&mut self) {
+        // A PostgreSQL client closes its connection with a blocking call, not allowed on the
+        // async runtime's threads: the last ones are closed on a thread of their own.
+        let conns = std::mem::take(&mut lock(&self.idle).conns);
+        if !conns.is_empty() {
+            std::thread::spawn(move || drop(conns));
+        }
+    }
+}
+
+/// Runs blocking database work from async code: on the multi-threaded runtime in place (the
+/// runtime moves its other tasks off this thread meanwhile); elsewhere (a single-threaded test
+/// runtime) on a scoped thread, because the PostgreSQL client runs a runtime of its own.
+fn blocking<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        Ok(_) => std::thread::scope(|s| {
+            s.spawn(f)
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p))
+        }),
+        Err(_) => f(),
+    }
 }
 
 /// Most idle reader connections kept.
@@ -443,8 +754,27 @@ fn open_sqlite(path: Option<&str>, writer: bool) -> DbResult<Connection> {
 }
 
 impl Db {
-    /// Opens (creating when missing) the database named by `url` and applies the migrations.
+    /// Opens (creating when missing) the database named by `url` and applies the migrations:
+    /// `sqlite://path` or `sqlite::memory:`, or `postgres://user@host:port/db` (also
+    /// `postgresql://`), where several replicas starting at once migrate one after another.
     pub async fn connect(url: &str) -> DbResult<Db> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pg = Arc::new(Pg {
+                url: url.to_string(),
+                idle: Mutex::new(PgPool {
+                    conns: Vec::new(),
+                    open: 0,
+                }),
+                freed: std::sync::Condvar::new(),
+                max: PG_MAX_CONNECTIONS,
+            });
+            let db = Db {
+                backend: Backend::Pg(pg),
+            };
+            let migrated = db.clone();
+            blocking(move || migrated.migrate())?;
+            return Ok(db);
+        }
         let Some(path) = sqlite_path(url) else {
             return Err(DbError::Unavailable(format!(
                 "unsupported database URL scheme: {}",
@@ -453,64 +783,184 @@ impl Db {
         };
         let writer = open_sqlite(path.as_deref(), true)?;
         let db = Db {
-            lite: Arc::new(Lite {
+            backend: Backend::Lite(Arc::new(Lite {
                 writer: Mutex::new(writer),
                 readers: Mutex::new(Vec::new()),
                 path,
-            }),
+            })),
         };
         db.migrate()?;
         Ok(db)
     }
 
-    /// Runs `f` in one write transaction, committed when it returns `Ok`, rolled back otherwise.
-    pub fn write<T, E: From<DbError>>(
-        &self,
-        f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
-    ) -> Result<T, E> {
-        let mut conn = lock(&self.lite.writer);
-        let txn = conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(DbError::from)?;
-        let mut tx = Tx::new(&txn);
-        let out = f(&mut tx)?;
-        if tx.undo {
-            txn.rollback().map_err(DbError::from)?;
-        } else {
-            txn.commit().map_err(DbError::from)?;
-        }
-        Ok(out)
+    /// True when the store is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.backend, Backend::Pg(_))
     }
 
-    /// Runs `f` on a reader connection (statements outside a write transaction).
-    pub fn read<T, E: From<DbError>>(
+    /// Runs `f` in one write transaction, committed when it returns `Ok` (unless it called
+    /// [`Tx::undo`]), rolled back otherwise. SQLite: on the one writer connection, `BEGIN
+    /// IMMEDIATE`. PostgreSQL: `SERIALIZABLE`, run again (up to [`PG_RETRIES`] times) when the
+    /// database refuses it to stay serializable — so `f` may run more than once and must not act
+    /// outside the transaction.
+    pub fn write<T: Send, E: From<DbError> + Send>(
         &self,
-        f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
+        mut f: impl FnMut(&mut Tx<'_>) -> Result<T, E> + Send,
     ) -> Result<T, E> {
-        let Some(path) = &self.lite.path else {
-            let conn = lock(&self.lite.writer);
-            return f(&mut Tx::new(&conn));
-        };
-        let taken = lock(&self.lite.readers).pop();
-        let conn = match taken {
-            Some(c) => c,
-            None => open_sqlite(Some(path), false)?,
-        };
-        let out = f(&mut Tx::new(&conn));
-        let mut idle = lock(&self.lite.readers);
-        if idle.len() < READERS_KEPT {
-            idle.push(conn);
+        match &self.backend {
+            Backend::Lite(lite) => {
+                let mut conn = lock(&lite.writer);
+                let txn = conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(DbError::from)?;
+                let mut tx = Tx::new(&txn);
+                let out = f(&mut tx)?;
+                let undo = tx.undo;
+                drop(tx);
+                if undo {
+                    txn.rollback().map_err(DbError::from)?;
+                } else {
+                    txn.commit().map_err(DbError::from)?;
+                }
+                Ok(out)
+            }
+            Backend::Pg(pg) => blocking(|| {
+                pg.with(|conn| {
+                    let mut attempt = 0;
+                    loop {
+                        match pg_write_once(conn, &mut f) {
+                            Err(Failed::Retry) if attempt < PG_RETRIES => {
+                                attempt += 1;
+                                std::thread::sleep(std::time::Duration::from_millis(
+                                    1 << attempt.min(6),
+                                ));
+                            }
+                            Err(Failed::Retry) => {
+                                return Err(E::from(DbError::Unavailable(
+                                    "could not serialize the transaction".into(),
+                                )))
+                            }
+                            Err(Failed::Db(e)) if e.is_retryable() && attempt < PG_RETRIES => {
+                                attempt += 1;
+                                std::thread::sleep(std::time::Duration::from_millis(
+                                    1 << attempt.min(6),
+                                ));
+                            }
+                            Err(Failed::Db(e)) => return Err(E::from(e)),
+                            Err(Failed::Caller(e)) => return Err(e),
+                            Ok(v) => return Ok(v),
+                        }
+                    }
+                })
+                .map_err(E::from)?
+            }),
         }
-        out
+    }
+
+    /// Runs `f`'s reads: SQLite on a reader connection, PostgreSQL statement by statement in
+    /// autocommit.
+    pub fn read<T: Send, E: From<DbError> + Send>(
+        &self,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, E> + Send,
+    ) -> Result<T, E> {
+        match &self.backend {
+            Backend::Lite(lite) => {
+                let Some(path) = &lite.path else {
+                    let conn = lock(&lite.writer);
+                    return f(&mut Tx::new(&conn));
+                };
+                let taken = lock(&lite.readers).pop();
+                let conn = match taken {
+                    Some(c) => c,
+                    None => open_sqlite(Some(path), false)?,
+                };
+                let out = f(&mut Tx::new(&conn));
+                let mut idle = lock(&lite.readers);
+                if idle.len() < READERS_KEPT {
+                    idle.push(conn);
+                }
+                out
+            }
+            Backend::Pg(pg) => blocking(|| {
+                pg.with(|conn| {
+                    let PgConn { client, stmts } = conn;
+                    f(&mut Tx::with(Inner::PgClient(client, stmts)))
+                })
+                .map_err(E::from)?
+            }),
+        }
     }
 
     fn migrate(&self) -> DbResult<()> {
-        let mut conn = lock(&self.lite.writer);
-        let txn = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        apply_migrations(&mut Tx::new(&txn), SQLITE_MIGRATIONS)?;
-        txn.commit()?;
-        Ok(())
+        match &self.backend {
+            Backend::Lite(lite) => {
+                let mut conn = lock(&lite.writer);
+                let txn = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                apply_migrations(&mut Tx::new(&txn), SQLITE_MIGRATIONS)?;
+                txn.commit()?;
+                Ok(())
+            }
+            Backend::Pg(pg) => pg.with(|conn| {
+                // Replicas starting together: one migrates, the others wait and then find
+                // nothing left to do.
+                conn.client
+                    .execute("SELECT pg_advisory_lock($1)", &[&PG_MIGRATION_LOCK])?;
+                let result = (|| {
+                    let PgConn { client, stmts } = &mut *conn;
+                    let mut tx = Tx::with(Inner::PgTxn(client.transaction()?, stmts));
+                    apply_migrations(&mut tx, PG_MIGRATIONS)?;
+                    match tx.inner {
+                        Inner::PgTxn(t, _) => t.commit()?,
+                        _ => unreachable!("a PostgreSQL transaction"),
+                    }
+                    Ok(())
+                })();
+                conn.client
+                    .execute("SELECT pg_advisory_unlock($1)", &[&PG_MIGRATION_LOCK])?;
+                // Statements prepared before the schema existed would not see it.
+                conn.stmts.clear();
+                result
+            })?,
+        }
     }
+}
+
+/// Why one attempt of a PostgreSQL write ended without a value.
+enum Failed<E> {
+    Db(DbError),
+    /// A statement was refused to keep the transaction serializable.
+    Retry,
+    Caller(E),
+}
+
+fn pg_write_once<T, E: From<DbError>>(
+    conn: &mut PgConn,
+    f: &mut impl FnMut(&mut Tx<'_>) -> Result<T, E>,
+) -> Result<T, Failed<E>> {
+    let PgConn { client, stmts } = conn;
+    let txn = client
+        .build_transaction()
+        .isolation_level(postgres::IsolationLevel::Serializable)
+        .start()
+        .map_err(|e| Failed::Db(e.into()))?;
+    let mut tx = Tx::with(Inner::PgTxn(txn, stmts));
+    let out = match f(&mut tx) {
+        Ok(v) => v,
+        // A statement refused to keep the transaction serializable (`f` may have turned it into
+        // an error of its own type): the whole closure runs again.
+        Err(_) if tx.retry => return Err(Failed::Retry),
+        Err(e) => return Err(Failed::Caller(e)),
+    };
+    let undo = tx.undo;
+    let Inner::PgTxn(txn, _) = tx.inner else {
+        return Err(Failed::Db(DbError::Decode("not a transaction".into())));
+    };
+    if undo {
+        txn.rollback().map_err(|e| Failed::Db(e.into()))?;
+    } else {
+        txn.commit().map_err(|e| Failed::Db(e.into()))?;
+    }
+    Ok(out)
 }
 
 /// A migration: its version, name and SQL.
@@ -537,20 +987,27 @@ const SQLITE_MIGRATIONS: &[Migration] = migrations!("sqlite":
     12 "0012_embed",
 );
 
+/// PostgreSQL starts from the final schema of the SQLite migrations above; later migrations get
+/// a file in both directories.
+const PG_MIGRATIONS: &[Migration] = migrations!("postgres":
+    1 "0001_schema",
+);
+
 /// Applies the migrations not yet recorded, in order, within `tx`. The record is the table sqlx's
 /// migrator kept (same rows, same SHA-384 checksums), so databases it created carry on.
 fn apply_migrations(tx: &mut Tx<'_>, all: &[Migration]) -> DbResult<()> {
     use sha2::{Digest, Sha384};
-    tx.batch(
+    tx.batch(&format!(
         "CREATE TABLE IF NOT EXISTS _sqlx_migrations (
             version BIGINT PRIMARY KEY,
             description TEXT NOT NULL,
             installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
             success BOOLEAN NOT NULL,
-            checksum BLOB NOT NULL,
+            checksum {} NOT NULL,
             execution_time BIGINT NOT NULL
         )",
-    )?;
+        if tx.is_postgres() { "BYTEA" } else { "BLOB" }
+    ))?;
     let done: Vec<(i64, Vec<u8>)> = tx.all(
         "SELECT version, checksum FROM _sqlx_migrations WHERE success = TRUE ORDER BY version",
         args![],
@@ -623,5 +1080,69 @@ mod tests {
         drop(db);
         Db::connect(&url).await.expect("reconnect");
         std::fs::remove_dir_all(&dir).ok();
+    }
+}
+
+/// The same checks against PostgreSQL when `BANKID_TEST_POSTGRES_URL` names a database (the
+/// test script starts a throw-away cluster and sets it); skipped otherwise.
+#[cfg(test)]
+mod pg_tests {
+    use super::*;
+
+    fn url() -> Option<String> {
+        std::env::var("BANKID_TEST_POSTGRES_URL").ok()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_migrates_once_rolls_back_and_serializes_writers() {
+        let Some(url) = url() else {
+            eprintln!("BANKID_TEST_POSTGRES_URL not set: skipped");
+            return;
+        };
+        // Two replicas starting together: both come up, the schema is applied once.
+        let (a, b) = tokio::join!(Db::connect(&url), Db::connect(&url));
+        let (a, b) = (a.expect("replica a"), b.expect("replica b"));
+        let applied: i64 = a
+            .read(|tx| tx.scalar("SELECT COUNT(*) FROM _sqlx_migrations", args![]))
+            .expect("count");
+        assert_eq!(applied as usize, PG_MIGRATIONS.len());
+        a.write(|tx| {
+            tx.exec("DROP TABLE IF EXISTS t_db", args![])?;
+            tx.exec(
+                "CREATE TABLE t_db (k TEXT PRIMARY KEY, n BIGINT NOT NULL)",
+                args![],
+            )
+        })
+        .expect("create");
+        let failed: DbResult<()> = a.write(|tx| {
+            tx.exec("INSERT INTO t_db VALUES (?1, ?2)", args!["x", 1i64])?;
+            Err(DbError::Fault("test"))
+        });
+        assert!(failed.is_err());
+        b.write(|tx| tx.exec("INSERT INTO t_db VALUES (?1, ?2)", args!["c", 0i64]))
+            .expect("insert");
+        // Read-modify-write from both replicas at once: serializable, retried, none lost.
+        let bump = |db: Db| {
+            tokio::spawn(async move {
+                for _ in 0..50 {
+                    db.write(|tx| {
+                        let n: i64 = tx.scalar("SELECT n FROM t_db WHERE k = ?1", args!["c"])?;
+                        tx.exec("UPDATE t_db SET n = ?1 WHERE k = ?2", args![n + 1, "c"])
+                    })
+                    .expect("bump");
+                }
+            })
+        };
+        let (x, y) = tokio::join!(bump(a.clone()), bump(b.clone()));
+        x.expect("a");
+        y.expect("b");
+        let rows: Vec<(String, i64)> = a
+            .read(|tx| tx.all("SELECT k, n FROM t_db ORDER BY k", args![]))
+            .expect("read");
+        assert_eq!(rows, vec![("c".to_string(), 100)]);
+        let dup = a.write(|tx| tx.exec("INSERT INTO t_db VALUES (?1, ?2)", args!["c", 0i64]));
+        assert!(dup.is_err_and(|e| e.is_unique_violation()));
+        a.write(|tx| tx.exec("DROP TABLE t_db", args![]))
+            .expect("drop");
     }
 }

@@ -67,17 +67,17 @@ impl Store {
     }
 
     /// Runs `f` as one write transaction (see [`Db::write`]).
-    fn write<T, E: From<DbError>>(
+    fn write<T: Send, E: From<DbError> + Send>(
         &self,
-        f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
+        f: impl FnMut(&mut Tx<'_>) -> Result<T, E> + Send,
     ) -> Result<T, E> {
         self.db.write(f)
     }
 
     /// Runs `f`'s reads (see [`Db::read`]).
-    fn read<T, E: From<DbError>>(
+    fn read<T: Send, E: From<DbError> + Send>(
         &self,
-        f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, E> + Send,
     ) -> Result<T, E> {
         self.db.read(f)
     }

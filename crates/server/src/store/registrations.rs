@@ -153,11 +153,22 @@ impl Store {
     /// Writes the registration, its bank flow and the first journal entry together.
     pub async fn start_registration(&self, r: &NewRegistration<'_>) -> Result<i64, DbError> {
         self.write(|tx| {
-            let number: i64 = tx.scalar("INSERT INTO registrations (id, request_number, bank_id, phone, state, browser_hash,
+            // Request numbers count up: SQLite has one writer, PostgreSQL's replicas share a
+            // sequence (numbers of rolled-back starts are skipped there).
+            let sql = if tx.is_postgres() {
+                "INSERT INTO registrations (id, request_number, bank_id, phone, state, browser_hash,
+                    consent_version, lang, trace_id, created_at, updated_at)
+                 VALUES (?1, nextval('registration_number_seq'), ?2, ?3,
+                    'awaiting_bank', ?4, ?5, ?6, ?7, ?8, ?8)
+                 RETURNING request_number"
+            } else {
+                "INSERT INTO registrations (id, request_number, bank_id, phone, state, browser_hash,
                     consent_version, lang, trace_id, created_at, updated_at)
                  VALUES (?1, (SELECT COALESCE(MAX(request_number), 0) + 1 FROM registrations), ?2, ?3,
                     'awaiting_bank', ?4, ?5, ?6, ?7, ?8, ?8)
-                 RETURNING request_number", args![r.id, r.bank_id, r.phone, r.browser_hash, r.consent_version, r.lang, r.trace_id, r.now])?;
+                 RETURNING request_number"
+            };
+            let number: i64 = tx.scalar(sql, args![r.id, r.bank_id, r.phone, r.browser_hash, r.consent_version, r.lang, r.trace_id, r.now])?;
             let e = r.embed.as_ref();
             tx.exec("INSERT INTO auth_flows (state_hash, registration_id, bank_id, nonce, pkce_verifier, created_at, expires_at,
                     browser_hash, launch_hash, launch_key, launch_sealed, launch_expires_at, embed_mode, embed_return)

@@ -20,6 +20,7 @@ export TMPDIR="$RUN_DIR/tmp"
 SERVER_PIDS=()
 cleanup() {
   for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  if [ -f "$RUN_DIR/pg/pg.pid" ]; then scripts/pg.sh stop "$RUN_DIR/pg" || true; fi
   rm -rf "$RUN_DIR"
 }
 trap cleanup EXIT
@@ -61,6 +62,11 @@ start_server() {
       -e "s#^dist_dir = .*#dist_dir = \"$E2E_DIR/dist\"#" \
       -e "s#^recent_auth_seconds = .*#recent_auth_seconds = $recent\nstarts_per_address = 100000#" \
       config/portal.toml > "$E2E_DIR/$name.toml"
+  launch "$name" "$port"
+}
+# Starts the server with $E2E_DIR/NAME.toml and waits until it answers on PORT.
+launch() {
+  local name=$1 port=$2
   "$TARGET_DIR/debug/bankid-server" --config "$E2E_DIR/$name.toml" > "$E2E_DIR/$name.log" 2>&1 &
   local pid=$!
   SERVER_PIDS+=("$pid")
@@ -114,6 +120,52 @@ api_fuzz() {
     --exclude-operation-id signOut)
 }
 step "API fuzzing (schemathesis)" api_fuzz
+
+# PostgreSQL (issue 12): a throw-away cluster of Debian's PostgreSQL under RUN_DIR, on loopback,
+# stopped by PID. The store's tests and the whole API suite run on it (each test environment in a
+# database of its own), then two replicas of the portal share one database behind a balancer that
+# sends each request to the other replica in turn, and a browser registers, activates and signs in
+# through it: a registration started on one replica finishes its bank callback on the other.
+PG_PORT=$((PORT + 10))
+chmod 711 "$RUN_DIR"
+PG_URL=$(scripts/pg.sh start "$RUN_DIR/pg" "$PG_PORT")
+step "store + API tests (PostgreSQL)" env BANKID_TEST_POSTGRES_URL="$PG_URL" \
+  cargo test -p bankid-server --locked
+replicas() {
+  local lb=$((PORT + 11)) sb=$((PORT + 12)) r name port sbl demo
+  for r in a b; do
+    name=replica-$r
+    if [ $r = a ]; then port=$((PORT + 13)); sbl=$sb; demo=$((PORT + 15))
+    else port=$((PORT + 14)); sbl=$((PORT + 16)); demo=$((PORT + 17)); fi
+    # Listens on its own port; its public URL is the balancer's. Both use replica a's sandbox
+    # banks (b's own sandbox listens elsewhere and is never called).
+    sed -e "s#^listen = \"127.0.0.1:8080\"#listen = \"127.0.0.1:$port\"#" \
+        -e "s#127.0.0.1:8080#127.0.0.1:$lb#g" \
+        -e "s#^listen = \"127.0.0.1:8081\"#listen = \"127.0.0.1:$sbl\"#" \
+        -e "s#127.0.0.1:8081#127.0.0.1:$sb#g" \
+        -e "s#127.0.0.2:8082#127.0.0.2:$demo#g" \
+        -e "s#sqlite://var/portal.sqlite#$PG_URL#" \
+        -e "s#^dist_dir = .*#dist_dir = \"$E2E_DIR/dist\"#" \
+        -e "s#^recent_auth_seconds = .*#recent_auth_seconds = 600\nstarts_per_address = 100000#" \
+        config/portal.toml > "$E2E_DIR/$name.toml"
+    launch "$name" "$port" || return 1
+  done
+  node tests/e2e/alternate.mjs "$lb" "http://127.0.0.1:$((PORT + 13))" "http://127.0.0.1:$((PORT + 14))" \
+    > "$E2E_DIR/alternate.log" 2>&1 &
+  SERVER_PIDS+=("$!")
+  for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:$lb/__alternate" >/dev/null 2>&1 && break; sleep 0.1; done
+  (cd tests/e2e && PORTAL_URL="http://127.0.0.1:$lb" npx playwright test register.spec.js account.spec.js) || {
+    for log in "$E2E_DIR"/replica-*.log; do printf '\n==> %s (last 40 lines)\n' "$log"; tail -n 40 "$log"; done
+    return 1
+  }
+  # Both replicas served, each started registrations and each finished bank callbacks.
+  local stats; stats=$(curl -fsS "http://127.0.0.1:$lb/__alternate")
+  echo "replicas: $stats"
+  node -e 'const s = JSON.parse(process.argv[1]);
+    const bad = s.filter((r) => !(r.requests > 0 && r.starts > 0 && r.callbacks > 0));
+    if (bad.length) { console.error("a replica did not take part:", JSON.stringify(bad)); process.exit(1); }' "$stats"
+}
+step "two replicas on PostgreSQL (Playwright)" replicas
 
 printf '\n==> timings\n'
 printf '  %s\n' "${summary[@]}"

@@ -67,6 +67,9 @@ pub struct Inner {
     pub client_keys: oidc::ClientKeys,
     /// Wakes the outbox worker; notified after a message is committed.
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// This process's name among replicas sharing one database (random at start): the holder of
+    /// worker leases.
+    pub replica: String,
     /// The OpenAPI document served at `/api/v1/openapi.json`, built once at start ([`openapi`]).
     pub openapi: axum::body::Bytes,
 }
@@ -185,12 +188,14 @@ pub async fn state_with_clock(
     } else {
         Arc::new(outbox::NoGateway)
     };
+    let replica = crypto::token(rng.as_ref(), 12);
     Ok(AppState::new(Inner {
         config,
         store,
         rp,
         clock,
         rng,
+        replica,
         pepper: pepper.into_bytes(),
         vault,
         csp,

@@ -101,7 +101,13 @@ pub async fn deliver_batch(
     app: &AppState,
     send_timeout: Duration,
 ) -> Result<(usize, usize), crate::store::DbError> {
-    let pending = app.store.outbox_pending(BATCH).await?;
+    // Claimed for as long as the batch may take, so another replica's worker leaves it alone.
+    let lease_ms =
+        BATCH * i64::try_from(send_timeout.as_millis()).unwrap_or(i64::MAX / BATCH / 2) + 30_000;
+    let pending = app
+        .store
+        .outbox_claim(BATCH, app.now_ms(), lease_ms)
+        .await?;
     let fetched = pending.len();
     let mut sent = 0;
     for (id, msg) in pending {

@@ -217,8 +217,24 @@ pub fn spawn_worker(app: AppState) -> bool {
     }
     let every = Duration::from_secs(app.config.server.retention_interval_seconds.max(1));
     tokio::spawn(async move {
+        // Replicas sharing one database: the pass runs where the lease is held (it outlives two
+        // intervals, so a replica that stops hands over within that time).
+        let lease_ms = i64::try_from(every.as_millis() * 2).unwrap_or(i64::MAX / 2);
         loop {
-            match run_once(&app, app.now_ms()).await {
+            let now = app.now_ms();
+            let held = app
+                .store
+                .hold_lease("retention", &app.replica, now, lease_ms)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!(error = %e, "retention: lease");
+                    false
+                });
+            if !held {
+                tokio::time::sleep(every).await;
+                continue;
+            }
+            match run_once(&app, now).await {
                 Ok(r) if r.total() > 0 => tracing::info!(?r, "retention: removed expired data"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "retention"),

@@ -8,6 +8,10 @@ use bankid_api::JournalEvent;
 
 /// Idle time after which a session ends.
 pub const SESSION_IDLE_MS: i64 = 30 * 60 * 1000;
+/// How stale a session's last-seen time may get before a request writes it again: a session
+/// ends idle between `SESSION_IDLE_MS - SESSION_TOUCH_MS` and `SESSION_IDLE_MS` after its last
+/// use.
+pub const SESSION_TOUCH_MS: i64 = 15 * 1000;
 /// Absolute session lifetime.
 pub const SESSION_ABSOLUTE_MS: i64 = 12 * 60 * 60 * 1000;
 
@@ -209,12 +213,16 @@ impl Store {
             self.delete_session(id_hash).await?;
             return Ok(None);
         }
-        self.write(|tx| {
-            tx.exec(
-                "UPDATE sessions SET last_seen_at = ?1 WHERE id_hash = ?2",
-                args![now, id_hash],
-            )
-        })?;
+        // The idle timer moves in steps: a session used again within [`SESSION_TOUCH_MS`] is not
+        // written again (a read per request, not a write).
+        if now - seen >= SESSION_TOUCH_MS {
+            self.write(|tx| {
+                tx.exec(
+                    "UPDATE sessions SET last_seen_at = ?1 WHERE id_hash = ?2",
+                    args![now, id_hash],
+                )
+            })?;
+        }
         Ok(Some(SessionRow {
             account_id: row.times.account_id,
             created_at: created,

@@ -187,12 +187,38 @@ impl Store {
         })
     }
 
-    pub async fn outbox_pending(
+    /// Claims up to `limit` messages to deliver, oldest first, for `lease_ms`: a delivery worker
+    /// of another process (replica) skips them meanwhile, so each is sent once; a claim that
+    /// outlives its worker (a crash) lapses and the message is taken again.
+    pub async fn outbox_claim(
         &self,
         limit: i64,
+        now: i64,
+        lease_ms: i64,
     ) -> Result<Vec<(i64, crate::outbox::Message)>, DbError> {
-        let rows: Vec<PendingMessage> = self.read(|tx| tx.all("SELECT id, channel, destination, body FROM outbox WHERE sent_at IS NULL AND body IS NOT NULL AND attempts < ?2
-             ORDER BY id LIMIT ?1", args![limit, crate::outbox::MAX_ATTEMPTS]))?;
+        let mut rows: Vec<PendingMessage> = self.write(|tx| {
+            // PostgreSQL: rows another replica is claiming right now are skipped, not waited for.
+            let sql = if tx.is_postgres() {
+                "UPDATE outbox SET claimed_until = ?3
+                 WHERE id IN (SELECT id FROM outbox
+                              WHERE sent_at IS NULL AND body IS NOT NULL AND attempts < ?2
+                                AND (claimed_until IS NULL OR claimed_until <= ?4)
+                              ORDER BY id LIMIT ?1 FOR UPDATE SKIP LOCKED)
+                 RETURNING id, channel, destination, body"
+            } else {
+                "UPDATE outbox SET claimed_until = ?3
+                 WHERE id IN (SELECT id FROM outbox
+                              WHERE sent_at IS NULL AND body IS NOT NULL AND attempts < ?2
+                                AND (claimed_until IS NULL OR claimed_until <= ?4)
+                              ORDER BY id LIMIT ?1)
+                 RETURNING id, channel, destination, body"
+            };
+            tx.all(
+                sql,
+                args![limit, crate::outbox::MAX_ATTEMPTS, now + lease_ms, now],
+            )
+        })?;
+        rows.sort_by_key(|r| r.id);
         Ok(rows
             .into_iter()
             .map(|r| {
@@ -208,9 +234,30 @@ impl Store {
             .collect())
     }
 
+    /// Holds the named lease for `holder` until `now + ttl_ms` when it is free, lapsed or already
+    /// `holder`'s: true when `holder` holds it. Work that must run in one process at a time
+    /// (retention) runs only while its lease is held.
+    pub async fn hold_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: i64,
+        ttl_ms: i64,
+    ) -> Result<bool, DbError> {
+        let held = self.write(|tx| {
+            tx.exec(
+                "INSERT INTO worker_leases (name, holder, expires_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+                 WHERE worker_leases.holder = excluded.holder OR worker_leases.expires_at <= ?4",
+                args![name, holder, now + ttl_ms, now],
+            )
+        })?;
+        Ok(held == 1)
+    }
+
     /// Delivered: the text (with its code) is erased.
     pub async fn outbox_sent(&self, id: i64, now: i64) -> Result<(), DbError> {
-        self.write(|tx| tx.exec("UPDATE outbox SET sent_at = ?1, body = NULL, attempts = attempts + 1 WHERE id = ?2", args![now, id]))?;
+        self.write(|tx| tx.exec("UPDATE outbox SET sent_at = ?1, body = NULL, attempts = attempts + 1, claimed_until = NULL WHERE id = ?2", args![now, id]))?;
         Ok(())
     }
 
@@ -224,7 +271,7 @@ impl Store {
     ) -> Result<(), DbError> {
         self.write(|tx| {
             tx.exec(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = ?1,
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?1, claimed_until = NULL,
                  body = CASE WHEN attempts + 1 >= ?3 THEN NULL ELSE body END
              WHERE id = ?2",
                 args![error, id, max_attempts],

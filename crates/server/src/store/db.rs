@@ -707,6 +707,29 @@ fn blocking<R: Send>(f: impl FnOnce() -> R + Send) -> R {
     }
 }
 
+/// How often the checkpoint thread copies the WAL into the database file.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Copies committed WAL frames into the database file every [`CHECKPOINT_EVERY`] (`PASSIVE`: it
+/// never waits for the writer or readers), on a thread of its own with its own connection, until
+/// the database is closed.
+fn checkpoints(lite: std::sync::Weak<Lite>, conn: Connection) {
+    let spawned = std::thread::Builder::new()
+        .name("sqlite-checkpoint".into())
+        .spawn(move || loop {
+            std::thread::sleep(CHECKPOINT_EVERY);
+            if lite.upgrade().is_none() {
+                return;
+            }
+            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                tracing::warn!(error = %e, "sqlite checkpoint");
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "sqlite checkpoint thread");
+    }
+}
+
 /// Most idle reader connections kept.
 const READERS_KEPT: usize = 8;
 const STATEMENT_CACHE: usize = 128;
@@ -746,6 +769,11 @@ fn open_sqlite(path: Option<&str>, writer: bool) -> DbResult<Connection> {
     if writer {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        if path.is_some() {
+            // Checkpoints run on a thread of their own ([`checkpoints`]), not inside a commit
+            // that holds the writer (and an async worker thread) while it copies and syncs.
+            conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        }
         // Deleted or overwritten content (expired codes, erased registrations) is zeroed in the
         // file rather than left in free space.
         conn.pragma_update(None, "secure_delete", "ON")?;
@@ -782,12 +810,16 @@ impl Db {
             )));
         };
         let writer = open_sqlite(path.as_deref(), true)?;
+        let lite = Arc::new(Lite {
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+            path,
+        });
+        if let Some(path) = &lite.path {
+            checkpoints(Arc::downgrade(&lite), open_sqlite(Some(path), true)?);
+        }
         let db = Db {
-            backend: Backend::Lite(Arc::new(Lite {
-                writer: Mutex::new(writer),
-                readers: Mutex::new(Vec::new()),
-                path,
-            })),
+            backend: Backend::Lite(lite),
         };
         db.migrate()?;
         Ok(db)
@@ -985,12 +1017,14 @@ const SQLITE_MIGRATIONS: &[Migration] = migrations!("sqlite":
     10 "0010_sealed_replies",
     11 "0011_retention",
     12 "0012_embed",
+    13 "0013_replicas",
 );
 
 /// PostgreSQL starts from the final schema of the SQLite migrations above; later migrations get
 /// a file in both directories.
 const PG_MIGRATIONS: &[Migration] = migrations!("postgres":
     1 "0001_schema",
+    2 "0002_replicas",
 );
 
 /// Applies the migrations not yet recorded, in order, within `tx`. The record is the table sqlx's

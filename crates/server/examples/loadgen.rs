@@ -14,12 +14,13 @@
 //! CPU per flow (utime+stime of the whole process from `/proc/PID/stat`, over the window only), its
 //! RSS peak (VmRSS sampled every 100 ms in the window), failed flows by kind, the bank's and the
 //! driver's CPU per flow and how busy the machine was. At the end: accounts written against
-//! successful flows (the portal's SQLite file; `node reference-rp.mjs --count`).
+//! successful flows (the portal's database: `--portal-db` takes its SQLite file or its
+//! `database_url`, e.g. `postgres://…`; `node reference-rp.mjs --count`).
 //!
 //! Run through `scripts/bench.sh`; by hand:
 //! `cargo run --release -p bankid-server --example loadgen -- --portal URL --portal-pid PID
-//!  --portal-db FILE --reference URL --reference-pid PID --reference-dir DIR --reference-db FILE
-//!  [--bank-pid PID] [--bank sber] [--levels 8,32,64,300/s] [--warmup 8] [--window 15]`
+//!  --portal-db FILE|DATABASE_URL --reference URL --reference-pid PID --reference-dir DIR
+//!  --reference-db FILE [--bank-pid PID] [--bank sber] [--levels 8,32,64,300/s] [--warmup 8] [--window 15]`
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -33,7 +34,7 @@ use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 
 const USAGE: &str = "\
-Usage: loadgen [--portal URL --portal-pid PID --portal-db FILE]
+Usage: loadgen [--portal URL --portal-pid PID --portal-db FILE|DATABASE_URL]
                [--reference URL --reference-pid PID --reference-dir DIR --reference-db FILE]
                [--bank-pid PID] [--bank ID] [--levels 8,32,64,300/s] [--warmup SECS] [--window SECS]
                [--clk-tck N]";
@@ -696,18 +697,23 @@ fn thread_split(m: &Measured) -> String {
         .join(", ")
 }
 
+/// The accounts in the portal's database: `db` is its SQLite file, or a database URL
+/// (`postgres://…`, `sqlite://…`) as in the portal's `database_url`.
 async fn portal_accounts(db: &str) -> Result<i64, String> {
-    use sqlx::{ConnectOptions as _, Connection as _};
-    let opts = sqlx::sqlite::SqliteConnectOptions::new()
-        .filename(db)
-        .read_only(true);
-    let mut conn = opts.connect().await.map_err(|e| e.to_string())?;
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM accounts")
-        .fetch_one(&mut conn)
+    let url = if db.contains("://") || db.starts_with("sqlite:") {
+        db.to_string()
+    } else {
+        // A bare path: the file must exist (connecting would create an empty one).
+        if !std::path::Path::new(db).is_file() {
+            return Err(format!("no database file {db}"));
+        }
+        format!("sqlite://{db}")
+    };
+    let db = bankid_server::store::db::Db::connect(&url)
         .await
         .map_err(|e| e.to_string())?;
-    let _ = conn.close().await;
-    Ok(n)
+    db.read(|tx| tx.scalar::<i64>("SELECT count(*) FROM accounts", bankid_server::args![]))
+        .map_err(|e: bankid_server::store::db::DbError| e.to_string())
 }
 
 fn reference_accounts(dir: &str, db: &str) -> Result<i64, String> {

@@ -23,7 +23,9 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// Origin the browser uses, no trailing slash, e.g. `http://127.0.0.1:8080`.
     pub public_url: String,
-    /// `sqlite://var/portal.sqlite` (created when missing).
+    /// `sqlite://var/portal.sqlite` (created when missing, the default) or
+    /// `postgres://user@host:port/db` (any number of replicas share it; `docs/DEPLOYMENT.md`).
+    /// Overridden by `PORTAL_DATABASE_URL` (where a PostgreSQL password belongs).
     pub database_url: String,
     /// The built SPA (`trunk build` output).
     #[serde(default = "default_dist")]

@@ -120,9 +120,17 @@ pub async fn state_with_clock(
     config: Config,
     clock: Arc<dyn Clock>,
 ) -> Result<AppState, StartError> {
-    let store = Store::connect(&config.server.database_url)
-        .await
-        .map_err(|e| StartError(format!("database {}: {e}", config.server.database_url)))?;
+    // A PostgreSQL URL with a password belongs in the environment, not in the file.
+    let database_url = std::env::var("PORTAL_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| config.server.database_url.clone());
+    let store = Store::connect(&database_url).await.map_err(|e| {
+        StartError(format!(
+            "database {}: {e}",
+            config::redact_url(&database_url)
+        ))
+    })?;
     let rp = RelyingParty::new().map_err(|e| StartError(format!("http client: {e}")))?;
     let pepper = std::env::var("PORTAL_PEPPER")
         .ok()

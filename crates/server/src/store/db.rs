@@ -461,6 +461,14 @@ fn pg_sql(sql: &str) -> String {
     if out.contains("rowid") {
         out = out.replace("rowid", "ctid");
     }
+    // SQLite's planner hint (`INDEXED BY name`) has no PostgreSQL twin: PostgreSQL plans alone.
+    while let Some(at) = out.find("INDEXED BY ") {
+        let name_start = at + "INDEXED BY ".len();
+        let name_end = out[name_start..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .map_or(out.len(), |n| name_start + n);
+        out.replace_range(at..name_end, "");
+    }
     out
 }
 
@@ -1076,6 +1084,20 @@ fn apply_migrations(tx: &mut Tx<'_>, all: &[Migration]) -> DbResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn postgres_sql() {
+        assert_eq!(
+            pg_sql("SELECT a FROM t WHERE b = ?1 AND c = '?2' AND d = ?12"),
+            "SELECT a FROM t WHERE b = $1 AND c = '?2' AND d = $12"
+        );
+        assert_eq!(
+            pg_sql(
+                "DELETE FROM t WHERE rowid IN (SELECT rowid FROM t INDEXED BY t_x WHERE a < ?1)"
+            ),
+            "DELETE FROM t WHERE ctid IN (SELECT ctid FROM t  WHERE a < $1)"
+        );
+    }
 
     #[test]
     fn urls() {

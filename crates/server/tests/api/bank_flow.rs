@@ -293,11 +293,9 @@ async fn other_claim_names_and_verified_claims_register_through_their_mapping() 
     );
     // The same person through both banks: one account, found by the identifiers.
     assert_eq!(env.count("accounts").await, 2);
-    let ledger: Vec<String> =
-        sqlx::query_scalar("SELECT fields FROM consents WHERE bank_id = 'ida'")
-            .fetch_all(&env.pool().await)
-            .await
-            .expect("ledger");
+    let ledger: Vec<String> = env
+        .column("SELECT fields FROM consents WHERE bank_id = 'ida'")
+        .await;
     assert_eq!(
         ledger,
         ["full_name,birth_date,passport,tax_id,snils,phone,email"]

@@ -1,5 +1,7 @@
 //! Server integration tests over real HTTP on 127.0.0.1: the portal and the real sandbox banks in
-//! this process, a real SQLite file per test. One test binary for the whole server.
+//! this process, a real database per test: a SQLite file, or, when `BANKID_TEST_POSTGRES_URL` names
+//! a PostgreSQL database (`postgres://user@host:port/db`), a fresh database of that cluster. One
+//! test binary for the whole server.
 
 mod embed;
 mod idempotency;
@@ -37,7 +39,58 @@ struct Env {
     sandbox: String,
     /// A browser: cookie jar, no redirect following.
     browser: Client,
-    db_path: std::path::PathBuf,
+    /// The portal's database: `sqlite://FILE` or `postgres://…/t_…`.
+    database_url: String,
+    /// The tests' own connection to it, opened on first use.
+    db: std::sync::Arc<tokio::sync::OnceCell<Db>>,
+}
+
+use bankid_server::store::db::Db;
+
+/// The variable naming a PostgreSQL database to test against instead of SQLite files.
+const POSTGRES_VAR: &str = "BANKID_TEST_POSTGRES_URL";
+
+/// A new, empty database for one portal: a SQLite file of its own, or, when [`POSTGRES_VAR`] is
+/// set, a PostgreSQL database of its own in that cluster.
+fn fresh_database_url() -> String {
+    match std::env::var(POSTGRES_VAR) {
+        Ok(url) if !url.is_empty() => fresh_postgres(&url),
+        _ => format!("sqlite://{}", unique_db().display()),
+    }
+}
+
+/// Creates `t_<pid>_<start>_<n>` in the cluster of `admin_url` and answers its URL. The blocking
+/// client runs on a thread of its own (it must not run on a runtime's thread).
+fn fresh_postgres(admin_url: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    static START: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    // The time the process started keeps names apart when a PID comes again on the same cluster.
+    let start = *START.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs()
+    });
+    let name = format!(
+        "t_{}_{start}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    );
+    let mut url = url::Url::parse(admin_url).expect(POSTGRES_VAR);
+    url.set_path(&format!("/{name}"));
+    let admin = admin_url.to_string();
+    std::thread::spawn(move || {
+        let mut client =
+            postgres::Client::connect(&admin, postgres::NoTls).expect("connect to the cluster");
+        client
+            .batch_execute(&format!(
+                "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
+            ))
+            .expect("create database");
+    })
+    .join()
+    .expect("create database");
+    url.to_string()
 }
 
 fn unique_db() -> std::path::PathBuf {
@@ -163,13 +216,13 @@ async fn env_with(opts: EnvOptions) -> Env {
     tokio::spawn(async move {
         let _ = axum::serve(sb_listener, router).await;
     });
-    let db_path = unique_db();
+    let database_url = fresh_database_url();
     let mut toml = format!(
         r##"
 [server]
 listen = "127.0.0.1:0"
 public_url = "{portal}"
-database_url = "sqlite://{}"
+database_url = "{database_url}"
 dist_dir = "{dist}"
 pepper = "integration-test-pepper-0123456789"
 data_keys = ["t1:dGVzdC1kYXRhLWtleS0wMDAwMDAwMDAwMDAwMDAwMDA="]
@@ -181,7 +234,6 @@ client_keys = ["{CLIENT_KEY}"]
 listen = "127.0.0.1:9"
 public_url = "{sandbox}"
 "##,
-        db_path.display(),
         dist = opts.dist,
         server = opts.server,
         // Tests start many bank round trips from 127.0.0.1; one test sets its own limit.
@@ -245,7 +297,8 @@ color = "#000000"
         portal,
         sandbox,
         browser: browser(),
-        db_path,
+        database_url,
+        db: Default::default(),
     }
 }
 
@@ -254,23 +307,35 @@ impl Env {
         self.clock.0.fetch_add(secs, Ordering::SeqCst);
     }
 
-    /// A connection pool to the portal's database file.
-    async fn pool(&self) -> sqlx::SqlitePool {
-        sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
+    /// The portal's database, through the server's own [`Db`].
+    async fn db(&self) -> Db {
+        self.db
+            .get_or_init(|| async { Db::connect(&self.database_url).await.expect("db") })
             .await
-            .expect("db")
+            .clone()
+    }
+
+    /// The portal's SQLite file; `None` on PostgreSQL.
+    fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        self.database_url
+            .strip_prefix("sqlite://")
+            .map(std::path::PathBuf::from)
+    }
+
+    /// The first column of every row of `sql`.
+    async fn column<T: bankid_server::store::db::FromValue + Send>(&self, sql: &str) -> Vec<T> {
+        self.db()
+            .await
+            .read(|tx| tx.scalars(sql, bankid_server::args![]))
+            .expect(sql)
     }
 
     async fn count(&self, table: &str) -> i64 {
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        self.db()
             .await
-            .expect("db");
-        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-            .fetch_one(&pool)
-            .await
-            .expect("count");
-        pool.close().await;
-        n
+            .read(|tx| tx.scalar::<i64>(&sql, bankid_server::args![]))
+            .expect("count")
     }
 
     /// Rows that only a successful registration may write.
@@ -532,26 +597,32 @@ async fn happy_path_creates_account_link_consent_and_session_in_one_go() {
     assert_eq!(env2.count("bank_links").await, 2);
 
     // National ids are not in the database file in clear.
-    let raw = std::fs::read(&env2.db_path).unwrap();
-    let wal = std::fs::read(env2.db_path.with_extension("sqlite-wal")).unwrap_or_default();
-    for needle in ["4510123456", "770712345633", "11223344595"] {
-        for bytes in [&raw, &wal] {
-            assert!(
-                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
-                "{needle} stored in clear"
-            );
+    if let Some(file) = env2.sqlite_file() {
+        let raw = std::fs::read(&file).unwrap();
+        let wal = std::fs::read(file.with_extension("sqlite-wal")).unwrap_or_default();
+        for needle in ["4510123456", "770712345633", "11223344595"] {
+            for bytes in [&raw, &wal] {
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                    "{needle} stored in clear"
+                );
+            }
         }
+    } else {
+        eprintln!("PostgreSQL: no database file to search for national ids in clear");
     }
     // They are stored sealed (AEAD, key id kept) and open with the configured key only for this
     // account.
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", env2.db_path.display()))
+    let (id, key_id, sealed): (String, String, Vec<u8>) = env2
+        .db()
         .await
+        .read(|tx| {
+            tx.one(
+                "SELECT id, key_id, national_ids FROM accounts",
+                bankid_server::args![],
+            )
+        })
         .unwrap();
-    let (id, key_id, sealed): (String, String, Vec<u8>) =
-        sqlx::query_as("SELECT id, key_id, national_ids FROM accounts")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
     assert_eq!(key_id, "t1");
     let opened = env2.app.vault.open(&key_id, &id, &sealed).unwrap();
     let ids: Value = serde_json::from_slice(&opened).unwrap();
@@ -918,13 +989,7 @@ async fn bad_input_gets_coded_errors_and_changes_nothing() {
         let started = env.start("sber", phone).await;
         let _ = started;
     }
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", env.db_path.display()))
-        .await
-        .unwrap();
-    let phones: Vec<String> = sqlx::query_scalar("SELECT DISTINCT phone FROM registrations")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+    let phones: Vec<String> = env.column("SELECT DISTINCT phone FROM registrations").await;
     assert_eq!(phones, ["+79161234567"]);
 }
 
@@ -1293,14 +1358,16 @@ impl Env {
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
+        let rows: Vec<(i64, Option<String>, Option<i64>)> = self
+            .db()
             .await
+            .read(|tx| {
+                tx.all(
+                    "SELECT attempts, last_error, sent_at FROM outbox",
+                    bankid_server::args![],
+                )
+            })
             .unwrap();
-        let rows: Vec<(i64, Option<String>, Option<i64>)> =
-            sqlx::query_as("SELECT attempts, last_error, sent_at FROM outbox")
-                .fetch_all(&pool)
-                .await
-                .unwrap();
         panic!("no message to {destination}; outbox: {rows:?}");
     }
 }
@@ -1353,26 +1420,17 @@ async fn activation_with_a_code_from_the_outbox() {
     let code = env.inbox_code("+79161234567").await;
     assert_eq!(code.len(), 6);
     // The code is not kept in clear once delivered, and never was in the challenge.
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", env.db_path.display()))
-        .await
-        .unwrap();
     // The outbox erases the text right after the delivery that put it in the inbox.
     let mut bodies: Vec<Option<String>> = Vec::new();
     for _ in 0..50 {
-        bodies = sqlx::query_scalar("SELECT body FROM outbox")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+        bodies = env.column("SELECT body FROM outbox").await;
         if bodies == [None] {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert_eq!(bodies, [None]);
-    let hashes: Vec<String> = sqlx::query_scalar("SELECT code_hash FROM challenges")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+    let hashes: Vec<String> = env.column("SELECT code_hash FROM challenges").await;
     assert!(!hashes[0].contains(&code));
 
     // Resending within a minute is throttled and says when to try again.
@@ -1473,10 +1531,7 @@ async fn activation_with_a_code_from_the_outbox() {
         .await
         .unwrap();
     assert_eq!(info.account_state, "active");
-    let journal: Vec<String> = sqlx::query_scalar("SELECT code FROM journal ORDER BY id")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+    let journal: Vec<String> = env.column("SELECT code FROM journal ORDER BY id").await;
     assert_eq!(
         journal.iter().filter(|c| *c == "ACCOUNT_ACTIVATED").count(),
         1
@@ -1695,11 +1750,15 @@ async fn two_factor_enrolment_sign_in_and_replay() {
         StatusCode::UNAUTHORIZED
     );
     // Backup codes are stored hashed only.
-    let raw = std::fs::read(&env.db_path).unwrap();
-    let wal = std::fs::read(env.db_path.with_extension("sqlite-wal")).unwrap_or_default();
-    let plain = backup.codes[0].replace('-', "");
-    for bytes in [&raw, &wal] {
-        assert!(!bytes.windows(plain.len()).any(|w| w == plain.as_bytes()));
+    if let Some(file) = env.sqlite_file() {
+        let raw = std::fs::read(&file).unwrap();
+        let wal = std::fs::read(file.with_extension("sqlite-wal")).unwrap_or_default();
+        let plain = backup.codes[0].replace('-', "");
+        for bytes in [&raw, &wal] {
+            assert!(!bytes.windows(plain.len()).any(|w| w == plain.as_bytes()));
+        }
+    } else {
+        eprintln!("PostgreSQL: no database file to search for backup codes in clear");
     }
 
     // The code that turned it on cannot be used again in its window.
@@ -2023,7 +2082,8 @@ impl Env {
             portal: self.portal.clone(),
             sandbox: self.sandbox.clone(),
             browser: self.browser.clone(),
-            db_path: self.db_path.clone(),
+            database_url: self.database_url.clone(),
+            db: self.db.clone(),
         }
     }
 }
@@ -2474,17 +2534,10 @@ async fn the_consent_ledger_is_visible_append_only_and_withdrawable() {
         .starts_with("/return?error=CONSENT_WITHDRAWN"));
 
     // The ledger cannot be rewritten, not even with SQL.
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", env.db_path.display()))
-        .await
-        .unwrap();
-    assert!(sqlx::query("UPDATE consents SET outcome = 'x'")
-        .execute(&pool)
-        .await
-        .is_err());
-    assert!(sqlx::query("DELETE FROM consents")
-        .execute(&pool)
-        .await
-        .is_err());
+    let db = env.db().await;
+    for sql in ["UPDATE consents SET outcome = 'x'", "DELETE FROM consents"] {
+        assert!(db.write(|tx| tx.exec(sql, bankid_server::args![])).is_err());
+    }
     assert_eq!(env.count("consents").await, 3);
 }
 
@@ -2535,29 +2588,32 @@ async fn totp_secrets_are_sealed_at_rest_and_old_ones_when_the_server_starts() {
 
     // Neither the key shown to the citizen nor its hex is in the database file.
     let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
-    let raw = std::fs::read(&env.db_path).unwrap();
-    let wal = std::fs::read(env.db_path.with_extension("sqlite-wal")).unwrap_or_default();
-    for needle in [enrol.secret.as_str(), hex.as_str()] {
-        for bytes in [&raw, &wal] {
-            assert!(
-                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
-                "the TOTP secret is stored in clear"
-            );
+    if let Some(file) = env.sqlite_file() {
+        let raw = std::fs::read(&file).unwrap();
+        let wal = std::fs::read(file.with_extension("sqlite-wal")).unwrap_or_default();
+        for needle in [enrol.secret.as_str(), hex.as_str()] {
+            for bytes in [&raw, &wal] {
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                    "the TOTP secret is stored in clear"
+                );
+            }
         }
+    } else {
+        eprintln!("PostgreSQL: no database file to search for the TOTP secret in clear");
     }
     // It is sealed with the configured key, for this account and for TOTP only.
-    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", env.db_path.display()))
-        .await
-        .unwrap();
-    let stored = || async {
-        sqlx::query_as::<_, (String, Option<String>, String)>(
-            "SELECT account_id, key_id, secret FROM totp",
-        )
-        .fetch_one(&pool)
-        .await
+    let db = env.db().await;
+    let stored = || -> (String, Option<String>, String) {
+        db.read(|tx| {
+            tx.one(
+                "SELECT account_id, key_id, secret FROM totp",
+                bankid_server::args![],
+            )
+        })
         .unwrap()
     };
-    let (account_id, key_id, value) = stored().await;
+    let (account_id, key_id, value) = stored();
     assert_eq!(key_id.as_deref(), Some("t1"));
     let sealed = base64::engine::general_purpose::STANDARD
         .decode(&value)
@@ -2573,16 +2629,18 @@ async fn totp_secrets_are_sealed_at_rest_and_old_ones_when_the_server_starts() {
 
     // A secret stored before sealing existed (hex, no key id) is sealed when the server starts,
     // and the citizen's authenticator goes on working.
-    sqlx::query("UPDATE totp SET secret = ?1, key_id = NULL")
-        .bind(&hex)
-        .execute(&pool)
-        .await
-        .unwrap();
+    db.write(|tx| {
+        tx.exec(
+            "UPDATE totp SET secret = ?1, key_id = NULL",
+            bankid_server::args![hex],
+        )
+    })
+    .unwrap();
     let clock: std::sync::Arc<dyn bankid_server::Clock> = env.clock.clone();
     let _restarted = bankid_server::state_with_clock(env.app.config.clone(), clock)
         .await
         .unwrap();
-    let (_, key_id, value) = stored().await;
+    let (_, key_id, value) = stored();
     assert_eq!(key_id.as_deref(), Some("t1"));
     assert_ne!(value, hex);
     env.advance(30);

@@ -6,25 +6,20 @@
 use std::sync::Arc;
 
 use bankid_api::types::RETENTION_YEARS;
+use bankid_server::args;
 use bankid_server::outbox::{Message, SendResult, Sender};
 use bankid_server::retention::run_once;
+use bankid_server::store::db::Db;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use sqlx::SqlitePool;
 
 use super::{browser, env, phone_of, Env};
 
 const HOUR_MS: i64 = 3600 * 1000;
 const DAY_MS: i64 = 24 * HOUR_MS;
 
-async fn pool(db: &std::path::Path) -> SqlitePool {
-    SqlitePool::connect(&format!("sqlite://{}", db.display()))
-        .await
-        .unwrap()
-}
-
-async fn scalar(pool: &SqlitePool, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+async fn scalar(db: &Db, sql: &str) -> i64 {
+    db.read(|tx| tx.scalar::<i64>(sql, args![])).unwrap()
 }
 
 /// What a signed-in citizen leaves behind in a day besides their session: an activation code
@@ -71,15 +66,15 @@ fn another_browser(env: &Env) -> Env {
 }
 
 /// Rows of `table` written before / from `t` (by its time column), among those matching `only`.
-async fn split(pool: &SqlitePool, (table, column, only): (&str, &str, &str), t: i64) -> (i64, i64) {
+async fn split(db: &Db, (table, column, only): (&str, &str, &str), t: i64) -> (i64, i64) {
     (
         scalar(
-            pool,
+            db,
             &format!("SELECT COUNT(*) FROM {table} WHERE {column} < {t} AND {only}"),
         )
         .await,
         scalar(
-            pool,
+            db,
             &format!("SELECT COUNT(*) FROM {table} WHERE {column} >= {t} AND {only}"),
         )
         .await,
@@ -89,7 +84,7 @@ async fn split(pool: &SqlitePool, (table, column, only): (&str, &str, &str), t: 
 #[tokio::test]
 async fn a_pass_removes_what_expired_keeps_what_lives_and_erases_unclaimed_registrations() {
     let env = env().await;
-    let db = pool(&env.db_path).await;
+    let db = env.db().await;
 
     // Day 0: Ivan's day; Elena registers; a registration the bank's data rejects; one abandoned
     // at the bank.
@@ -121,15 +116,14 @@ async fn a_pass_removes_what_expired_keeps_what_lives_and_erases_unclaimed_regis
     env.advance(25 * 3600);
     let t1 = env.app.now_ms();
     let token = "retention-test-session-0123456789abcdefghijk";
-    sqlx::query(
-        "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, auth_at)
-         SELECT ?1, account_id, ?2, ?2, ?2 FROM registrations WHERE id = ?3",
-    )
-    .bind(bankid_server::crypto::sha256_b64url(token.as_bytes()))
-    .bind(t1)
-    .bind(&elena_reg)
-    .execute(&db)
-    .await
+    let id_hash = bankid_server::crypto::sha256_b64url(token.as_bytes());
+    db.write(|tx| {
+        tx.exec(
+            "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, auth_at)
+             SELECT ?1, account_id, ?2, ?2, ?2 FROM registrations WHERE id = ?3",
+            args![id_hash, t1, elena_reg],
+        )
+    })
     .unwrap();
     let jar = Arc::new(reqwest::cookie::Jar::default());
     jar.add_cookie_str(
@@ -147,30 +141,29 @@ async fn a_pass_removes_what_expired_keeps_what_lives_and_erases_unclaimed_regis
     a_day_of(&elena, "smirnova").await;
     // Two messages that will never be delivered still hold their codes: one out of attempts,
     // one older than a code lives (nothing would deliver either before this pass).
-    sqlx::query(
-        "INSERT INTO outbox (channel, destination, body, created_at, attempts, last_error)
-         VALUES ('phone', '+79160000001', 'Код 654321', ?1, 10, 'gateway down'),
-                ('phone', '+79160000002', 'Код 123987', ?2, 0, NULL)",
-    )
-    .bind(t1)
-    .bind(t1 - 11 * 60 * 1000)
-    .execute(&db)
-    .await
+    db.write(|tx| {
+        tx.exec(
+            "INSERT INTO outbox (channel, destination, body, created_at, attempts, last_error)
+             VALUES ('phone', '+79160000001', 'Код 654321', ?1, 10, 'gateway down'),
+                    ('phone', '+79160000002', 'Код 123987', ?2, 0, NULL)",
+            args![t1, t1 - 11 * 60 * 1000],
+        )
+    })
     .unwrap();
 
     let tables = [
-        ("auth_flows", "created_at", "1"),
-        ("failures", "at", "1"),
-        ("sessions", "created_at", "1"),
-        ("idempotency", "created_at", "1"),
+        ("auth_flows", "created_at", "TRUE"),
+        ("failures", "at", "TRUE"),
+        ("sessions", "created_at", "TRUE"),
+        ("idempotency", "created_at", "TRUE"),
         // (The portal's own worker may still deliver the 11-minute-old message.)
         (
             "dev_inbox",
             "created_at",
             "destination NOT LIKE '+7916000000%'",
         ),
-        ("challenges", "created_at", "1"),
-        ("totp", "created_at", "1"),
+        ("challenges", "created_at", "TRUE"),
+        ("totp", "created_at", "TRUE"),
     ];
     let mut before = Vec::new();
     for t in tables {
@@ -198,11 +191,14 @@ async fn a_pass_removes_what_expired_keeps_what_lives_and_erases_unclaimed_regis
     assert!(report.auth_flows >= 3 && report.sessions >= 1 && report.idempotency >= 1);
     assert_eq!(report.pending_totp, 1);
     // Both undeliverable messages lost their codes; the delivered ones had none left.
-    let bodies: Vec<(Option<String>, Option<String>)> =
-        sqlx::query_as("SELECT body, last_error FROM outbox WHERE destination LIKE '+7916000000%' ORDER BY destination")
-            .fetch_all(&db)
-            .await
-            .unwrap();
+    let bodies: Vec<(Option<String>, Option<String>)> = db
+        .read(|tx| {
+            tx.all(
+                "SELECT body, last_error FROM outbox WHERE destination LIKE '+7916000000%' ORDER BY destination",
+                args![],
+            )
+        })
+        .unwrap();
     assert_eq!(bodies[0], (None, Some("gateway down".into())));
     assert_eq!(bodies[1].0, None);
     assert_eq!(
@@ -223,12 +219,12 @@ async fn a_pass_removes_what_expired_keeps_what_lives_and_erases_unclaimed_regis
     let erased = |id: String| {
         let db = db.clone();
         async move {
-            sqlx::query_as::<_, (String, String, Option<i64>)>(
-                "SELECT phone, browser_hash, erased_at FROM registrations WHERE id = ?1",
-            )
-            .bind(id)
-            .fetch_one(&db)
-            .await
+            db.read(|tx| {
+                tx.one::<(String, String, Option<i64>)>(
+                    "SELECT phone, browser_hash, erased_at FROM registrations WHERE id = ?1",
+                    args![id],
+                )
+            })
             .unwrap()
         }
     };
@@ -259,11 +255,11 @@ async fn a_pass_removes_what_expired_keeps_what_lives_and_erases_unclaimed_regis
     let (phone, browser_hash, _) = erased(rejected.registration_id.clone()).await;
     assert_eq!((phone.as_str(), browser_hash.as_str()), ("", ""));
     assert_eq!(
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM registrations WHERE phone = ?1")
-            .bind(phone_of("dormant"))
-            .fetch_one(&db)
-            .await
-            .unwrap(),
+        db.read(|tx| tx.scalar::<i64>(
+            "SELECT COUNT(*) FROM registrations WHERE phone = ?1",
+            args![phone_of("dormant")],
+        ))
+        .unwrap(),
         0
     );
     // Registrations that became accounts keep their data; the ledger, the journal, the accounts
@@ -312,13 +308,15 @@ async fn own_state(
     env: &Env,
     sender: Option<Arc<dyn Sender>>,
     change: impl FnOnce(&mut bankid_server::config::Config),
-) -> (bankid_server::AppState, std::path::PathBuf) {
-    let db = super::unique_db();
+) -> (bankid_server::AppState, Db) {
     let mut config = env.app.config.clone();
-    config.server.database_url = format!("sqlite://{}", db.display());
+    config.server.database_url = super::fresh_database_url();
     change(&mut config);
     let clock: Arc<dyn bankid_server::Clock> = env.clock.clone();
     let state = bankid_server::state_with_clock(config, clock)
+        .await
+        .unwrap();
+    let db = Db::connect(&state.config.server.database_url)
         .await
         .unwrap();
     let Some(sender) = sender else {
@@ -330,6 +328,7 @@ async fn own_state(
         rp: bankid_server::oidc::RelyingParty::new().unwrap(),
         clock: state.clock.clone(),
         rng: state.rng.clone(),
+        replica: state.replica.clone(),
         pepper: state.pepper.clone(),
         vault: bankid_server::vault::Vault::from_specs(&state.config.server.data_keys).unwrap(),
         csp: bankid_server::web::Csp::new(&state.config.server.dist_dir),
@@ -346,20 +345,20 @@ async fn own_state(
 async fn a_message_that_failed_for_good_loses_its_code_and_a_hanging_sender_times_out() {
     let env = env().await;
     let (app, db) = own_state(&env, Some(Arc::new(Broken { hang: false })), |_| {}).await;
-    let db = pool(&db).await;
-    sqlx::query(
-        "INSERT INTO outbox (channel, destination, body, created_at) VALUES ('phone', '+79160000003', 'Код 246810', ?1)",
-    )
-    .bind(app.now_ms())
-    .execute(&db)
-    .await
+    db.write(|tx| {
+        tx.exec(
+            "INSERT INTO outbox (channel, destination, body, created_at) VALUES ('phone', '+79160000003', 'Код 246810', ?1)",
+            args![app.now_ms()],
+        )
+    })
     .unwrap();
     let body = || async {
-        sqlx::query_as::<_, (Option<String>, i64, Option<String>)>(
-            "SELECT body, attempts, last_error FROM outbox",
-        )
-        .fetch_one(&db)
-        .await
+        db.read(|tx| {
+            tx.one::<(Option<String>, i64, Option<String>)>(
+                "SELECT body, attempts, last_error FROM outbox",
+                args![],
+            )
+        })
         .unwrap()
     };
     for attempt in 1..bankid_server::outbox::MAX_ATTEMPTS {
@@ -395,13 +394,12 @@ async fn a_message_that_failed_for_good_loses_its_code_and_a_hanging_sender_time
 
     // A sender that never answers costs one attempt, not the worker.
     let (app, db) = own_state(&env, Some(Arc::new(Broken { hang: true })), |_| {}).await;
-    let db = pool(&db).await;
-    sqlx::query(
-        "INSERT INTO outbox (channel, destination, body, created_at) VALUES ('phone', '+79160000004', 'Код 135790', ?1)",
-    )
-    .bind(app.now_ms())
-    .execute(&db)
-    .await
+    db.write(|tx| {
+        tx.exec(
+            "INSERT INTO outbox (channel, destination, body, created_at) VALUES ('phone', '+79160000004', 'Код 135790', ?1)",
+            args![app.now_ms()],
+        )
+    })
     .unwrap();
     let pass = tokio::time::timeout(
         std::time::Duration::from_secs(20),
@@ -411,11 +409,9 @@ async fn a_message_that_failed_for_good_loses_its_code_and_a_hanging_sender_time
     .expect("the pass ends although the sender hangs")
     .unwrap();
     assert_eq!(pass, (1, 0));
-    let (attempts, error): (i64, Option<String>) =
-        sqlx::query_as("SELECT attempts, last_error FROM outbox")
-            .fetch_one(&db)
-            .await
-            .unwrap();
+    let (attempts, error): (i64, Option<String>) = db
+        .read(|tx| tx.one("SELECT attempts, last_error FROM outbox", args![]))
+        .unwrap();
     assert_eq!((attempts, error.as_deref()), (1, Some("timeout")));
 }
 
@@ -423,7 +419,7 @@ async fn a_message_that_failed_for_good_loses_its_code_and_a_hanging_sender_time
 async fn the_outbox_delivers_a_new_message_without_waiting_for_its_poll() {
     let env = env().await;
     // A portal of its own whose fallback poll is an hour: only the wake-up can deliver in time.
-    let (app, db_path) = own_state(&env, None, |c| c.server.outbox_poll_seconds = 3600).await;
+    let (app, db) = own_state(&env, None, |c| c.server.outbox_poll_seconds = 3600).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let portal = format!("http://{}", listener.local_addr().unwrap());
     let serving = app.clone();
@@ -431,24 +427,23 @@ async fn the_outbox_delivers_a_new_message_without_waiting_for_its_poll() {
         let _ = bankid_server::serve(listener, serving).await;
     });
     // An account and a session, written as the store writes them.
-    let db = pool(&db_path).await;
     let now = app.now_ms();
-    sqlx::query(
-        "INSERT INTO accounts (id, state, person_key, country, family_name, given_name, birthdate, phone, created_at)
-         VALUES ('acct-wake', 'pending_confirmation', 'pk-wake', 'RU', 'Иванов', 'Иван', '1990-05-17', '+79161112233', ?1)",
-    )
-    .bind(now)
-    .execute(&db)
-    .await
+    db.write(|tx| {
+        tx.exec(
+            "INSERT INTO accounts (id, state, person_key, country, family_name, given_name, birthdate, phone, created_at)
+             VALUES ('acct-wake', 'pending_confirmation', 'pk-wake', 'RU', 'Иванов', 'Иван', '1990-05-17', '+79161112233', ?1)",
+            args![now],
+        )
+    })
     .unwrap();
     let token = "wake-test-session-token-0123456789abcdefghijk";
-    sqlx::query(
-        "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, auth_at) VALUES (?1, 'acct-wake', ?2, ?2, ?2)",
-    )
-    .bind(bankid_server::crypto::sha256_b64url(token.as_bytes()))
-    .bind(now)
-    .execute(&db)
-    .await
+    let id_hash = bankid_server::crypto::sha256_b64url(token.as_bytes());
+    db.write(|tx| {
+        tx.exec(
+            "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, auth_at) VALUES (?1, 'acct-wake', ?2, ?2, ?2)",
+            args![id_hash, now],
+        )
+    })
     .unwrap();
     let client = reqwest::Client::new();
     // Two codes a minute apart. The second is written while the worker sleeps after delivering

@@ -3,7 +3,7 @@
 
 use crate::store::Store;
 
-/// Failures counted over this window.
+/// Failures counted over this window (in whole minutes: the current one and the 15 before it).
 pub const WINDOW_MS: i64 = 15 * 60 * 1000;
 /// Free failures per account before delays start.
 pub const ACCOUNT_FREE: i64 = 3;

@@ -108,7 +108,8 @@ pub async fn run_once(app: &AppState, now: i64) -> Result<Report, crate::store::
     // Failed code attempts (they name the client address) once outside the counting window.
     let failures = batched(
         app,
-        "DELETE FROM failures WHERE id IN (SELECT id FROM failures WHERE at < ?1 LIMIT ?2)",
+        "DELETE FROM failure_counts WHERE rowid IN
+           (SELECT rowid FROM failure_counts WHERE last_at < ?1 LIMIT ?2)",
         &[now - crate::limits::WINDOW_MS],
     )
     .await?;

@@ -1026,6 +1026,7 @@ const SQLITE_MIGRATIONS: &[Migration] = migrations!("sqlite":
     11 "0011_retention",
     12 "0012_embed",
     13 "0013_replicas",
+    14 "0014_failure_counts",
 );
 
 /// PostgreSQL starts from the final schema of the SQLite migrations above; later migrations get
@@ -1033,6 +1034,7 @@ const SQLITE_MIGRATIONS: &[Migration] = migrations!("sqlite":
 const PG_MIGRATIONS: &[Migration] = migrations!("postgres":
     1 "0001_schema",
     2 "0002_replicas",
+    3 "0003_failure_counts",
 );
 
 /// Applies the migrations not yet recorded, in order, within `tx`. The record is the table sqlx's
@@ -1084,6 +1086,34 @@ fn apply_migrations(tx: &mut Tx<'_>, all: &[Migration]) -> DbResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_database_of_an_older_version_is_brought_up_to_date_keeping_its_counts() {
+        let conn = open_sqlite(None, true).expect("open");
+        let older = SQLITE_MIGRATIONS
+            .iter()
+            .position(|m| m.1 == "0014_failure_counts")
+            .expect("0014");
+        let mut tx = Tx::new(&conn);
+        apply_migrations(&mut tx, &SQLITE_MIGRATIONS[..older]).expect("older");
+        for at in [60_000i64, 61_000, 119_999, 120_000] {
+            tx.exec(
+                "INSERT INTO failures (scope, at) VALUES ('ip:x', ?1)",
+                args![at],
+            )
+            .expect("failure");
+        }
+        apply_migrations(&mut tx, SQLITE_MIGRATIONS).expect("up to date");
+        let counts: Vec<(i64, i64, i64)> = tx
+            .all(
+                "SELECT minute, n, last_at FROM failure_counts ORDER BY minute",
+                args![],
+            )
+            .expect("counts");
+        assert_eq!(counts, vec![(1, 3, 119_999), (2, 1, 120_000)]);
+        // Nothing applies twice.
+        apply_migrations(&mut tx, SQLITE_MIGRATIONS).expect("again");
+    }
 
     #[test]
     fn postgres_sql() {

@@ -153,7 +153,7 @@ async fn a_pass_removes_what_expired_keeps_what_lives_and_erases_unclaimed_regis
 
     let tables = [
         ("auth_flows", "created_at", "TRUE"),
-        ("failures", "at", "TRUE"),
+        ("failure_counts", "last_at", "TRUE"),
         ("sessions", "created_at", "TRUE"),
         ("idempotency", "created_at", "TRUE"),
         // (The portal's own worker may still deliver the 11-minute-old message.)

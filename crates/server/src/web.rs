@@ -140,7 +140,14 @@ pub async fn security_headers(State(app): State<AppState>, req: Request, next: N
 pub struct Csp {
     pages: Vec<std::path::PathBuf>,
     cached: std::sync::RwLock<(Vec<Option<std::time::SystemTime>>, std::sync::Arc<str>)>,
+    /// When the pages' times were last looked at (ms since `started`): at most once a second,
+    /// not on every response.
+    checked_ms: std::sync::atomic::AtomicU64,
+    started: std::time::Instant,
 }
+
+/// How often a response may look whether the built pages changed (a rebuild during development).
+const CSP_RECHECK_MS: u64 = 1000;
 
 impl Csp {
     pub fn new(dist: &Path) -> Csp {
@@ -150,6 +157,8 @@ impl Csp {
                 .map(|b| dist.join(b.html_file()))
                 .collect(),
             cached: std::sync::RwLock::new((Vec::new(), std::sync::Arc::from(""))),
+            checked_ms: std::sync::atomic::AtomicU64::new(0),
+            started: std::time::Instant::now(),
         };
         csp.refresh();
         csp
@@ -178,6 +187,17 @@ impl Csp {
     }
 
     pub fn current(&self) -> std::sync::Arc<str> {
+        use std::sync::atomic::Ordering;
+        let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let last = self.checked_ms.load(Ordering::Relaxed);
+        if now.saturating_sub(last) < CSP_RECHECK_MS {
+            if let Ok(c) = self.cached.read() {
+                if !c.1.is_empty() {
+                    return c.1.clone();
+                }
+            }
+        }
+        self.checked_ms.store(now, Ordering::Relaxed);
         let mtimes = self.mtimes();
         if let Ok(c) = self.cached.read() {
             if c.0 == mtimes && !c.1.is_empty() {

@@ -1130,9 +1130,10 @@ async fn serves_the_spa_with_csp_hashes_and_cache_policy() {
     assert_eq!(resp.headers()["cache-control"], "no-cache");
     assert_eq!(resp.headers()["x-frame-options"], "DENY");
 
-    // A rebuilt app (new loader script) is allowed without a restart.
+    // A rebuilt app (new loader script) is allowed without a restart, within a second (the
+    // server looks at the built pages at most once a second).
     let loader2 = "import init from '/app-fedcba9876543210.js';init();";
-    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     std::fs::write(
         dist.join("index.html"),
         format!(
@@ -1171,7 +1172,7 @@ async fn serves_the_spa_with_csp_hashes_and_cache_policy() {
         )
         .unwrap();
     }
-    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     for (path, script) in [
         ("/register/sber/consent", loader),
         ("/no-such-page", loader),

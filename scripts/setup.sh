@@ -45,6 +45,14 @@ if [ "$want_test" = 1 ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chrom
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
+# PostgreSQL server for the replica tests (scripts/pg.sh starts throw-away clusters with it).
+if [ "$want_test" = 1 ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  say "installing PostgreSQL from Debian"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+fi
+
 # npm packages: binaryen's wasm-opt (Debian's is too old and breaks the wasm) and, for tests,
 # Playwright + axe-core. Browsers are never downloaded: tests use Debian's Chromium.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1

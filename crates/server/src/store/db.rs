@@ -63,7 +63,14 @@ impl From<rusqlite::Error> for DbError {
 
 impl From<postgres::Error> for DbError {
     fn from(e: postgres::Error) -> Self {
-        if e.is_closed() || e.as_db_error().is_none() && e.code().is_none() {
+        // The database is away rather than the statement wrong: the connection broke or was
+        // refused, the server is shutting down or out of resources (SQLSTATE classes 08, 53, 57),
+        // or it is a standby that cannot write (25006, during a failover).
+        let away = e.code().is_some_and(|c| {
+            let c = c.code();
+            c.starts_with("08") || c.starts_with("53") || c.starts_with("57") || c == "25006"
+        });
+        if away || e.is_closed() || e.as_db_error().is_none() && e.code().is_none() {
             DbError::Unavailable(e.to_string())
         } else {
             DbError::Postgres(e)
@@ -1230,5 +1237,26 @@ mod pg_tests {
         assert!(dup.is_err_and(|e| e.is_unique_violation()));
         a.write(|tx| tx.exec("DROP TABLE t_db", args![]))
             .expect("drop");
+
+        // The database drops every connection (a restart, a failover): each broken connection
+        // fails one call as "unavailable" (503 to the citizen) and is replaced, not reused.
+        b.read(|tx| {
+            tx.exec(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                args![],
+            )
+        })
+        .expect("terminate");
+        let mut failed = 0;
+        let ok = loop {
+            match a.read(|tx| tx.scalar::<i64>("SELECT 1", args![])) {
+                Ok(v) => break v,
+                Err(DbError::Unavailable(_)) if failed < PG_MAX_CONNECTIONS => failed += 1,
+                Err(e) => panic!("not an unavailable database: {e}"),
+            }
+        };
+        assert_eq!(ok, 1);
+        assert!(failed >= 1, "a's connection was terminated");
     }
 }

@@ -6,13 +6,17 @@
 # callback p50/p90/p99, RP CPU ms per flow over the measured window, RSS peak, failures by kind,
 # the ratios portal / reference) and checks accounts written = successful flows.
 #
-#   scripts/bench.sh [--quick] [--levels 8,32,64,300/s]
+#   scripts/bench.sh [--quick] [--levels 8,32,64,300/s] [--db sqlite|postgres]
 #
-# --quick: 3 s warm-ups and 5 s windows instead of 8 s and 15 s. Everything it writes is in one
-# temporary directory it removes; it stops what it started by PID. The reference's npm packages
-# are cached in target/perf-reference (the first run compiles better-sqlite3, ~1–2 min). Not run by
-# scripts/test.sh: a benchmark, not a test. Both RPs log warnings only (the reference logs
-# nothing per request either).
+# --quick: 3 s warm-ups and 5 s windows instead of 8 s and 15 s. --db: the portal's store; sqlite
+# (the default): one portal on a SQLite file; postgres: a throw-away cluster (scripts/pg.sh) and
+# two portal replicas sharing it, a flow's requests alternating between them; the portal's RP CPU
+# then includes the database server's processes and is summed over the replicas, its RSS peak is
+# the replicas' summed (the database server's memory is reported on its own). Everything it writes
+# is in one temporary directory it removes; it stops what it started by PID. The reference's npm
+# packages are cached in target/perf-reference (the first run compiles better-sqlite3, ~1–2 min).
+# Not run by scripts/test.sh: a benchmark, not a test. Both RPs log warnings only (the reference
+# logs nothing per request either).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -21,16 +25,23 @@ ROOT=$PWD
 LEVELS="8,32,64,300/s"
 WARMUP=8
 WINDOW=15
+DB=sqlite
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) WARMUP=3; WINDOW=5 ;;
     --levels) LEVELS="${2:?--levels needs a value, e.g. 8,32,300/s}"; shift ;;
     --levels=*) LEVELS="${1#--levels=}" ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --db) DB="${2:?--db needs a value: sqlite or postgres}"; shift ;;
+    --db=*) DB="${1#--db=}" ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
 done
+case "$DB" in
+  sqlite|postgres) ;;
+  *) echo "bench.sh: --db takes sqlite or postgres, not $DB" >&2; exit 2 ;;
+esac
 
 TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
 REF_SRC=${PERF_REFERENCE:-$ROOT/../shared/perf-reference}
@@ -60,25 +71,33 @@ cleanup() {
   local pid
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # The cluster after its clients. pg.sh stops it by the PID it recorded (a start cut short
+  # before recording it: the postmaster's own PID file), checking it is still this cluster's.
+  if [ -d "$TMP/pg" ]; then
+    if [ ! -f "$TMP/pg/pg.pid" ] && [ -f "$TMP/pg/data/postmaster.pid" ]; then
+      head -n 1 "$TMP/pg/data/postmaster.pid" > "$TMP/pg/pg.pid" 2>/dev/null || true
+    fi
+    if [ -f "$TMP/pg/pg.pid" ]; then scripts/pg.sh stop "$TMP/pg" >&2 || true; fi
+  fi
   rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-read -r BANK_PORT PORTAL_PORT REF_PORT < <(python3 -c '
+read -r BANK_PORT PORTAL_PORT REF_PORT PORTAL_B_PORT PG_PORT < <(python3 -c '
 import socket
-ss = [socket.socket() for _ in range(3)]
+ss = [socket.socket() for _ in range(5)]
 for s in ss: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in ss])
 for s in ss: s.close()')
 BANK=http://127.0.0.1:$BANK_PORT
 PORTAL=http://127.0.0.1:$PORTAL_PORT
+PORTAL_B=http://127.0.0.1:$PORTAL_B_PORT
 REFERENCE=http://127.0.0.1:$REF_PORT
 SECRET=bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
 wait_for() { # URL NAME PID LOG
-  local i
-  for i in $(seq 1 200); do
+  for _ in $(seq 1 200); do
     if curl -fsS -o /dev/null "$1" 2>/dev/null; then return 0; fi
     if ! kill -0 "$3" 2>/dev/null; then echo "bench.sh: $2 exited:" >&2; tail -20 "$4" >&2; exit 1; fi
     sleep 0.1
@@ -94,13 +113,26 @@ RUST_LOG=warn "$TARGET/release/sandbox-bank" --listen "127.0.0.1:$BANK_PORT" --p
 BANK_PID=$!; PIDS+=("$BANK_PID")
 wait_for "$BANK/sber/.well-known/openid-configuration" "sandbox bank" "$BANK_PID" "$TMP/bank.log"
 
+DB_URL=sqlite://$TMP/portal.sqlite
+PORTAL_DB=$TMP/portal.sqlite
+if [ "$DB" = postgres ]; then
+  # The cluster's user (postgres, when this runs as root) must traverse $TMP to reach $TMP/pg.
+  chmod 711 "$TMP"
+  echo "==> PostgreSQL (throw-away cluster) on 127.0.0.1:$PG_PORT" >&2
+  DB_URL=$(scripts/pg.sh start "$TMP/pg" "$PG_PORT")
+  PORTAL_DB=$DB_URL
+  PG_PID=$(cat "$TMP/pg/pg.pid")
+fi
+
 # The portal without [sandbox]: one bank, the separate sandbox process; plain authorization
-# requests like the reference's (no PAR); every simulated citizen comes from 127.0.0.1.
+# requests like the reference's (no PAR); every simulated citizen comes from 127.0.0.1. With
+# PostgreSQL a second replica has the same configuration but its port: the same public URL
+# (replica a's, where the bank sends the browser back; loadgen re-targets it) and database.
 cat >"$TMP/portal.toml" <<TOML
 [server]
 listen = "127.0.0.1:$PORTAL_PORT"
 public_url = "$PORTAL"
-database_url = "sqlite://$TMP/portal.sqlite"
+database_url = "$DB_URL"
 dist_dir = "$TMP/no-dist"
 pepper = "benchmark-pepper-0123456789abcdef"
 data_keys = ["b1:YmVuY2htYXJrLWRhdGEta2V5LTAwMDAwMDAwMDAwMDA="]
@@ -119,26 +151,52 @@ id_token_algs = ["ES256"]
 client_auth = "client_secret_basic"
 par = "never"
 TOML
-echo "==> portal (release) at $PORTAL" >&2
-RUST_LOG=warn "$TARGET/release/bankid-server" --config "$TMP/portal.toml" >"$TMP/portal.log" 2>&1 &
-PORTAL_PID=$!; PIDS+=("$PORTAL_PID")
+LOGS=(bank portal reference)
+if [ "$DB" = sqlite ]; then
+  echo "==> portal (release) at $PORTAL" >&2
+  RUST_LOG=warn "$TARGET/release/bankid-server" --config "$TMP/portal.toml" >"$TMP/portal.log" 2>&1 &
+  PORTAL_PID=$!; PIDS+=("$PORTAL_PID")
+else
+  sed "s|^listen = .*|listen = \"127.0.0.1:$PORTAL_B_PORT\"|" "$TMP/portal.toml" >"$TMP/portal-b.toml"
+  mv "$TMP/portal.toml" "$TMP/portal-a.toml"
+  echo "==> portal replica a (release) at $PORTAL on PostgreSQL" >&2
+  RUST_LOG=warn "$TARGET/release/bankid-server" --config "$TMP/portal-a.toml" >"$TMP/portal-a.log" 2>&1 &
+  PORTAL_PID=$!; PIDS+=("$PORTAL_PID")
+  # Replica b once a has migrated (both would take the migration lock in turn anyway).
+  wait_for "$PORTAL/api/v1/health" "portal replica a" "$PORTAL_PID" "$TMP/portal-a.log"
+  echo "==> portal replica b (release) at $PORTAL_B on PostgreSQL" >&2
+  RUST_LOG=warn "$TARGET/release/bankid-server" --config "$TMP/portal-b.toml" >"$TMP/portal-b.log" 2>&1 &
+  PORTAL_B_PID=$!; PIDS+=("$PORTAL_B_PID")
+  LOGS=(bank portal-a portal-b reference)
+fi
 
 echo "==> reference RP (Node) at $REFERENCE" >&2
 node "$REF/reference-rp.mjs" --port "$REF_PORT" --issuer "$BANK/sber" --client-id bench \
   --client-secret "$SECRET" --db "$TMP/reference.db" >"$TMP/reference.log" 2>&1 &
 REF_PID=$!; PIDS+=("$REF_PID")
-wait_for "$PORTAL/api/v1/health" "portal" "$PORTAL_PID" "$TMP/portal.log"
+LOADGEN_PORTAL=(--portal "$PORTAL" --portal-pid "$PORTAL_PID" --portal-db "$PORTAL_DB")
+if [ "$DB" = sqlite ]; then
+  wait_for "$PORTAL/api/v1/health" "portal" "$PORTAL_PID" "$TMP/portal.log"
+else
+  wait_for "$PORTAL_B/api/v1/health" "portal replica b" "$PORTAL_B_PID" "$TMP/portal-b.log"
+  LOADGEN_PORTAL=(--portal "$PORTAL,$PORTAL_B" --portal-pid "$PORTAL_PID,$PORTAL_B_PID"
+    --portal-db "$PORTAL_DB" --db-pid "$PG_PID")
+fi
 wait_for "$REFERENCE/healthz" "reference RP" "$REF_PID" "$TMP/reference.log"
 
-echo "==> load (levels $LEVELS; ${WARMUP} s warm-up, ${WINDOW} s window each)" >&2
+if [ "$DB" = sqlite ]; then
+  echo "==> load (levels $LEVELS; ${WARMUP} s warm-up, ${WINDOW} s window each)" >&2
+else
+  echo "==> load (levels $LEVELS; ${WARMUP} s warm-up, ${WINDOW} s window each; portal: 2 replicas on PostgreSQL)" >&2
+fi
 status=0
 "$TARGET/release/examples/loadgen" \
-  --portal "$PORTAL" --portal-pid "$PORTAL_PID" --portal-db "$TMP/portal.sqlite" \
+  "${LOADGEN_PORTAL[@]}" \
   --reference "$REFERENCE" --reference-pid "$REF_PID" --reference-dir "$REF" --reference-db "$TMP/reference.db" \
   --bank-pid "$BANK_PID" --bank sber --levels "$LEVELS" --warmup "$WARMUP" --window "$WINDOW" \
   --clk-tck "$(getconf CLK_TCK)" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "bench.sh: the load driver reported a problem (exit $status); last log lines:" >&2
-  for f in bank portal reference; do echo "--- $f" >&2; tail -5 "$TMP/$f.log" >&2; done
+  for f in "${LOGS[@]}"; do echo "--- $f" >&2; tail -5 "$TMP/$f.log" >&2; done
 fi
 exit "$status"

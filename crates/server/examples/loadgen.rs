@@ -17,10 +17,19 @@
 //! successful flows (the portal's database: `--portal-db` takes its SQLite file or its
 //! `database_url`, e.g. `postgres://…`; `node reference-rp.mjs --count`).
 //!
+//! Replicas: `--portal` and `--portal-pid` take comma-separated lists (one base URL and one PID per
+//! replica of the portal sharing one database). Request k of portal flow f (0 start, 1 callback,
+//! 2 status read) goes to replica (f + k) mod n, the bank's redirect re-targeted to that replica's
+//! origin (the browser cookie goes with it: loadgen sets the `Cookie` header itself); the portal's
+//! CPU and RSS are summed over the replicas, and requests per replica are counted. `--db-pid` is
+//! the PostgreSQL postmaster: the CPU of the database server's processes (the postmaster, its live
+//! children, the children it reaped) is added to the portal's, its memory reported on its own.
+//!
 //! Run through `scripts/bench.sh`; by hand:
-//! `cargo run --release -p bankid-server --example loadgen -- --portal URL --portal-pid PID
-//!  --portal-db FILE|DATABASE_URL --reference URL --reference-pid PID --reference-dir DIR
-//!  --reference-db FILE [--bank-pid PID] [--bank sber] [--levels 8,32,64,300/s] [--warmup 8] [--window 15]`
+//! `cargo run --release -p bankid-server --example loadgen -- --portal URL[,URL…]
+//!  --portal-pid PID[,PID…] --portal-db FILE|DATABASE_URL [--db-pid PID] --reference URL
+//!  --reference-pid PID --reference-dir DIR --reference-db FILE [--bank-pid PID] [--bank sber]
+//!  [--levels 8,32,64,300/s] [--warmup 8] [--window 15]`
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -34,7 +43,8 @@ use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 
 const USAGE: &str = "\
-Usage: loadgen [--portal URL --portal-pid PID --portal-db FILE|DATABASE_URL]
+Usage: loadgen [--portal URL[,URL…] --portal-pid PID[,PID…] --portal-db FILE|DATABASE_URL]
+               [--db-pid PID]
                [--reference URL --reference-pid PID --reference-dir DIR --reference-db FILE]
                [--bank-pid PID] [--bank ID] [--levels 8,32,64,300/s] [--warmup SECS] [--window SECS]
                [--clk-tck N]";
@@ -91,13 +101,18 @@ impl Rp {
 
 struct Target {
     rp: Rp,
-    base: String,
-    pid: u32,
+    /// One base URL and one PID per replica (the reference: one).
+    bases: Vec<String>,
+    pids: Vec<u32>,
+    /// The RP column: `portal`, or with replicas or PostgreSQL e.g. `portal ×2, PostgreSQL`.
+    label: String,
 }
 
 struct Opts {
     targets: Vec<Target>,
     portal_db: Option<String>,
+    /// The PostgreSQL postmaster, whose processes' CPU counts as the portal's.
+    db_pid: Option<u32>,
     reference_dir: Option<String>,
     reference_db: Option<String>,
     bank_pid: Option<u32>,
@@ -136,22 +151,63 @@ fn parse_args() -> Result<Opts, String> {
         }
         Ok(Duration::from_secs_f64(s))
     };
+    let urls = |v: &str| -> Vec<String> {
+        v.split(',')
+            .map(|s| s.trim().trim_end_matches('/').to_string())
+            .collect()
+    };
+    let pids = |v: Option<String>, name: &str| -> Result<Vec<u32>, String> {
+        v.ok_or(name.to_string())?
+            .split(',')
+            .map(|p| {
+                p.trim()
+                    .parse()
+                    .map_err(|_| format!("{name}: bad pid {p:?}"))
+            })
+            .collect()
+    };
+    let portal_db = take(&mut kv, "--portal-db");
+    let backend = portal_db.as_deref().map(|db| {
+        if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        }
+    });
     let mut targets = Vec::new();
     if let Some(base) = take(&mut kv, "--portal") {
-        let pid = pid(take(&mut kv, "--portal-pid"), "--portal-pid")?.ok_or("--portal-pid")?;
+        let bases = urls(&base);
+        let pids = pids(take(&mut kv, "--portal-pid"), "--portal-pid")?;
+        if bases.len() != pids.len() || bases.iter().any(String::is_empty) {
+            return Err(format!(
+                "--portal and --portal-pid: one URL and one PID per replica ({} URLs, {} PIDs)",
+                bases.len(),
+                pids.len()
+            ));
+        }
+        let label = match (bases.len(), backend) {
+            (1, None | Some("SQLite")) => Rp::Portal.name().to_string(),
+            (n, Some(b)) => format!("{} ×{n}, {b}", Rp::Portal.name()),
+            (n, None) => format!("{} ×{n}", Rp::Portal.name()),
+        };
         targets.push(Target {
             rp: Rp::Portal,
-            base: base.trim_end_matches('/').to_string(),
-            pid,
+            bases,
+            pids,
+            label,
         });
     }
     if let Some(base) = take(&mut kv, "--reference") {
-        let pid =
-            pid(take(&mut kv, "--reference-pid"), "--reference-pid")?.ok_or("--reference-pid")?;
+        let bases = urls(&base);
+        let pids = pids(take(&mut kv, "--reference-pid"), "--reference-pid")?;
+        if bases.len() != 1 || pids.len() != 1 || bases.iter().any(String::is_empty) {
+            return Err("--reference and --reference-pid: one URL and one PID".to_string());
+        }
         targets.push(Target {
             rp: Rp::Reference,
-            base: base.trim_end_matches('/').to_string(),
-            pid,
+            bases,
+            pids,
+            label: Rp::Reference.name().to_string(),
         });
     }
     if targets.is_empty() {
@@ -164,7 +220,8 @@ fn parse_args() -> Result<Opts, String> {
         .collect::<Result<Vec<_>, _>>()?;
     let opts = Opts {
         targets,
-        portal_db: take(&mut kv, "--portal-db"),
+        portal_db,
+        db_pid: pid(take(&mut kv, "--db-pid"), "--db-pid")?,
         reference_dir: take(&mut kv, "--reference-dir"),
         reference_db: take(&mut kv, "--reference-db"),
         bank_pid: pid(take(&mut kv, "--bank-pid"), "--bank-pid")?,
@@ -192,11 +249,84 @@ fn proc_ticks(pid: u32) -> Option<u64> {
     ticks_of(&stat)
 }
 
+/// The fields of `/proc/PID/stat` after the command name (which may hold spaces): index 0 is
+/// field 3 (state), 1 the parent's PID, 11 utime, 12 stime, 13 cutime, 14 cstime.
+fn stat_fields(stat: &str) -> Option<Vec<&str>> {
+    Some(
+        stat.get(stat.rfind(')')? + 1..)?
+            .split_whitespace()
+            .collect(),
+    )
+}
+
 fn ticks_of(stat: &str) -> Option<u64> {
-    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
+    let f = stat_fields(stat)?;
     Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+}
+
+/// The database server's processes: the postmaster and every live process whose parent it is.
+fn db_processes(postmaster: u32) -> Vec<u32> {
+    let mut out = vec![postmaster];
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for e in dir.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(e.path().join("stat")) else {
+            continue;
+        };
+        let ppid = stat_fields(&stat).and_then(|f| f.get(1).and_then(|p| p.parse::<u32>().ok()));
+        if pid != postmaster && ppid == Some(postmaster) {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+/// CPU ticks of the database server: utime+stime of the postmaster and its live children, plus
+/// the postmaster's cutime+cstime (the children it has reaped: backends and autovacuum workers
+/// that exit within a window still count).
+fn db_ticks(postmaster: u32) -> u64 {
+    let reaped = std::fs::read_to_string(format!("/proc/{postmaster}/stat"))
+        .ok()
+        .and_then(|stat| {
+            let f = stat_fields(&stat)?;
+            Some(f.get(13)?.parse::<u64>().ok()? + f.get(14)?.parse::<u64>().ok()?)
+        })
+        .unwrap_or(0);
+    reaped
+        + db_processes(postmaster)
+            .into_iter()
+            .filter_map(proc_ticks)
+            .sum::<u64>()
+}
+
+/// Memory of the database server's processes, summed: VmRSS (shared memory counts in each
+/// process that has touched it) and, when `pss`, their proportional set size (`smaps_rollup`:
+/// shared pages divided among the processes that map them; dearer to read).
+fn db_mem_kib(postmaster: u32, pss: bool) -> (u64, Option<u64>) {
+    let procs = db_processes(postmaster);
+    let rss = procs.iter().filter_map(|&p| vm_rss_kib(p)).sum();
+    let pss = pss
+        .then(|| procs.iter().map(|&p| pss_kib(p)).sum::<Option<u64>>())
+        .flatten();
+    (rss, pss)
+}
+
+fn pss_kib(pid: u32) -> Option<u64> {
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    rollup
+        .lines()
+        .find_map(|l| l.strip_prefix("Pss:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+}
+
+/// VmRSS of an RP's processes (its replicas), summed.
+fn rss_kib(pids: &[u32]) -> u64 {
+    pids.iter().filter_map(|&p| vm_rss_kib(p)).sum()
 }
 
 /// Ticks per thread name (threads of one name summed).
@@ -252,13 +382,28 @@ struct Snapshot {
     threads: BTreeMap<String, u64>,
 }
 
-fn snapshot(rp_pid: u32, bank_pid: Option<u32>) -> Snapshot {
+/// The database server's entry in the RP's CPU by thread.
+const DB_THREADS: &str = "PostgreSQL (all its processes)";
+
+/// The RP's CPU: its processes (replicas) summed, and the database server's when given; threads
+/// of one name summed across the replicas.
+fn snapshot(rp_pids: &[u32], db_pid: Option<u32>, bank_pid: Option<u32>) -> Snapshot {
+    let mut threads = BTreeMap::new();
+    for &pid in rp_pids {
+        for (name, t) in thread_ticks(pid) {
+            *threads.entry(name).or_insert(0) += t;
+        }
+    }
+    let db = db_pid.map(db_ticks).unwrap_or(0);
+    if db_pid.is_some() {
+        threads.insert(DB_THREADS.to_string(), db);
+    }
     Snapshot {
-        rp: proc_ticks(rp_pid).unwrap_or(0),
+        rp: rp_pids.iter().filter_map(|&p| proc_ticks(p)).sum::<u64>() + db,
         bank: bank_pid.and_then(proc_ticks).unwrap_or(0),
         me: proc_ticks(std::process::id()).unwrap_or(0),
         machine: machine_ticks().unwrap_or((0, 0)),
-        threads: thread_ticks(rp_pid),
+        threads,
     }
 }
 
@@ -318,10 +463,46 @@ async fn authorize(http: &Client, url: &str) -> Result<String, String> {
     Ok(loc)
 }
 
-async fn portal_flow(http: &Client, base: &str, bank: &str, phone: &str) -> FlowResult {
+/// The steps of a portal flow sent to the portal, counted per replica.
+const STEPS: [&str; 3] = ["starts", "callbacks", "status reads"];
+
+/// Requests of each step sent to one replica.
+type StepCounts = [AtomicU64; 3];
+
+/// Where the requests of one portal flow go: request k of flow f to replica (f + k) mod n.
+struct Route<'a> {
+    bases: &'a [String],
+    counts: &'a [StepCounts],
+    flow: usize,
+}
+
+impl Route<'_> {
+    /// The base URL of request `step` (counted).
+    fn to(&self, step: usize) -> &str {
+        let n = self.bases.len().max(1);
+        let i = (self.flow + step) % n;
+        if let Some(c) = self.counts.get(i).and_then(|c| c.get(step)) {
+            c.fetch_add(1, Ordering::Relaxed);
+        }
+        self.bases.get(i).map(String::as_str).unwrap_or_default()
+    }
+
+    /// The callback URL the bank redirected to, sent to `base` instead (same path and query) when
+    /// there are replicas; as it is with one.
+    fn retarget(&self, callback: String, base: &str) -> Result<String, String> {
+        if self.bases.len() < 2 {
+            return Ok(callback);
+        }
+        let u =
+            url::Url::parse(&callback).map_err(|_| "authorize: bad callback URL".to_string())?;
+        Ok(format!("{base}{}", &u[url::Position::BeforePath..]))
+    }
+}
+
+async fn portal_flow(http: &Client, route: &Route<'_>, bank: &str, phone: &str) -> FlowResult {
     let t0 = Instant::now();
     let resp = http
-        .post(format!("{base}/api/v1/registrations"))
+        .post(format!("{}/api/v1/registrations", route.to(0)))
         .json(&json!({
             "bank_id": bank,
             "phone": phone,
@@ -354,6 +535,7 @@ async fn portal_flow(http: &Client, base: &str, bank: &str, phone: &str) -> Flow
     url.push_str("&login_hint=");
     url.extend(url::form_urlencoded::byte_serialize(phone.as_bytes()));
     let callback = authorize(http, &url).await?;
+    let callback = route.retarget(callback, route.to(1))?;
     let tc = Instant::now();
     let resp = http
         .get(&callback)
@@ -378,7 +560,7 @@ async fn portal_flow(http: &Client, base: &str, bank: &str, phone: &str) -> Flow
     }
     // The outcome: the status page's state, never the callback's status code.
     let resp = http
-        .get(format!("{base}/api/v1/registrations/{id}"))
+        .get(format!("{}/api/v1/registrations/{id}", route.to(2)))
         .header(COOKIE, &cookie)
         .send()
         .await
@@ -481,26 +663,43 @@ struct Ctx {
     bank: String,
     /// Phones of the portal's flows: +79 and nine digits, from a random start.
     next_phone: AtomicU64,
+    /// Portal flows started: f of "request k of flow f goes to replica (f + k) mod n".
+    next_flow: AtomicU64,
 }
 
-async fn one_flow(ctx: &Ctx, target_rp: Rp, base: &str) -> FlowResult {
+async fn one_flow(ctx: &Ctx, target_rp: Rp, bases: &[String], counts: &[StepCounts]) -> FlowResult {
     match target_rp {
         Rp::Portal => {
             let n = ctx.next_phone.fetch_add(1, Ordering::Relaxed) % 1_000_000_000;
-            portal_flow(&ctx.http, base, &ctx.bank, &format!("+79{n:09}")).await
+            let flow = ctx.next_flow.fetch_add(1, Ordering::Relaxed);
+            let route = Route {
+                bases,
+                counts,
+                flow: usize::try_from(flow).unwrap_or_default(),
+            };
+            portal_flow(&ctx.http, &route, &ctx.bank, &format!("+79{n:09}")).await
         }
-        Rp::Reference => reference_flow(&ctx.http, base).await,
+        Rp::Reference => {
+            let base = bases.first().map(String::as_str).unwrap_or_default();
+            reference_flow(&ctx.http, base).await
+        }
     }
 }
 
 struct Measured {
     level: Level,
     rp: Rp,
+    label: String,
     window: Duration,
     rec: Record,
     before: Snapshot,
     after: Snapshot,
     rss_peak_kib: u64,
+    /// The database server's VmRSS and PSS peaks (portal levels with `--db-pid`).
+    db_rss_peak_kib: Option<u64>,
+    db_pss_peak_kib: Option<u64>,
+    /// Requests per replica and step over the whole level (warm-up and drain included).
+    requests: Vec<[u64; 3]>,
 }
 
 async fn run_level(
@@ -517,30 +716,51 @@ async fn run_level(
     });
     let end = shared.window_end;
     // The window's CPU and memory.
-    let (pid, bank_pid) = (target.pid, opts.bank_pid);
+    let (pids, bank_pid) = (target.pids.clone(), opts.bank_pid);
+    let db_pid = if target.rp == Rp::Portal {
+        opts.db_pid
+    } else {
+        None
+    };
     let (ws, we) = (shared.window_start, shared.window_end);
     let meter = tokio::spawn(async move {
         tokio::time::sleep_until(ws.into()).await;
-        let before = snapshot(pid, bank_pid);
-        let mut peak = vm_rss_kib(pid).unwrap_or(0);
+        let before = snapshot(&pids, db_pid, bank_pid);
+        let mut peak = rss_kib(&pids);
+        // The database server's PSS once a second only (smaps_rollup walks the page tables).
+        let (mut db_rss, mut db_pss) = (None, None);
+        let mut db_sample = |pss: bool| {
+            if let Some(pm) = db_pid {
+                let (rss, p) = db_mem_kib(pm, pss);
+                db_rss = db_rss.max(Some(rss));
+                db_pss = db_pss.max(p);
+            }
+        };
+        db_sample(true);
         let mut tick = tokio::time::interval(Duration::from_millis(100));
+        let mut n: u32 = 0;
         while Instant::now() < we {
             tick.tick().await;
-            peak = peak.max(vm_rss_kib(pid).unwrap_or(0));
+            n += 1;
+            peak = peak.max(rss_kib(&pids));
+            db_sample(n.is_multiple_of(10));
         }
-        let after = snapshot(pid, bank_pid);
-        (before, after, peak)
+        let after = snapshot(&pids, db_pid, bank_pid);
+        (before, after, peak, (db_rss, db_pss))
     });
-    let base = Arc::new(target.base.clone());
+    let bases = Arc::new(target.bases.clone());
+    let counts: Arc<Vec<StepCounts>> =
+        Arc::new(target.bases.iter().map(|_| StepCounts::default()).collect());
     let rp = target.rp;
     match level {
         Level::InFlight(n) => {
             let mut workers = Vec::with_capacity(n);
             for _ in 0..n {
-                let (ctx, shared, base) = (ctx.clone(), shared.clone(), base.clone());
+                let (ctx, shared, bases, counts) =
+                    (ctx.clone(), shared.clone(), bases.clone(), counts.clone());
                 workers.push(tokio::spawn(async move {
                     while Instant::now() < end {
-                        let r = one_flow(&ctx, rp, &base).await;
+                        let r = one_flow(&ctx, rp, &bases, &counts).await;
                         shared.record(r);
                     }
                 }));
@@ -560,9 +780,10 @@ async fn run_level(
                     shared.record(Err(format!("not started: {PACED_MAX_IN_FLIGHT} in flight")));
                     continue;
                 };
-                let (ctx, shared, base) = (ctx.clone(), shared.clone(), base.clone());
+                let (ctx, shared, bases, counts) =
+                    (ctx.clone(), shared.clone(), bases.clone(), counts.clone());
                 flows.spawn(async move {
-                    let r = one_flow(&ctx, rp, &base).await;
+                    let r = one_flow(&ctx, rp, &bases, &counts).await;
                     shared.record(r);
                     drop(permit);
                 });
@@ -571,16 +792,25 @@ async fn run_level(
             while flows.join_next().await.is_some() {}
         }
     }
-    let (before, after, rss_peak_kib) = meter.await.map_err(|e| e.to_string())?;
+    let (before, after, rss_peak_kib, (db_rss_peak_kib, db_pss_peak_kib)) =
+        meter.await.map_err(|e| e.to_string())?;
     let rec = std::mem::take(&mut *shared.rec.lock().unwrap_or_else(PoisonError::into_inner));
+    let requests = counts
+        .iter()
+        .map(|c| c.each_ref().map(|n| n.load(Ordering::Relaxed)))
+        .collect();
     Ok(Measured {
         level,
         rp,
+        label: target.label.clone(),
         window: opts.window,
         rec,
         before,
         after,
         rss_peak_kib,
+        db_rss_peak_kib,
+        db_pss_peak_kib,
+        requests,
     })
 }
 
@@ -648,7 +878,7 @@ fn row(m: &Measured, clk_tck: f64, has_bank: bool) -> (String, Row) {
     let line = format!(
         "| {} | {} | {:.0} | {:.1} / {:.1} / {:.1} | {:.1} / {:.1} / {:.1} | {:.3} | {:.0} | {:.1} | {} | {} | {:.2} | {:.0} % |",
         m.level.label(),
-        m.rp.name(),
+        m.label,
         r.flows_per_s,
         pct(&flows, 0.5),
         pct(&flows, 0.9),
@@ -697,6 +927,15 @@ fn thread_split(m: &Measured) -> String {
         .join(", ")
 }
 
+/// Replica i's name in the output: a, b, c, …
+fn replica_name(i: usize) -> String {
+    u8::try_from(i)
+        .ok()
+        .filter(|i| *i < 26)
+        .map(|i| char::from(b'a' + i).to_string())
+        .unwrap_or_else(|| format!("#{}", i + 1))
+}
+
 /// The accounts in the portal's database: `db` is its SQLite file, or a database URL
 /// (`postgres://…`, `sqlite://…`) as in the portal's `database_url`.
 async fn portal_accounts(db: &str) -> Result<i64, String> {
@@ -743,6 +982,7 @@ async fn run(opts: Opts) -> Result<bool, String> {
         http,
         bank: opts.bank.clone(),
         next_phone: AtomicU64::new(u64::from(seed % 500_000_000)),
+        next_flow: AtomicU64::new(0),
     });
     let mut all = Vec::new();
     for &level in &opts.levels {
@@ -750,7 +990,7 @@ async fn run(opts: Opts) -> Result<bool, String> {
             eprintln!(
                 "loadgen: {} against the {}: {:.0} s warm-up, {:.0} s measured",
                 level.label(),
-                t.rp.name(),
+                t.label,
                 opts.warmup.as_secs_f64(),
                 opts.window.as_secs_f64()
             );
@@ -768,6 +1008,26 @@ async fn run(opts: Opts) -> Result<bool, String> {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)
     );
     println!("A portal flow is start → bank → callback, then one status read for the outcome: its CPU is in the portal's figures, its time is not in the flow's latency. Paced levels start at most {PACED_MAX_IN_FLIGHT} flows at once.");
+    let portal_target = opts.targets.iter().find(|t| t.rp == Rp::Portal);
+    if let Some(t) = portal_target.filter(|t| t.bases.len() > 1 || opts.db_pid.is_some()) {
+        let n = t.bases.len();
+        let replicas = t
+            .bases
+            .iter()
+            .enumerate()
+            .map(|(i, b)| format!("{} {b}", replica_name(i)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let db = match opts.portal_db.as_deref() {
+            Some(db) if db.starts_with("postgres") => "one PostgreSQL database",
+            Some(_) => "one SQLite database",
+            None => "one database",
+        };
+        println!("The portal (`{}`): {n} replica(s) ({replicas}) on {db}; request k of flow f goes to replica (f + k) mod {n} (k = 0 the start, 1 the callback, re-targeted from the bank's redirect, 2 the status read), the browser cookie sent with each.", t.label);
+        println!("The portal's RP CPU is the sum over its replicas{}; its RSS peak is the peak of the replicas' VmRSS summed{}.",
+            if opts.db_pid.is_some() { " plus the database server's processes (the postmaster, its live children and the children it reaped in the window)" } else { "" },
+            if opts.db_pid.is_some() { " (the database server's memory is listed on its own below the table)" } else { "" });
+    }
     println!();
     println!("| load | RP | flows/s | flow p50 / p90 / p99 ms | callback p50 / p90 / p99 ms | RP CPU ms/flow | flows per RP CPU-s | RSS peak MiB | failed flows (window) | bank CPU ms/flow | driver CPU ms/flow | machine busy |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
@@ -776,6 +1036,27 @@ async fn run(opts: Opts) -> Result<bool, String> {
         let (line, r) = row(m, opts.clk_tck, has_bank);
         println!("{line}");
         rows.push((m.level.label(), m.rp, r));
+    }
+    if opts.db_pid.is_some() {
+        let mib = |k: Option<u64>| {
+            k.map(|k| format!("{:.1} MiB", k as f64 / 1024.0))
+                .unwrap_or_else(|| "-".to_string())
+        };
+        let peaks = all
+            .iter()
+            .filter(|m| m.rp == Rp::Portal)
+            .map(|m| {
+                format!(
+                    "{} {} VmRSS, {} PSS",
+                    m.level.label(),
+                    mib(m.db_rss_peak_kib),
+                    mib(m.db_pss_peak_kib)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        println!();
+        println!("Database server memory peak in the portal's windows (the postmaster and its children, summed; VmRSS counts the shared buffers in every process that touched them, PSS shares them out, sampled once a second): {peaks}");
     }
     let portal = |l: &str| rows.iter().find(|r| r.0 == l && r.1 == Rp::Portal);
     let reference = |l: &str| rows.iter().find(|r| r.0 == l && r.1 == Rp::Reference);
@@ -806,6 +1087,28 @@ async fn run(opts: Opts) -> Result<bool, String> {
             thread_split(m)
         );
     }
+    if portal_target.is_some_and(|t| t.bases.len() > 1) {
+        println!();
+        println!("Portal requests per replica (whole level, warm-up and drain included):");
+        for m in all.iter().filter(|m| m.rp == Rp::Portal) {
+            let per = m
+                .requests
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let steps = c
+                        .iter()
+                        .zip(STEPS)
+                        .map(|(n, s)| format!("{n} {s}"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    format!("{} {} ({steps})", replica_name(i), c.iter().sum::<u64>())
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            println!("- {}: {per}", m.level.label());
+        }
+    }
 
     // Accounts written against successful flows (warm-ups and drains included).
     println!();
@@ -816,11 +1119,26 @@ async fn run(opts: Opts) -> Result<bool, String> {
             .filter(|m| m.rp == t.rp)
             .map(|m| m.rec.ok_total)
             .sum();
-        let failed: u64 = all
+        let mut kinds: BTreeMap<&str, u64> = BTreeMap::new();
+        for (k, v) in all
             .iter()
             .filter(|m| m.rp == t.rp)
-            .flat_map(|m| m.rec.failed_total.values())
-            .sum();
+            .flat_map(|m| &m.rec.failed_total)
+        {
+            *kinds.entry(k.as_str()).or_insert(0) += v;
+        }
+        let failed: u64 = kinds.values().sum();
+        // With the kinds when there are any (warm-ups and drains are not in the table).
+        let failed = if failed == 0 {
+            "0".to_string()
+        } else {
+            let kinds = kinds
+                .iter()
+                .map(|(k, v)| format!("{v} {k}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("{failed} ({kinds})")
+        };
         let written = match t.rp {
             Rp::Portal => match &opts.portal_db {
                 Some(db) => Some(portal_accounts(db).await),

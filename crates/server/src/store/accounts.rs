@@ -216,7 +216,7 @@ impl Store {
         // The idle timer moves in steps: a session used again within [`SESSION_TOUCH_MS`] is not
         // written again (a read per request, not a write).
         if now - seen >= SESSION_TOUCH_MS {
-            self.write(|tx| {
+            self.write_each(|tx| {
                 tx.exec(
                     "UPDATE sessions SET last_seen_at = ?1 WHERE id_hash = ?2",
                     args![now, id_hash],

@@ -196,7 +196,7 @@ impl Store {
         now: i64,
         lease_ms: i64,
     ) -> Result<Vec<(i64, crate::outbox::Message)>, DbError> {
-        let mut rows: Vec<PendingMessage> = self.write(|tx| {
+        let mut rows: Vec<PendingMessage> = self.write_each(|tx| {
             // PostgreSQL: rows another replica is claiming right now are skipped, not waited for.
             let sql = if tx.is_postgres() {
                 "UPDATE outbox SET claimed_until = ?3
@@ -244,7 +244,7 @@ impl Store {
         now: i64,
         ttl_ms: i64,
     ) -> Result<bool, DbError> {
-        let held = self.write(|tx| {
+        let held = self.write_each(|tx| {
             tx.exec(
                 "INSERT INTO worker_leases (name, holder, expires_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
@@ -257,7 +257,7 @@ impl Store {
 
     /// Delivered: the text (with its code) is erased.
     pub async fn outbox_sent(&self, id: i64, now: i64) -> Result<(), DbError> {
-        self.write(|tx| tx.exec("UPDATE outbox SET sent_at = ?1, body = NULL, attempts = attempts + 1, claimed_until = NULL WHERE id = ?2", args![now, id]))?;
+        self.write_each(|tx| tx.exec("UPDATE outbox SET sent_at = ?1, body = NULL, attempts = attempts + 1, claimed_until = NULL WHERE id = ?2", args![now, id]))?;
         Ok(())
     }
 
@@ -269,7 +269,7 @@ impl Store {
         error: &str,
         max_attempts: i64,
     ) -> Result<(), DbError> {
-        self.write(|tx| {
+        self.write_each(|tx| {
             tx.exec(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ?1, claimed_until = NULL,
                  body = CASE WHEN attempts + 1 >= ?3 THEN NULL ELSE body END

@@ -904,6 +904,21 @@ impl Db {
         }
     }
 
+    /// Runs `f`'s statements each atomic on its own: for a single statement that needs no
+    /// transaction around it (a counter's upsert, a lease, claiming queue rows with `SKIP
+    /// LOCKED`, a batch of retention deletes). SQLite: a write transaction as [`Db::write`].
+    /// PostgreSQL: autocommit (`READ COMMITTED`), where such a statement waits for a row another
+    /// transaction holds instead of failing to serialize on a hot row.
+    pub fn write_each<T: Send, E: From<DbError> + Send>(
+        &self,
+        f: impl FnMut(&mut Tx<'_>) -> Result<T, E> + Send,
+    ) -> Result<T, E> {
+        match &self.backend {
+            Backend::Lite(_) => self.write(f),
+            Backend::Pg(_) => self.read(f),
+        }
+    }
+
     /// Runs `f`'s reads: SQLite on a reader connection, PostgreSQL statement by statement in
     /// autocommit.
     pub fn read<T: Send, E: From<DbError> + Send>(

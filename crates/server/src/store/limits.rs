@@ -19,7 +19,7 @@ impl Store {
     }
 
     pub async fn add_failure(&self, scope: &str, now: i64) -> DbResult<()> {
-        self.write(|tx| {
+        self.write_each(|tx| {
             tx.exec(
                 "INSERT INTO failure_counts (scope, minute, n, last_at) VALUES (?1, ?2, 1, ?3)
                  ON CONFLICT (scope, minute) DO UPDATE SET n = failure_counts.n + 1,

@@ -74,6 +74,14 @@ impl Store {
         self.db.write(f)
     }
 
+    /// Runs `f`'s statements each atomic on its own (see [`Db::write_each`]).
+    fn write_each<T: Send, E: From<DbError> + Send>(
+        &self,
+        f: impl FnMut(&mut Tx<'_>) -> Result<T, E> + Send,
+    ) -> Result<T, E> {
+        self.db.write_each(f)
+    }
+
     /// Runs `f`'s reads (see [`Db::read`]).
     fn read<T: Send, E: From<DbError> + Send>(
         &self,
@@ -92,7 +100,7 @@ impl Store {
     pub async fn retention_step(&self, sql: &str, params: &[i64], batch: i64) -> DbResult<u64> {
         let mut args: Vec<db::Arg<'_>> = params.iter().map(|p| db::Arg::Int(*p)).collect();
         args.push(db::Arg::Int(batch));
-        self.write(|tx| tx.exec(sql, &args))
+        self.write_each(|tx| tx.exec(sql, &args))
     }
 
     /// Makes the named fault point fail once (tests only).

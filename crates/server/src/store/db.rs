@@ -306,6 +306,8 @@ pub use from_row;
 /// One transaction (or, for reads, one connection): the statements of a store call.
 pub struct Tx<'c> {
     inner: Inner<'c>,
+    /// SQLite: where statements that scanned a whole table are noted ([`Db::full_scans`]).
+    scans: Option<&'c Mutex<std::collections::BTreeSet<String>>>,
     undo: bool,
     /// PostgreSQL refused a statement to keep the transaction serializable: run it again.
     retry: bool,
@@ -330,6 +332,7 @@ impl<'c> Tx<'c> {
     fn with(inner: Inner<'c>) -> Self {
         Tx {
             inner,
+            scans: None,
             undo: false,
             retry: false,
         }
@@ -352,7 +355,9 @@ impl<'c> Tx<'c> {
             Inner::Lite(conn) => {
                 let mut stmt = conn.prepare_cached(sql)?;
                 bind(&mut stmt, args)?;
-                Ok(stmt.raw_execute()? as u64)
+                let changed = stmt.raw_execute()? as u64;
+                note_scan(self.scans, &stmt, sql);
+                Ok(changed)
             }
             Inner::PgClient(c, stmts) => {
                 let st = pg_statement(*c, stmts, sql)?;
@@ -370,7 +375,7 @@ impl<'c> Tx<'c> {
     /// Every row of a query.
     pub fn rows(&mut self, sql: &str, args: &[Arg<'_>]) -> DbResult<Vec<Row>> {
         match &mut self.inner {
-            Inner::Lite(conn) => lite_rows(conn, sql, args),
+            Inner::Lite(conn) => lite_rows(conn, sql, args, self.scans),
             Inner::PgClient(c, stmts) => {
                 let st = pg_statement(*c, stmts, sql)?;
                 pg_rows(&st, c.query(&st, &pg_args(args))?)
@@ -421,13 +426,31 @@ impl<'c> Tx<'c> {
     }
 }
 
-fn lite_rows(conn: &Connection, sql: &str, args: &[Arg<'_>]) -> DbResult<Vec<Row>> {
+/// Notes `sql` when its last run stepped through a whole table (no index served it).
+fn note_scan(
+    scans: Option<&Mutex<std::collections::BTreeSet<String>>>,
+    stmt: &rusqlite::CachedStatement<'_>,
+    sql: &str,
+) {
+    if let Some(scans) = scans {
+        if stmt.get_status(rusqlite::StatementStatus::FullscanStep) > 0 {
+            lock(scans).insert(sql.split_whitespace().collect::<Vec<_>>().join(" "));
+        }
+    }
+}
+
+fn lite_rows(
+    conn: &Connection,
+    sql: &str,
+    args: &[Arg<'_>],
+    scans: Option<&Mutex<std::collections::BTreeSet<String>>>,
+) -> DbResult<Vec<Row>> {
     let mut stmt = conn.prepare_cached(sql)?;
     bind(&mut stmt, args)?;
     let names: Arc<[String]> = stmt.column_names().iter().map(|n| n.to_string()).collect();
     let width = names.len();
-    let mut rows = stmt.raw_query();
     let mut out = Vec::new();
+    let mut rows = stmt.raw_query();
     while let Some(r) = rows.next()? {
         let mut values = Vec::with_capacity(width);
         for i in 0..width {
@@ -446,6 +469,8 @@ fn lite_rows(conn: &Connection, sql: &str, args: &[Arg<'_>]) -> DbResult<Vec<Row
             values,
         });
     }
+    drop(rows);
+    note_scan(scans, &stmt, sql);
     Ok(out)
 }
 
@@ -602,6 +627,8 @@ enum Backend {
 struct Lite {
     /// The one connection that writes (SQLite has one writer at a time anyway).
     writer: Mutex<Connection>,
+    /// Statements that scanned a whole table ([`Db::full_scans`]).
+    scans: Mutex<std::collections::BTreeSet<String>>,
     /// Idle reader connections; a read takes one (or opens one) and puts it back.
     readers: Mutex<Vec<Connection>>,
     /// `None` for an in-memory database: reads use the writer connection.
@@ -827,6 +854,7 @@ impl Db {
         let writer = open_sqlite(path.as_deref(), true)?;
         let lite = Arc::new(Lite {
             writer: Mutex::new(writer),
+            scans: Mutex::default(),
             readers: Mutex::new(Vec::new()),
             path,
         });
@@ -838,6 +866,16 @@ impl Db {
         };
         db.migrate()?;
         Ok(db)
+    }
+
+    /// The statements (whitespace folded) that stepped through a whole table since the database
+    /// was opened: SQLite only (its full-scan counter); a statement here will slow down as the
+    /// table grows. Tests assert the request paths they drive leave it empty.
+    pub fn full_scans(&self) -> Vec<String> {
+        match &self.backend {
+            Backend::Lite(lite) => lock(&lite.scans).iter().cloned().collect(),
+            Backend::Pg(_) => Vec::new(),
+        }
     }
 
     /// True when the store is PostgreSQL.
@@ -861,6 +899,7 @@ impl Db {
                     .transaction_with_behavior(TransactionBehavior::Immediate)
                     .map_err(DbError::from)?;
                 let mut tx = Tx::new(&txn);
+                tx.scans = Some(&lite.scans);
                 let out = f(&mut tx)?;
                 let undo = tx.undo;
                 drop(tx);
@@ -929,14 +968,19 @@ impl Db {
             Backend::Lite(lite) => {
                 let Some(path) = &lite.path else {
                     let conn = lock(&lite.writer);
-                    return f(&mut Tx::new(&conn));
+                    let mut tx = Tx::new(&conn);
+                    tx.scans = Some(&lite.scans);
+                    return f(&mut tx);
                 };
                 let taken = lock(&lite.readers).pop();
                 let conn = match taken {
                     Some(c) => c,
                     None => open_sqlite(Some(path), false)?,
                 };
-                let out = f(&mut Tx::new(&conn));
+                let mut tx = Tx::new(&conn);
+                tx.scans = Some(&lite.scans);
+                let out = f(&mut tx);
+                drop(tx);
                 let mut idle = lock(&lite.readers);
                 if idle.len() < READERS_KEPT {
                     idle.push(conn);
@@ -1049,6 +1093,7 @@ const SQLITE_MIGRATIONS: &[Migration] = migrations!("sqlite":
     12 "0012_embed",
     13 "0013_replicas",
     14 "0014_failure_counts",
+    15 "0015_lookup_indexes",
 );
 
 /// PostgreSQL starts from the final schema of the SQLite migrations above; later migrations get
@@ -1057,6 +1102,7 @@ const PG_MIGRATIONS: &[Migration] = migrations!("postgres":
     1 "0001_schema",
     2 "0002_replicas",
     3 "0003_failure_counts",
+    4 "0004_lookup_indexes",
 );
 
 /// Applies the migrations not yet recorded, in order, within `tx`. The record is the table sqlx's

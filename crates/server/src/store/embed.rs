@@ -85,7 +85,8 @@ impl Store {
             tx.scalar_opt(
                 "UPDATE embed_handbacks SET used_at = ?3
              WHERE code_hash = ?1 AND used_at IS NULL AND expires_at > ?3
-               AND registration_id IN (SELECT id FROM registrations WHERE browser_hash = ?2)
+               AND EXISTS (SELECT 1 FROM registrations r
+                           WHERE r.id = embed_handbacks.registration_id AND r.browser_hash = ?2)
              RETURNING registration_id",
                 args![code_hash, frame_hash, now],
             )

@@ -90,6 +90,11 @@ impl Store {
         self.db.read(f)
     }
 
+    /// Statements that scanned a whole table (see [`Db::full_scans`]).
+    pub fn full_scans(&self) -> Vec<String> {
+        self.db.full_scans()
+    }
+
     /// Answers when the database does (health check).
     pub async fn ping(&self) -> DbResult<()> {
         self.read(|tx| tx.scalar::<i64>("SELECT 1", db::args![]).map(drop))

@@ -277,6 +277,7 @@ async fn a_registration_inside_the_frame_through_the_popup() {
         code_of(env.handback("x", Some(&token)).await).await,
         (StatusCode::BAD_REQUEST, ErrorCode::EmbedCodeInvalid)
     );
+    env.assert_no_full_scans();
 }
 
 #[tokio::test]
@@ -408,4 +409,5 @@ async fn a_retried_hand_back_with_its_idempotency_key_gets_the_first_answer() {
     assert!(again.headers().get("idempotent-replayed").is_some());
     let status: RegistrationStatus = again.json().await.unwrap();
     assert_eq!(status.registration_id, started.registration_id);
+    env.assert_no_full_scans();
 }

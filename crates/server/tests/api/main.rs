@@ -303,6 +303,23 @@ color = "#000000"
 }
 
 impl Env {
+    /// Every statement the portal ran for this environment found its rows through an index or a
+    /// key (SQLite's full-scan counter), the sandbox's dev inbox and start-up aside: a lookup
+    /// that reads a whole table slows down as the table grows to millions of rows.
+    pub(crate) fn assert_no_full_scans(&self) {
+        let scans: Vec<String> = self
+            .app
+            .store
+            .full_scans()
+            .into_iter()
+            .filter(|s| !s.contains("_sqlx_migrations") && !s.contains("FROM dev_inbox"))
+            .collect();
+        assert!(
+            scans.is_empty(),
+            "statements that read a whole table: {scans:#?}"
+        );
+    }
+
     fn advance(&self, secs: i64) {
         self.clock.0.fetch_add(secs, Ordering::SeqCst);
     }
@@ -635,6 +652,7 @@ async fn happy_path_creates_account_link_consent_and_session_in_one_go() {
         .vault
         .open(&key_id, "another-account", &sealed)
         .is_err());
+    env2.assert_no_full_scans();
 }
 
 #[tokio::test]
@@ -1321,6 +1339,7 @@ async fn idempotency_key_makes_retries_safe() {
         );
     }
     assert_eq!(env.count("registrations").await, before + 1);
+    env.assert_no_full_scans();
 }
 
 impl Env {
@@ -1541,6 +1560,7 @@ async fn activation_with_a_code_from_the_outbox() {
         journal.contains(&"ACT_CODE_WRONG".to_string())
             && journal.contains(&"ACTIVATION_CODE_SENT".to_string())
     );
+    env.assert_no_full_scans();
 }
 
 #[tokio::test]
@@ -1612,6 +1632,7 @@ async fn wrong_codes_slow_down_then_lock_and_codes_expire() {
         c == ErrorCode::ActCodeExpired || c == ErrorCode::AuthSessionRequired,
         "{c}"
     );
+    env.assert_no_full_scans();
 }
 
 #[tokio::test]
@@ -1863,6 +1884,7 @@ async fn two_factor_enrolment_sign_in_and_replay() {
     let info: bankid_api::types::SessionInfo =
         json_of(env.api(Method::GET, "/api/v1/session", None).await).await;
     assert!(!info.totp_enabled);
+    env.assert_no_full_scans();
 }
 
 #[tokio::test]
@@ -1938,6 +1960,7 @@ async fn sign_in_needs_a_linked_bank_and_an_account() {
         (s, c),
         (StatusCode::BAD_REQUEST, ErrorCode::ReqInvalidFields)
     );
+    env.assert_no_full_scans();
 }
 
 #[tokio::test]
@@ -2178,6 +2201,7 @@ async fn a_rejected_registration_can_go_through_the_bank_again() {
     )
     .await;
     assert_eq!((s, c), (StatusCode::CONFLICT, ErrorCode::RegNotRetryable));
+    env.assert_no_full_scans();
 }
 
 #[tokio::test]
@@ -2277,6 +2301,7 @@ async fn linked_banks_are_listed_and_the_last_one_stays() {
         loc.starts_with("/return?error=AUTH_BANK_NOT_LINKED"),
         "{loc}"
     );
+    env.assert_no_full_scans();
 }
 
 #[tokio::test]
@@ -2429,6 +2454,7 @@ async fn changing_banks_is_one_operation_for_the_same_person() {
         (s, c),
         (StatusCode::FORBIDDEN, ErrorCode::AuthReauthRequired)
     );
+    env.assert_no_full_scans();
 }
 
 #[tokio::test]
@@ -2540,6 +2566,7 @@ async fn the_consent_ledger_is_visible_append_only_and_withdrawable() {
         assert!(db.write(|tx| tx.exec(sql, bankid_server::args![])).is_err());
     }
     assert_eq!(env.count("consents").await, 3);
+    env.assert_no_full_scans();
 }
 
 #[tokio::test]
@@ -2798,4 +2825,5 @@ async fn consent_statuses_follow_the_links_and_only_the_one_in_force_stops_a_lin
         .sign_in_at_bank("vtb", "ivanov")
         .await
         .starts_with("/return?error=CONSENT_WITHDRAWN"));
+    env.assert_no_full_scans();
 }

@@ -284,6 +284,7 @@ async fn a_pass_removes_what_expired_keeps_what_lives_and_erases_unclaimed_regis
         )
         .await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    env.assert_no_full_scans();
 }
 
 /// A sender that fails every time, or never answers.

@@ -339,6 +339,27 @@ impl Env {
             .map(std::path::PathBuf::from)
     }
 
+    /// None of `needles` is in the SQLite file or its WAL, in clear (`what` names them in the
+    /// failure, never the needle itself). On PostgreSQL there is no file of ours to search: the
+    /// sealing happens before the store, whichever the backend; said and skipped.
+    pub(crate) fn assert_not_in_database_files(&self, needles: &[&str], what: &str) {
+        let Some(file) = self.sqlite_file() else {
+            eprintln!("PostgreSQL: no database file to search for {what} in clear");
+            return;
+        };
+        let raw = std::fs::read(&file).unwrap();
+        let wal = std::fs::read(file.with_extension("sqlite-wal")).unwrap_or_default();
+        for needle in needles {
+            for bytes in [&raw, &wal] {
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                    "{what} stored in clear ({} characters)",
+                    needle.len()
+                );
+            }
+        }
+    }
+
     /// The first column of every row of `sql`.
     async fn column<T: bankid_server::store::db::FromValue + Send>(&self, sql: &str) -> Vec<T> {
         self.db()
@@ -614,20 +635,10 @@ async fn happy_path_creates_account_link_consent_and_session_in_one_go() {
     assert_eq!(env2.count("bank_links").await, 2);
 
     // National ids are not in the database file in clear.
-    if let Some(file) = env2.sqlite_file() {
-        let raw = std::fs::read(&file).unwrap();
-        let wal = std::fs::read(file.with_extension("sqlite-wal")).unwrap_or_default();
-        for needle in ["4510123456", "770712345633", "11223344595"] {
-            for bytes in [&raw, &wal] {
-                assert!(
-                    !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
-                    "{needle} stored in clear"
-                );
-            }
-        }
-    } else {
-        eprintln!("PostgreSQL: no database file to search for national ids in clear");
-    }
+    env2.assert_not_in_database_files(
+        &["4510123456", "770712345633", "11223344595"],
+        "national ids",
+    );
     // They are stored sealed (AEAD, key id kept) and open with the configured key only for this
     // account.
     let (id, key_id, sealed): (String, String, Vec<u8>) = env2
@@ -1772,16 +1783,7 @@ async fn two_factor_enrolment_sign_in_and_replay() {
         StatusCode::UNAUTHORIZED
     );
     // Backup codes are stored hashed only.
-    if let Some(file) = env.sqlite_file() {
-        let raw = std::fs::read(&file).unwrap();
-        let wal = std::fs::read(file.with_extension("sqlite-wal")).unwrap_or_default();
-        let plain = backup.codes[0].replace('-', "");
-        for bytes in [&raw, &wal] {
-            assert!(!bytes.windows(plain.len()).any(|w| w == plain.as_bytes()));
-        }
-    } else {
-        eprintln!("PostgreSQL: no database file to search for backup codes in clear");
-    }
+    env.assert_not_in_database_files(&[&backup.codes[0].replace('-', "")], "backup codes");
 
     // The code that turned it on cannot be used again in its window.
     let (_, c, _) = code_of(
@@ -2616,20 +2618,7 @@ async fn totp_secrets_are_sealed_at_rest_and_old_ones_when_the_server_starts() {
 
     // Neither the key shown to the citizen nor its hex is in the database file.
     let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
-    if let Some(file) = env.sqlite_file() {
-        let raw = std::fs::read(&file).unwrap();
-        let wal = std::fs::read(file.with_extension("sqlite-wal")).unwrap_or_default();
-        for needle in [enrol.secret.as_str(), hex.as_str()] {
-            for bytes in [&raw, &wal] {
-                assert!(
-                    !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
-                    "the TOTP secret is stored in clear"
-                );
-            }
-        }
-    } else {
-        eprintln!("PostgreSQL: no database file to search for the TOTP secret in clear");
-    }
+    env.assert_not_in_database_files(&[enrol.secret.as_str(), hex.as_str()], "the TOTP secret");
     // It is sealed with the configured key, for this account and for TOTP only.
     let db = env.db().await;
     let stored = || -> (String, Option<String>, String) {

@@ -298,3 +298,118 @@ impl Store {
         self.read(|tx| tx.all("SELECT channel, destination, body, created_at FROM dev_inbox ORDER BY id DESC LIMIT ?1", args![limit]))
     }
 }
+
+/// Two portal processes on one database (two `Store`s): SQLite by a file of its own, and
+/// PostgreSQL when `BANKID_TEST_POSTGRES_URL` names one.
+#[cfg(test)]
+mod replicas {
+    use super::*;
+
+    async fn two_replicas(url: &str) -> (Store, Store) {
+        let a = Store::connect(url).await.expect("replica a");
+        let b = Store::connect(url).await.expect("replica b");
+        (a, b)
+    }
+
+    fn urls() -> Vec<(String, Option<std::path::PathBuf>)> {
+        let dir = std::env::temp_dir().join(format!("bp-replicas-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let mut v = vec![(format!("sqlite://{}/r.sqlite", dir.display()), Some(dir))];
+        if let Ok(pg) = std::env::var("BANKID_TEST_POSTGRES_URL") {
+            v.push((pg, None));
+        }
+        v
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn each_message_is_claimed_by_one_replica_and_retention_runs_in_one() {
+        for (url, dir) in urls() {
+            let (a, b) = two_replicas(&url).await;
+            let now = 1_000_000;
+            a.write(|tx| {
+                tx.exec(
+                    "DELETE FROM outbox WHERE destination LIKE 'claim-test-%'",
+                    args![],
+                )?;
+                tx.exec("DELETE FROM worker_leases WHERE name = 'test'", args![])?;
+                for i in 0..60 {
+                    tx.exec(
+                        "INSERT INTO outbox (channel, destination, body, created_at) VALUES ('phone', ?1, 'x', ?2)",
+                        args![format!("claim-test-{i:02}"), now],
+                    )?;
+                }
+                Ok::<_, DbError>(())
+            })
+            .expect("messages");
+            // Both replicas' workers claim at once, batch after batch, until nothing is left.
+            let drain = |s: Store| {
+                tokio::spawn(async move {
+                    let mut mine = Vec::new();
+                    loop {
+                        let got = s.outbox_claim(7, now, 60_000).await.expect("claim");
+                        if got.is_empty() {
+                            return mine;
+                        }
+                        mine.extend(
+                            got.into_iter()
+                                .filter(|(_, m)| m.destination.starts_with("claim-test-"))
+                                .map(|(id, _)| id),
+                        );
+                    }
+                })
+            };
+            let (x, y) = tokio::join!(drain(a.clone()), drain(b.clone()));
+            let (x, y) = (x.expect("a"), y.expect("b"));
+            let mut all: Vec<i64> = x.iter().chain(&y).copied().collect();
+            all.sort_unstable();
+            let before = all.len();
+            all.dedup();
+            assert_eq!((before, all.len()), (60, 60), "{url}: every message once");
+            // A claim lapses when its worker does not finish: the message is taken again then.
+            assert!(b
+                .outbox_claim(100, now + 1, 60_000)
+                .await
+                .expect("again")
+                .is_empty());
+            let retaken = b
+                .outbox_claim(100, now + 60_000, 60_000)
+                .await
+                .expect("lapsed");
+            assert!(retaken.len() >= 60, "{url}: lapsed claims are taken again");
+
+            // The lease: a's while it renews it, b's once a's lapses.
+            assert!(a.hold_lease("test", "a", now, 10_000).await.expect("a"));
+            assert!(!b
+                .hold_lease("test", "b", now + 5_000, 10_000)
+                .await
+                .expect("b"));
+            assert!(a
+                .hold_lease("test", "a", now + 9_000, 10_000)
+                .await
+                .expect("renew"));
+            assert!(!b
+                .hold_lease("test", "b", now + 18_000, 10_000)
+                .await
+                .expect("b"));
+            assert!(b
+                .hold_lease("test", "b", now + 19_000, 10_000)
+                .await
+                .expect("lapsed"));
+            assert!(!a
+                .hold_lease("test", "a", now + 20_000, 10_000)
+                .await
+                .expect("a"));
+            a.write(|tx| {
+                tx.exec(
+                    "DELETE FROM outbox WHERE destination LIKE 'claim-test-%'",
+                    args![],
+                )
+            })
+            .expect("clean");
+            drop((a, b));
+            if let Some(dir) = dir {
+                std::fs::remove_dir_all(dir).ok();
+            }
+        }
+    }
+}

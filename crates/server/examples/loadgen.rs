@@ -17,6 +17,15 @@
 //! successful flows (the portal's database: `--portal-db` takes its SQLite file or its
 //! `database_url`, e.g. `postgres://…`; `node reference-rp.mjs --count`).
 //!
+//! Status reads (`status@RATE/s`, portal only: the reference RP has no status page): a pool of
+//! citizens registered first through the portal flow above (not measured), then
+//! `GET /api/v1/registrations/{id}` with each one's browser cookie, as the status page polls, at a
+//! paced rate, open-loop (issued on a 1 ms schedule whether or not earlier ones answered, at most
+//! 2000 outstanding), round-robin over the pool and alternating replicas. A read succeeds with 200
+//! and the body's `registration_id` and `state` being the registration's. Over the window: reads/s,
+//! p50/p90/p99/max of the read, how late the driver issued reads, failures by kind, the portal's
+//! CPU per 1,000 reads and its RSS peak, in a table of their own.
+//!
 //! Replicas: `--portal` and `--portal-pid` take comma-separated lists (one base URL and one PID per
 //! replica of the portal sharing one database). Request k of portal flow f (0 start, 1 callback,
 //! 2 status read) goes to replica (f + k) mod n, the bank's redirect re-targeted to that replica's
@@ -29,11 +38,11 @@
 //! `cargo run --release -p bankid-server --example loadgen -- --portal URL[,URL…]
 //!  --portal-pid PID[,PID…] --portal-db FILE|DATABASE_URL [--db-pid PID] --reference URL
 //!  --reference-pid PID --reference-dir DIR --reference-db FILE [--bank-pid PID] [--bank sber]
-//!  [--levels 8,32,64,300/s] [--warmup 8] [--window 15]`
+//!  [--levels 8,32,64,300/s,status@5000/s] [--warmup 8] [--window 15]`
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -46,21 +55,44 @@ const USAGE: &str = "\
 Usage: loadgen [--portal URL[,URL…] --portal-pid PID[,PID…] --portal-db FILE|DATABASE_URL]
                [--db-pid PID]
                [--reference URL --reference-pid PID --reference-dir DIR --reference-db FILE]
-               [--bank-pid PID] [--bank ID] [--levels 8,32,64,300/s] [--warmup SECS] [--window SECS]
-               [--clk-tck N]";
+               [--bank-pid PID] [--bank ID] [--levels 8,32,64,300/s,status@5000/s]
+               [--warmup SECS] [--window SECS] [--clk-tck N]
+Levels: N (flows N in flight), RATE/s (flows started at a paced rate), status@RATE/s (status reads
+of registered citizens at a paced rate; portal only).";
 
-/// Flows started at once at most in a paced level (beyond it a tick is skipped and counted).
+/// The default levels (also `scripts/bench.sh`'s).
+const DEFAULT_LEVELS: &str = "8,32,64,300/s,status@5000/s";
+
+/// Flows started at once at most in a paced level (beyond it a tick is skipped and counted); also
+/// status reads outstanding at most in a status level.
 const PACED_MAX_IN_FLIGHT: usize = 2000;
+
+/// Citizens registered (not measured) before a status level, read round-robin.
+const STATUS_POOL: usize = 200;
+/// Registrations of the pool made at once.
+const STATUS_POOL_IN_FLIGHT: usize = 16;
+/// A status level's schedule: every tick issues the reads that have come due since the last.
+const STATUS_TICK: Duration = Duration::from_millis(1);
 
 #[derive(Clone, Copy, Debug)]
 enum Level {
     InFlight(usize),
     Paced(u32),
+    /// Status reads per second (open-loop), portal only.
+    Status(u32),
 }
 
 impl Level {
     fn parse(s: &str) -> Result<Level, String> {
         let s = s.trim();
+        if let Some(rate) = s.strip_prefix("status@") {
+            return rate
+                .strip_suffix("/s")
+                .and_then(|r| r.parse().ok())
+                .filter(|r| (1..=1_000_000).contains(r))
+                .map(Level::Status)
+                .ok_or(format!("bad status level {s:?} (e.g. status@5000/s)"));
+        }
         if let Some(rate) = s.strip_suffix("/s") {
             return rate
                 .parse()
@@ -80,6 +112,7 @@ impl Level {
         match self {
             Level::InFlight(n) => format!("{n} in flight"),
             Level::Paced(r) => format!("{r}/s paced"),
+            Level::Status(r) => format!("status reads {r}/s"),
         }
     }
 }
@@ -214,7 +247,7 @@ fn parse_args() -> Result<Opts, String> {
         return Err(format!("nothing to drive\n{USAGE}"));
     }
     let levels = take(&mut kv, "--levels")
-        .unwrap_or_else(|| "8,32,64,300/s".to_string())
+        .unwrap_or_else(|| DEFAULT_LEVELS.to_string())
         .split(',')
         .map(Level::parse)
         .collect::<Result<Vec<_>, _>>()?;
@@ -417,6 +450,15 @@ struct Done {
 
 type FlowResult = Result<Done, String>;
 
+/// A citizen registered through the portal flow, as the status page's browser holds it.
+struct Registered {
+    id: String,
+    /// The `Cookie` header of the browser that started the registration.
+    cookie: String,
+    /// The state its status read gave at the end of the flow.
+    state: String,
+}
+
 fn location(resp: &reqwest::Response) -> Option<String> {
     resp.headers()
         .get(LOCATION)
@@ -499,7 +541,12 @@ impl Route<'_> {
     }
 }
 
-async fn portal_flow(http: &Client, route: &Route<'_>, bank: &str, phone: &str) -> FlowResult {
+async fn portal_flow(
+    http: &Client,
+    route: &Route<'_>,
+    bank: &str,
+    phone: &str,
+) -> Result<(Done, Registered), String> {
     let t0 = Instant::now();
     let resp = http
         .post(format!("{}/api/v1/registrations", route.to(0)))
@@ -570,10 +617,17 @@ async fn portal_flow(http: &Client, route: &Route<'_>, bank: &str, phone: &str) 
     }
     let st: Value = resp.json().await.map_err(|_| "status: body".to_string())?;
     match st["state"].as_str() {
-        Some("pending_confirmation") => Ok(Done {
-            flow,
-            callback: callback_time,
-        }),
+        Some(state @ "pending_confirmation") => Ok((
+            Done {
+                flow,
+                callback: callback_time,
+            },
+            Registered {
+                id,
+                cookie,
+                state: state.to_string(),
+            },
+        )),
         Some(state) => Err(format!(
             "outcome: {state} {}",
             st["reason"].as_str().unwrap_or_default()
@@ -667,18 +721,27 @@ struct Ctx {
     next_flow: AtomicU64,
 }
 
+/// One portal flow with the next phone, its requests routed over the replicas.
+async fn next_portal_flow(
+    ctx: &Ctx,
+    bases: &[String],
+    counts: &[StepCounts],
+) -> Result<(Done, Registered), String> {
+    let n = ctx.next_phone.fetch_add(1, Ordering::Relaxed) % 1_000_000_000;
+    let flow = ctx.next_flow.fetch_add(1, Ordering::Relaxed);
+    let route = Route {
+        bases,
+        counts,
+        flow: usize::try_from(flow).unwrap_or_default(),
+    };
+    portal_flow(&ctx.http, &route, &ctx.bank, &format!("+79{n:09}")).await
+}
+
 async fn one_flow(ctx: &Ctx, target_rp: Rp, bases: &[String], counts: &[StepCounts]) -> FlowResult {
     match target_rp {
-        Rp::Portal => {
-            let n = ctx.next_phone.fetch_add(1, Ordering::Relaxed) % 1_000_000_000;
-            let flow = ctx.next_flow.fetch_add(1, Ordering::Relaxed);
-            let route = Route {
-                bases,
-                counts,
-                flow: usize::try_from(flow).unwrap_or_default(),
-            };
-            portal_flow(&ctx.http, &route, &ctx.bank, &format!("+79{n:09}")).await
-        }
+        Rp::Portal => next_portal_flow(ctx, bases, counts)
+            .await
+            .map(|(done, _)| done),
         Rp::Reference => {
             let base = bases.first().map(String::as_str).unwrap_or_default();
             reference_flow(&ctx.http, base).await
@@ -702,28 +765,20 @@ struct Measured {
     requests: Vec<[u64; 3]>,
 }
 
-async fn run_level(
-    ctx: Arc<Ctx>,
-    opts: &Opts,
-    target: &Target,
-    level: Level,
-) -> Result<Measured, String> {
-    let start = Instant::now();
-    let shared = Arc::new(Shared {
-        rec: Mutex::new(Record::default()),
-        window_start: start + opts.warmup,
-        window_end: start + opts.warmup + opts.window,
-    });
-    let end = shared.window_end;
-    // The window's CPU and memory.
-    let (pids, bank_pid) = (target.pids.clone(), opts.bank_pid);
-    let db_pid = if target.rp == Rp::Portal {
-        opts.db_pid
-    } else {
-        None
-    };
-    let (ws, we) = (shared.window_start, shared.window_end);
-    let meter = tokio::spawn(async move {
+/// What the meter measured over a window: the CPU snapshots at its start and end, the RP's RSS
+/// peak and the database server's VmRSS and PSS peaks.
+type Metered = (Snapshot, Snapshot, u64, (Option<u64>, Option<u64>));
+
+/// The window's CPU and memory: snapshots at its start (`ws`) and end (`we`), the RSS sampled
+/// every 100 ms in between.
+fn spawn_meter(
+    pids: Vec<u32>,
+    db_pid: Option<u32>,
+    bank_pid: Option<u32>,
+    ws: Instant,
+    we: Instant,
+) -> tokio::task::JoinHandle<Metered> {
+    tokio::spawn(async move {
         tokio::time::sleep_until(ws.into()).await;
         let before = snapshot(&pids, db_pid, bank_pid);
         let mut peak = rss_kib(&pids);
@@ -747,7 +802,39 @@ async fn run_level(
         }
         let after = snapshot(&pids, db_pid, bank_pid);
         (before, after, peak, (db_rss, db_pss))
+    })
+}
+
+async fn run_level(
+    ctx: Arc<Ctx>,
+    opts: &Opts,
+    target: &Target,
+    level: Level,
+) -> Result<Measured, String> {
+    if let Level::Status(_) = level {
+        return Err(format!("{}: not a level of flows", level.label()));
+    }
+    let start = Instant::now();
+    let shared = Arc::new(Shared {
+        rec: Mutex::new(Record::default()),
+        window_start: start + opts.warmup,
+        window_end: start + opts.warmup + opts.window,
     });
+    let end = shared.window_end;
+    // The window's CPU and memory.
+    let (pids, bank_pid) = (target.pids.clone(), opts.bank_pid);
+    let db_pid = if target.rp == Rp::Portal {
+        opts.db_pid
+    } else {
+        None
+    };
+    let meter = spawn_meter(
+        pids,
+        db_pid,
+        bank_pid,
+        shared.window_start,
+        shared.window_end,
+    );
     let bases = Arc::new(target.bases.clone());
     let counts: Arc<Vec<StepCounts>> =
         Arc::new(target.bases.iter().map(|_| StepCounts::default()).collect());
@@ -791,6 +878,7 @@ async fn run_level(
             }
             while flows.join_next().await.is_some() {}
         }
+        Level::Status(_) => {}
     }
     let (before, after, rss_peak_kib, (db_rss_peak_kib, db_pss_peak_kib)) =
         meter.await.map_err(|e| e.to_string())?;
@@ -811,6 +899,246 @@ async fn run_level(
         db_rss_peak_kib,
         db_pss_peak_kib,
         requests,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Status reads against the portal
+
+/// One status read, as the status page polls it with the browser's cookie: a success only with
+/// 200 and the body's `registration_id` and `state` being the registration's.
+async fn status_read(http: &Client, url: &str, reg: &Registered) -> Result<(), String> {
+    let resp = http
+        .get(url)
+        .header(COOKIE, &reg.cookie)
+        .send()
+        .await
+        .map_err(|e| kind("status", &e))?;
+    if resp.status() != StatusCode::OK {
+        return Err(format!("status: {}", resp.status().as_u16()));
+    }
+    let body = resp.bytes().await.map_err(|e| kind("status body", &e))?;
+    let st: Value =
+        serde_json::from_slice(&body).map_err(|_| "status: body not JSON".to_string())?;
+    if st["registration_id"].as_str() != Some(reg.id.as_str()) {
+        return Err("status: another registration_id".to_string());
+    }
+    match st["state"].as_str() {
+        Some(state) if state == reg.state => Ok(()),
+        Some(state) => Err(format!("status: state {state}, not {}", reg.state)),
+        None => Err("status: no state".to_string()),
+    }
+}
+
+#[derive(Default)]
+struct StatusRecord {
+    /// Successful reads completed in the window: from their issue to their body checked.
+    latencies: Vec<Duration>,
+    failed_window: BTreeMap<String, u64>,
+    ok_total: u64,
+    failed_total: u64,
+}
+
+struct StatusShared {
+    rec: Mutex<StatusRecord>,
+    window_start: Instant,
+    window_end: Instant,
+}
+
+impl StatusShared {
+    fn record(&self, r: Result<(), String>, latency: Duration) {
+        let now = Instant::now();
+        let in_window = now >= self.window_start && now <= self.window_end;
+        let mut rec = self.rec.lock().unwrap_or_else(PoisonError::into_inner);
+        match r {
+            Ok(()) => {
+                rec.ok_total += 1;
+                if in_window {
+                    rec.latencies.push(latency);
+                }
+            }
+            Err(k) => {
+                rec.failed_total += 1;
+                if in_window {
+                    *rec.failed_window.entry(k).or_insert(0) += 1;
+                }
+            }
+        }
+    }
+}
+
+struct StatusMeasured {
+    level: Level,
+    label: String,
+    window: Duration,
+    /// The pool: citizens registered, and the registrations that failed by kind.
+    pool: u64,
+    pool_failed: BTreeMap<String, u64>,
+    pool_time: Duration,
+    rec: StatusRecord,
+    /// Reads sent in the window: how late after their even schedule each was issued.
+    lags: Vec<Duration>,
+    before: Snapshot,
+    after: Snapshot,
+    rss_peak_kib: u64,
+    db_rss_peak_kib: Option<u64>,
+    db_pss_peak_kib: Option<u64>,
+    /// Status reads sent to each replica over the whole level (warm-up and drain included).
+    reads_per_replica: Vec<u64>,
+}
+
+/// Registers the pool of a status level through the portal flow (not measured), a few at once.
+async fn register_pool(
+    ctx: &Arc<Ctx>,
+    bases: &Arc<Vec<String>>,
+) -> Result<(Vec<Registered>, BTreeMap<String, u64>), String> {
+    let counts: Arc<Vec<StepCounts>> =
+        Arc::new(bases.iter().map(|_| StepCounts::default()).collect());
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..STATUS_POOL_IN_FLIGHT {
+        let (ctx, bases, counts, next) = (ctx.clone(), bases.clone(), counts.clone(), next.clone());
+        workers.spawn(async move {
+            let mut out = Vec::new();
+            while next.fetch_add(1, Ordering::Relaxed) < STATUS_POOL {
+                let r = next_portal_flow(&ctx, &bases, &counts).await;
+                out.push(r.map(|(_, reg)| reg));
+            }
+            out
+        });
+    }
+    let (mut pool, mut failed) = (Vec::new(), BTreeMap::new());
+    while let Some(out) = workers.join_next().await {
+        for r in out.map_err(|e| e.to_string())? {
+            match r {
+                Ok(reg) => pool.push(reg),
+                Err(k) => *failed.entry(k).or_insert(0) += 1,
+            }
+        }
+    }
+    Ok((pool, failed))
+}
+
+/// A status level: the pool registered, then status reads at `rate` per second, open-loop: every
+/// tick (1 ms) issues the reads whose time on an even schedule has come, whether or not earlier
+/// ones answered; at most `PACED_MAX_IN_FLIGHT` outstanding, a read beyond that not sent and
+/// counted as failed. Read i is of registration i mod pool, sent to replica (i + i / pool) mod n:
+/// consecutive reads alternate replicas, and each registration is read on every replica in turn.
+async fn run_status_level(
+    ctx: Arc<Ctx>,
+    opts: &Opts,
+    target: &Target,
+    rate: u32,
+) -> Result<StatusMeasured, String> {
+    let level = Level::Status(rate);
+    let bases = Arc::new(target.bases.clone());
+    let t = Instant::now();
+    let (pool, pool_failed) = register_pool(&ctx, &bases).await?;
+    let pool_time = t.elapsed();
+    if pool.is_empty() {
+        return Err(format!(
+            "{}: no citizen of the pool registered ({})",
+            level.label(),
+            pool_failed
+                .iter()
+                .map(|(k, v)| format!("{v} {k}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    // Each registration with its status URL on each replica.
+    let pool: Arc<Vec<(Registered, Vec<String>)>> = Arc::new(
+        pool.into_iter()
+            .map(|reg| {
+                let urls = bases
+                    .iter()
+                    .map(|b| format!("{b}/api/v1/registrations/{}", reg.id))
+                    .collect();
+                (reg, urls)
+            })
+            .collect(),
+    );
+    let start = Instant::now();
+    let shared = Arc::new(StatusShared {
+        rec: Mutex::new(StatusRecord::default()),
+        window_start: start + opts.warmup,
+        window_end: start + opts.warmup + opts.window,
+    });
+    let (ws, we) = (shared.window_start, shared.window_end);
+    let meter = spawn_meter(target.pids.clone(), opts.db_pid, opts.bank_pid, ws, we);
+    let per_replica: Arc<Vec<AtomicU64>> =
+        Arc::new(bases.iter().map(|_| AtomicU64::new(0)).collect());
+    let sem = Arc::new(tokio::sync::Semaphore::new(PACED_MAX_IN_FLIGHT));
+    let mut tick = tokio::time::interval(STATUS_TICK);
+    // The reads due are computed from the clock: a late tick issues all that came due meanwhile.
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut reads = tokio::task::JoinSet::new();
+    let rate = f64::from(rate);
+    let (n_pool, n_replicas) = (pool.len(), bases.len().max(1));
+    let mut issued: u64 = 0;
+    let mut lags = Vec::new();
+    loop {
+        tick.tick().await;
+        let now = Instant::now();
+        if now >= we {
+            break;
+        }
+        let due = (now.saturating_duration_since(start).as_secs_f64() * rate) as u64;
+        while issued < due {
+            let scheduled = start + Duration::from_secs_f64(issued as f64 / rate);
+            let i = usize::try_from(issued).unwrap_or_default();
+            issued += 1;
+            let Ok(permit) = sem.clone().try_acquire_owned() else {
+                shared.record(
+                    Err(format!("not sent: {PACED_MAX_IN_FLIGHT} outstanding")),
+                    Duration::ZERO,
+                );
+                continue;
+            };
+            if now >= ws {
+                lags.push(now.saturating_duration_since(scheduled));
+            }
+            let replica = (i + i / n_pool) % n_replicas;
+            if let Some(c) = per_replica.get(replica) {
+                c.fetch_add(1, Ordering::Relaxed);
+            }
+            let (ctx, shared, pool) = (ctx.clone(), shared.clone(), pool.clone());
+            reads.spawn(async move {
+                let r = match pool.get(i % n_pool) {
+                    Some((reg, urls)) => match urls.get(replica) {
+                        Some(url) => status_read(&ctx.http, url, reg).await,
+                        None => Err("no replica".to_string()),
+                    },
+                    None => Err("no registration".to_string()),
+                };
+                shared.record(r, now.elapsed());
+                drop(permit);
+            });
+        }
+        while reads.try_join_next().is_some() {}
+    }
+    while reads.join_next().await.is_some() {}
+    let (before, after, rss_peak_kib, (db_rss_peak_kib, db_pss_peak_kib)) =
+        meter.await.map_err(|e| e.to_string())?;
+    let rec = std::mem::take(&mut *shared.rec.lock().unwrap_or_else(PoisonError::into_inner));
+    Ok(StatusMeasured {
+        level,
+        label: target.label.clone(),
+        window: opts.window,
+        pool: n_pool as u64,
+        pool_failed,
+        pool_time,
+        rec,
+        lags,
+        before,
+        after,
+        rss_peak_kib,
+        db_rss_peak_kib,
+        db_pss_peak_kib,
+        reads_per_replica: per_replica
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .collect(),
     })
 }
 
@@ -901,16 +1229,69 @@ fn row(m: &Measured, clk_tck: f64, has_bank: bool) -> (String, Row) {
     (line, r)
 }
 
+/// A status level's row of the status table.
+fn status_row(m: &StatusMeasured, clk_tck: f64) -> String {
+    let secs = m.window.as_secs_f64();
+    let ok = m.rec.latencies.len() as f64;
+    let mut lat = m.rec.latencies.clone();
+    lat.sort();
+    let mut lags = m.lags.clone();
+    lags.sort();
+    let ms = |ticks: u64| ticks as f64 * 1000.0 / clk_tck;
+    let per_1000 = |x: f64| if ok > 0.0 { x * 1000.0 / ok } else { f64::NAN };
+    let max = |v: &[Duration]| {
+        v.last()
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .unwrap_or(f64::NAN)
+    };
+    let (busy, total) = (
+        m.after.machine.0.saturating_sub(m.before.machine.0),
+        m.after.machine.1.saturating_sub(m.before.machine.1),
+    );
+    let failed: u64 = m.rec.failed_window.values().sum();
+    let failed_kinds = if failed == 0 {
+        "0".to_string()
+    } else {
+        m.rec
+            .failed_window
+            .iter()
+            .map(|(k, v)| format!("{v} {k}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "| {} | {} | {:.0} | {:.0} | {:.2} / {:.2} / {:.2} / {:.1} | {:.2} / {:.1} | {:.0} | {:.1} | {} | {:.0} | {:.0} % |",
+        m.level.label(),
+        m.label,
+        ok / secs,
+        m.lags.len() as f64 / secs,
+        pct(&lat, 0.5),
+        pct(&lat, 0.9),
+        pct(&lat, 0.99),
+        max(&lat),
+        pct(&lags, 0.99),
+        max(&lags),
+        per_1000(ms(m.after.rp.saturating_sub(m.before.rp))),
+        m.rss_peak_kib as f64 / 1024.0,
+        failed_kinds,
+        per_1000(ms(m.after.me.saturating_sub(m.before.me))),
+        if total > 0 {
+            busy as f64 * 100.0 / total as f64
+        } else {
+            f64::NAN
+        },
+    )
+}
+
 /// The RP's CPU over the window by thread name, largest first.
-fn thread_split(m: &Measured) -> String {
-    let mut d: Vec<(String, u64)> = m
-        .after
+fn thread_split(before: &Snapshot, after: &Snapshot) -> String {
+    let mut d: Vec<(String, u64)> = after
         .threads
         .iter()
         .map(|(k, v)| {
             (
                 k.clone(),
-                v.saturating_sub(m.before.threads.get(k).copied().unwrap_or(0)),
+                v.saturating_sub(before.threads.get(k).copied().unwrap_or(0)),
             )
         })
         .filter(|(_, v)| *v > 0)
@@ -985,8 +1366,30 @@ async fn run(opts: Opts) -> Result<bool, String> {
         next_flow: AtomicU64::new(0),
     });
     let mut all = Vec::new();
+    let mut statuses = Vec::new();
+    let mut reference_skipped = false;
     for &level in &opts.levels {
         for t in &opts.targets {
+            if let Level::Status(rate) = level {
+                if t.rp != Rp::Portal {
+                    eprintln!(
+                        "loadgen: {}: the {} has no status page: skipped",
+                        level.label(),
+                        t.label
+                    );
+                    reference_skipped = true;
+                    continue;
+                }
+                eprintln!(
+                    "loadgen: {} against the {}: a pool of {STATUS_POOL} registrations, then {:.0} s warm-up, {:.0} s measured",
+                    level.label(),
+                    t.label,
+                    opts.warmup.as_secs_f64(),
+                    opts.window.as_secs_f64()
+                );
+                statuses.push(run_status_level(ctx.clone(), &opts, t, rate).await?);
+                continue;
+            }
             eprintln!(
                 "loadgen: {} against the {}: {:.0} s warm-up, {:.0} s measured",
                 level.label(),
@@ -999,43 +1402,98 @@ async fn run(opts: Opts) -> Result<bool, String> {
     }
 
     let has_bank = opts.bank_pid.is_some();
-    println!();
-    println!(
-        "Complete registrations, {:.0} s windows after {:.0} s warm-ups; bank `{}` in another process (non-interactive mode); {} CPU(s)",
-        opts.window.as_secs_f64(),
-        opts.warmup.as_secs_f64(),
-        opts.bank,
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)
-    );
-    println!("A portal flow is start → bank → callback, then one status read for the outcome: its CPU is in the portal's figures, its time is not in the flow's latency. Paced levels start at most {PACED_MAX_IN_FLIGHT} flows at once.");
     let portal_target = opts.targets.iter().find(|t| t.rp == Rp::Portal);
-    if let Some(t) = portal_target.filter(|t| t.bases.len() > 1 || opts.db_pid.is_some()) {
-        let n = t.bases.len();
-        let replicas = t
-            .bases
-            .iter()
-            .enumerate()
-            .map(|(i, b)| format!("{} {b}", replica_name(i)))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let db = match opts.portal_db.as_deref() {
-            Some(db) if db.starts_with("postgres") => "one PostgreSQL database",
-            Some(_) => "one SQLite database",
-            None => "one database",
-        };
-        println!("The portal (`{}`): {n} replica(s) ({replicas}) on {db}; request k of flow f goes to replica (f + k) mod {n} (k = 0 the start, 1 the callback, re-targeted from the bank's redirect, 2 the status read), the browser cookie sent with each.", t.label);
-        println!("The portal's RP CPU is the sum over its replicas{}; its RSS peak is the peak of the replicas' VmRSS summed{}.",
-            if opts.db_pid.is_some() { " plus the database server's processes (the postmaster, its live children and the children it reaped in the window)" } else { "" },
-            if opts.db_pid.is_some() { " (the database server's memory is listed on its own below the table)" } else { "" });
-    }
-    println!();
-    println!("| load | RP | flows/s | flow p50 / p90 / p99 ms | callback p50 / p90 / p99 ms | RP CPU ms/flow | flows per RP CPU-s | RSS peak MiB | failed flows (window) | bank CPU ms/flow | driver CPU ms/flow | machine busy |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     let mut rows = Vec::new();
-    for m in &all {
-        let (line, r) = row(m, opts.clk_tck, has_bank);
-        println!("{line}");
-        rows.push((m.level.label(), m.rp, r));
+    if !all.is_empty() {
+        println!();
+        println!(
+            "Complete registrations, {:.0} s windows after {:.0} s warm-ups; bank `{}` in another process (non-interactive mode); {} CPU(s)",
+            opts.window.as_secs_f64(),
+            opts.warmup.as_secs_f64(),
+            opts.bank,
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)
+        );
+        println!("A portal flow is start → bank → callback, then one status read for the outcome: its CPU is in the portal's figures, its time is not in the flow's latency. Paced levels start at most {PACED_MAX_IN_FLIGHT} flows at once.");
+        if let Some(t) = portal_target.filter(|t| t.bases.len() > 1 || opts.db_pid.is_some()) {
+            let n = t.bases.len();
+            let replicas = t
+                .bases
+                .iter()
+                .enumerate()
+                .map(|(i, b)| format!("{} {b}", replica_name(i)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let db = match opts.portal_db.as_deref() {
+                Some(db) if db.starts_with("postgres") => "one PostgreSQL database",
+                Some(_) => "one SQLite database",
+                None => "one database",
+            };
+            println!("The portal (`{}`): {n} replica(s) ({replicas}) on {db}; request k of flow f goes to replica (f + k) mod {n} (k = 0 the start, 1 the callback, re-targeted from the bank's redirect, 2 the status read), the browser cookie sent with each.", t.label);
+            println!("The portal's RP CPU is the sum over its replicas{}; its RSS peak is the peak of the replicas' VmRSS summed{}.",
+                if opts.db_pid.is_some() { " plus the database server's processes (the postmaster, its live children and the children it reaped in the window)" } else { "" },
+                if opts.db_pid.is_some() { " (the database server's memory is listed on its own below the table)" } else { "" });
+        }
+        println!();
+        println!("| load | RP | flows/s | flow p50 / p90 / p99 ms | callback p50 / p90 / p99 ms | RP CPU ms/flow | flows per RP CPU-s | RSS peak MiB | failed flows (window) | bank CPU ms/flow | driver CPU ms/flow | machine busy |");
+        println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        for m in &all {
+            let (line, r) = row(m, opts.clk_tck, has_bank);
+            println!("{line}");
+            rows.push((m.level.label(), m.rp, r));
+        }
+    }
+    if !statuses.is_empty() {
+        println!();
+        println!(
+            "Status reads (`GET /api/v1/registrations/{{id}}` with the cookie of the browser that started the registration, as the status page polls), {:.0} s windows after {:.0} s warm-ups; {} CPU(s). Issue 12's goal: p99 < 5 ms at 5,000 reads/s, RSS < 64 MiB.",
+            opts.window.as_secs_f64(),
+            opts.warmup.as_secs_f64(),
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)
+        );
+        println!("First a pool of {STATUS_POOL} citizens registered through the portal flow (not measured), then reads at the level's rate, open-loop: every {} ms the reads whose time on an even schedule has come are issued, whether or not earlier ones answered (at most {PACED_MAX_IN_FLIGHT} outstanding; a read beyond that is not sent and counted as failed), round-robin over the pool{}. A read succeeds only with 200 and the body's registration_id and state being the registration's (pending_confirmation, as the flow left it). reads/s: successful reads completed in the window; sent/s: reads issued in it; read latency: from its issue to its body checked; send lag: how late after its schedule the driver issued a read.",
+            STATUS_TICK.as_millis(),
+            match portal_target.map(|t| t.bases.len()) {
+                Some(n) if n > 1 => format!(", consecutive reads alternating over the {n} replicas (read i on replica (i + i / pool) mod {n}, so each registration is read on each replica in turn)"),
+                _ => String::new(),
+            },
+        );
+        if let Some(t) = portal_target.filter(|t| t.bases.len() > 1 || opts.db_pid.is_some()) {
+            println!("The portal's RP CPU is the sum over its {} replica(s){}; its RSS peak the peak of the replicas' VmRSS summed.",
+                t.bases.len(),
+                if opts.db_pid.is_some() { " plus the database server's processes" } else { "" });
+        }
+        if reference_skipped {
+            println!("The reference RP has no status page: not run at these levels.");
+        }
+        println!();
+        println!("| load | RP | reads/s | sent/s | read p50 / p90 / p99 / max ms | send lag p99 / max ms | RP CPU ms per 1,000 reads | RSS peak MiB | failed reads (window) | driver CPU ms per 1,000 reads | machine busy |");
+        println!("|---|---|---|---|---|---|---|---|---|---|---|");
+        for m in &statuses {
+            println!("{}", status_row(m, opts.clk_tck));
+        }
+        println!();
+        for m in &statuses {
+            let failed: u64 = m.pool_failed.values().sum();
+            let failed = if failed == 0 {
+                "none failed".to_string()
+            } else {
+                let kinds = m
+                    .pool_failed
+                    .iter()
+                    .map(|(k, v)| format!("{v} {k}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!("{failed} failed: {kinds}")
+            };
+            println!(
+                "Pool of {}: {} citizens registered in {:.1} s ({failed}); {} reads succeeded and {} failed over the whole level (warm-up and drain included).",
+                m.level.label(),
+                m.pool,
+                m.pool_time.as_secs_f64(),
+                m.rec.ok_total,
+                m.rec.failed_total
+            );
+        }
     }
     if opts.db_pid.is_some() {
         let mib = |k: Option<u64>| {
@@ -1045,13 +1503,14 @@ async fn run(opts: Opts) -> Result<bool, String> {
         let peaks = all
             .iter()
             .filter(|m| m.rp == Rp::Portal)
-            .map(|m| {
-                format!(
-                    "{} {} VmRSS, {} PSS",
-                    m.level.label(),
-                    mib(m.db_rss_peak_kib),
-                    mib(m.db_pss_peak_kib)
-                )
+            .map(|m| (m.level, m.db_rss_peak_kib, m.db_pss_peak_kib))
+            .chain(
+                statuses
+                    .iter()
+                    .map(|m| (m.level, m.db_rss_peak_kib, m.db_pss_peak_kib)),
+            )
+            .map(|(level, rss, pss)| {
+                format!("{} {} VmRSS, {} PSS", level.label(), mib(rss), mib(pss))
             })
             .collect::<Vec<_>>()
             .join("; ");
@@ -1060,21 +1519,27 @@ async fn run(opts: Opts) -> Result<bool, String> {
     }
     let portal = |l: &str| rows.iter().find(|r| r.0 == l && r.1 == Rp::Portal);
     let reference = |l: &str| rows.iter().find(|r| r.0 == l && r.1 == Rp::Reference);
-    if opts.targets.len() == 2 {
+    // Levels run against both RPs (not the status levels: portal only).
+    let pairs: Vec<_> = opts
+        .levels
+        .iter()
+        .filter_map(|l| {
+            let l = l.label();
+            Some((portal(&l)?, reference(&l)?, l))
+        })
+        .collect();
+    if !pairs.is_empty() {
         println!();
         println!("| load | portal / reference: flows/s | portal / reference: flows per RP CPU-second | RP CPU ms/flow: portal, reference |");
         println!("|---|---|---|---|");
-        for l in &opts.levels {
-            let l = l.label();
-            if let (Some(p), Some(r)) = (portal(&l), reference(&l)) {
-                println!(
-                    "| {l} | {:.2} | {:.2} | {:.3}, {:.3} |",
-                    p.2.flows_per_s / r.2.flows_per_s,
-                    p.2.flows_per_cpu_s / r.2.flows_per_cpu_s,
-                    p.2.cpu_ms_per_flow,
-                    r.2.cpu_ms_per_flow
-                );
-            }
+        for (p, r, l) in pairs {
+            println!(
+                "| {l} | {:.2} | {:.2} | {:.3}, {:.3} |",
+                p.2.flows_per_s / r.2.flows_per_s,
+                p.2.flows_per_cpu_s / r.2.flows_per_cpu_s,
+                p.2.cpu_ms_per_flow,
+                r.2.cpu_ms_per_flow
+            );
         }
     }
     println!();
@@ -1084,7 +1549,15 @@ async fn run(opts: Opts) -> Result<bool, String> {
             "- {} / {}: {}",
             m.level.label(),
             m.rp.name(),
-            thread_split(m)
+            thread_split(&m.before, &m.after)
+        );
+    }
+    for m in &statuses {
+        println!(
+            "- {} / {}: {}",
+            m.level.label(),
+            Rp::Portal.name(),
+            thread_split(&m.before, &m.after)
         );
     }
     if portal_target.is_some_and(|t| t.bases.len() > 1) {
@@ -1108,22 +1581,43 @@ async fn run(opts: Opts) -> Result<bool, String> {
                 .join("; ");
             println!("- {}: {per}", m.level.label());
         }
+        for m in &statuses {
+            let per = m
+                .reads_per_replica
+                .iter()
+                .enumerate()
+                .map(|(i, n)| format!("{} {n}", replica_name(i)))
+                .collect::<Vec<_>>()
+                .join("; ");
+            println!(
+                "- {}: {per} status reads (its pool's registrations not counted)",
+                m.level.label()
+            );
+        }
     }
 
-    // Accounts written against successful flows (warm-ups and drains included).
+    // Accounts written against successful flows (warm-ups and drains included; the status levels'
+    // pools are portal flows too).
     println!();
     let mut ok = true;
     for t in &opts.targets {
+        let pools = if t.rp == Rp::Portal {
+            statuses.as_slice()
+        } else {
+            &[]
+        };
         let succeeded: u64 = all
             .iter()
             .filter(|m| m.rp == t.rp)
             .map(|m| m.rec.ok_total)
+            .chain(pools.iter().map(|m| m.pool))
             .sum();
         let mut kinds: BTreeMap<&str, u64> = BTreeMap::new();
         for (k, v) in all
             .iter()
             .filter(|m| m.rp == t.rp)
             .flat_map(|m| &m.rec.failed_total)
+            .chain(pools.iter().flat_map(|m| &m.pool_failed))
         {
             *kinds.entry(k.as_str()).or_insert(0) += v;
         }

@@ -659,7 +659,19 @@ const PG_MAX_CONNECTIONS: usize = 16;
 /// How long a call waits for a free connection before answering "unavailable".
 const PG_ACQUIRE: std::time::Duration = std::time::Duration::from_secs(5);
 /// Times a write transaction is run again after PostgreSQL refused it to stay serializable.
-const PG_RETRIES: usize = 10;
+const PG_RETRIES: u32 = 20;
+
+/// The pause before running a refused transaction again: growing (1, 2, 4 … 32 ms) and spread
+/// at random over half to one and a half of that, so transactions refused together do not meet
+/// again in step.
+fn retry_pause(attempt: u32) -> std::time::Duration {
+    let base = 1u64 << attempt.min(5);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::from(d.subsec_nanos()));
+    let spread = base * 1000 / 2 + nanos % (base * 1000);
+    std::time::Duration::from_micros(spread)
+}
 /// The advisory lock the replicas take while migrating (any constant both sides agree on).
 const PG_MIGRATION_LOCK: i64 = 0x6261_6e6b_6964;
 
@@ -885,7 +897,8 @@ impl Db {
 
     /// Runs `f` in one write transaction, committed when it returns `Ok` (unless it called
     /// [`Tx::undo`]), rolled back otherwise. SQLite: on the one writer connection, `BEGIN
-    /// IMMEDIATE`. PostgreSQL: `SERIALIZABLE`, run again (up to [`PG_RETRIES`] times) when the
+    /// IMMEDIATE`. PostgreSQL: `SERIALIZABLE`, run again (up to [`PG_RETRIES`] times, after a
+    /// [`retry_pause`]) when the
     /// database refuses it to stay serializable — so `f` may run more than once and must not act
     /// outside the transaction.
     pub fn write<T: Send, E: From<DbError> + Send>(
@@ -914,28 +927,21 @@ impl Db {
                 pg.with(|conn| {
                     let mut attempt = 0;
                     loop {
-                        match pg_write_once(conn, &mut f) {
-                            Err(Failed::Retry) if attempt < PG_RETRIES => {
-                                attempt += 1;
-                                std::thread::sleep(std::time::Duration::from_millis(
-                                    1 << attempt.min(6),
-                                ));
-                            }
-                            Err(Failed::Retry) => {
-                                return Err(E::from(DbError::Unavailable(
-                                    "could not serialize the transaction".into(),
-                                )))
-                            }
-                            Err(Failed::Db(e)) if e.is_retryable() && attempt < PG_RETRIES => {
-                                attempt += 1;
-                                std::thread::sleep(std::time::Duration::from_millis(
-                                    1 << attempt.min(6),
-                                ));
-                            }
+                        let retry = match pg_write_once(conn, &mut f) {
+                            Err(Failed::Retry) => DbError::Unavailable(
+                                "could not serialize the transaction".into(),
+                            ),
+                            Err(Failed::Db(e)) if e.is_retryable() => e,
                             Err(Failed::Db(e)) => return Err(E::from(e)),
                             Err(Failed::Caller(e)) => return Err(e),
                             Ok(v) => return Ok(v),
+                        };
+                        if attempt >= PG_RETRIES {
+                            tracing::warn!(error = %retry, attempts = attempt + 1, "gave up a write transaction");
+                            return Err(E::from(DbError::Unavailable(retry.to_string())));
                         }
+                        attempt += 1;
+                        std::thread::sleep(retry_pause(attempt));
                     }
                 })
                 .map_err(E::from)?

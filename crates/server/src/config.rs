@@ -62,6 +62,97 @@ pub struct ServerConfig {
     /// 30 seconds by default; at least 1.
     #[serde(default = "default_outbox_poll")]
     pub outbox_poll_seconds: u64,
+    /// The load balancers and reverse proxies in front of the portal (addresses or CIDR ranges,
+    /// e.g. `["10.0.0.0/8", "127.0.0.1"]`). A request from one of them is attributed to the client
+    /// address it names in `X-Forwarded-For` (the right-most address that is not itself a trusted
+    /// proxy); from anyone else the header is ignored, so a client cannot choose its address for
+    /// the per-address limits. Empty by default: the TCP peer is the client.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
+}
+
+/// An address range: `address/prefix` or one address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpRange {
+    net: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl IpRange {
+    pub fn parse(s: &str) -> Result<IpRange, String> {
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s, None),
+        };
+        let net: std::net::IpAddr = addr
+            .trim()
+            .parse()
+            .map_err(|_| format!("{s:?} is not an address or a CIDR range"))?;
+        let max = if net.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(p) => p
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("{s:?}: the prefix must be 0 to {max}"))?,
+            None => max,
+        };
+        Ok(IpRange { net, prefix })
+    }
+
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.net, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(n) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(n) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The client's address: the TCP `peer`, or, when the peer is a trusted proxy, the right-most
+/// address of `forwarded_for` (`X-Forwarded-For`, all its values in order) that is not a trusted
+/// proxy itself. A malformed entry ends the walk at the last trusted hop's word: the peer's.
+pub fn client_address(
+    peer: std::net::IpAddr,
+    forwarded_for: &[&str],
+    trusted: &[IpRange],
+) -> std::net::IpAddr {
+    let is_trusted = |ip: std::net::IpAddr| trusted.iter().any(|r| r.contains(ip));
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let mut client = peer;
+    for entry in forwarded_for
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .rev()
+    {
+        let Ok(ip) = entry.parse::<std::net::IpAddr>() else {
+            return client;
+        };
+        client = ip;
+        if !is_trusted(ip) {
+            return ip;
+        }
+    }
+    client
 }
 
 fn default_starts() -> u32 {
@@ -297,6 +388,15 @@ impl std::fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {}
 
 impl Config {
+    /// `server.trusted_proxies`, parsed (checked when the configuration was loaded).
+    pub fn trusted_proxies(&self) -> Vec<IpRange> {
+        self.server
+            .trusted_proxies
+            .iter()
+            .filter_map(|p| IpRange::parse(p).ok())
+            .collect()
+    }
+
     pub fn from_toml(text: &str) -> Result<Config, ConfigError> {
         let mut cfg: Config =
             toml::from_str(text).map_err(|e| ConfigError(format!("config: {e}")))?;
@@ -322,6 +422,9 @@ impl Config {
                 "server.retention_interval_seconds and server.outbox_poll_seconds must be at least 1"
                     .into(),
             ));
+        }
+        for p in &self.server.trusted_proxies {
+            IpRange::parse(p).map_err(|e| ConfigError(format!("server.trusted_proxies: {e}")))?;
         }
         let mut seen = std::collections::HashSet::new();
         for b in &self.banks {
@@ -579,6 +682,45 @@ color = "#21A038"
     fn refuses_plain_http_issuer_off_loopback() {
         let bad = MIN.replace("http://127.0.0.1:8081/sber", "http://bank.example/sber");
         assert!(Config::from_toml(&bad).is_err());
+    }
+
+    #[test]
+    fn the_client_is_named_by_trusted_proxies_only() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().expect("ip");
+        let trusted = vec![
+            IpRange::parse("10.0.0.0/8").expect("range"),
+            IpRange::parse("127.0.0.1").expect("one"),
+        ];
+        // Not from a proxy: the header is the client's own word, ignored.
+        assert_eq!(
+            client_address(ip("203.0.113.9"), &["198.51.100.1"], &trusted),
+            ip("203.0.113.9")
+        );
+        // Through two proxies: the right-most address that is not a proxy.
+        assert_eq!(
+            client_address(
+                ip("127.0.0.1"),
+                &["198.51.100.1, 203.0.113.7", "10.1.2.3"],
+                &trusted
+            ),
+            ip("203.0.113.7")
+        );
+        // No header, or a malformed one: the last trusted word.
+        assert_eq!(
+            client_address(ip("10.0.0.5"), &[], &trusted),
+            ip("10.0.0.5")
+        );
+        assert_eq!(
+            client_address(ip("10.0.0.5"), &["junk, 10.9.9.9"], &trusted),
+            ip("10.9.9.9")
+        );
+        // IPv6, and IPv4 seen as mapped IPv6.
+        let v6 = IpRange::parse("2001:db8::/32").expect("v6");
+        assert!(v6.contains(ip("2001:db8:1::1")) && !v6.contains(ip("2001:db9::1")));
+        assert!(trusted[1].contains(ip("::ffff:127.0.0.1")));
+        for bad in ["10.0.0.0/33", "nonsense", "::/129"] {
+            assert!(IpRange::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -67,6 +67,8 @@ pub struct Inner {
     pub client_keys: oidc::ClientKeys,
     /// Wakes the outbox worker; notified after a message is committed.
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// `server.trusted_proxies`, parsed: who may name the client's address.
+    pub trusted_proxies: Vec<config::IpRange>,
     /// This process's name among replicas sharing one database (random at start): the holder of
     /// worker leases.
     pub replica: String,
@@ -197,7 +199,9 @@ pub async fn state_with_clock(
         Arc::new(outbox::NoGateway)
     };
     let replica = crypto::token(rng.as_ref(), 12);
+    let trusted_proxies = config.trusted_proxies();
     Ok(AppState::new(Inner {
+        trusted_proxies,
         config,
         store,
         rp,

@@ -43,10 +43,19 @@ pub async fn request_context(
                 .and_then(Lang::from_accept_language)
         })
         .unwrap_or_default();
+    // The TCP peer, or the client a trusted proxy names (`server.trusted_proxies`).
     let client_ip = req
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
+        .map(|c| {
+            let forwarded: Vec<&str> = req
+                .headers()
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            crate::config::client_address(c.0.ip(), &forwarded, &app.trusted_proxies).to_string()
+        });
     let ctx = Ctx {
         trace_id: trace_id.clone(),
         lang,

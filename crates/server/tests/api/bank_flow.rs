@@ -463,6 +463,52 @@ async fn bank_round_trips_per_address_are_limited() {
     );
 }
 
+/// Behind a load balancer: the limits count the address the trusted proxy names, and only a
+/// trusted proxy may name one.
+#[tokio::test]
+async fn per_address_limits_count_the_client_a_trusted_proxy_names() {
+    let start = |env: &Env, forwarded: &'static str| {
+        let req = env
+            .browser
+            .post(format!("{}/api/v1/sessions", env.portal))
+            .header("x-forwarded-for", forwarded)
+            .json(&json!({"bank_id": "sber"}));
+        async move { req.send().await.expect("post").status() }
+    };
+    let env = env_with(EnvOptions {
+        server: "starts_per_address = 3\ntrusted_proxies = [\"127.0.0.1/32\"]".into(),
+        ..EnvOptions::default()
+    })
+    .await;
+    for _ in 0..3 {
+        assert_eq!(start(&env, "203.0.113.7").await, StatusCode::CREATED);
+    }
+    assert_eq!(
+        start(&env, "198.51.100.2, 203.0.113.7").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the right-most untrusted address is the client"
+    );
+    assert_eq!(
+        start(&env, "203.0.113.8").await,
+        StatusCode::CREATED,
+        "another citizen"
+    );
+
+    // Without trusted proxies the header is the client's own word: ignored.
+    let env = env_with(EnvOptions {
+        server: "starts_per_address = 3".into(),
+        ..EnvOptions::default()
+    })
+    .await;
+    for forwarded in ["203.0.113.1", "203.0.113.2", "203.0.113.3"] {
+        assert_eq!(start(&env, forwarded).await, StatusCode::CREATED);
+    }
+    assert_eq!(
+        start(&env, "203.0.113.4").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
 #[tokio::test]
 async fn the_portal_publishes_its_client_keys() {
     let env = env().await;

@@ -330,6 +330,7 @@ async fn own_state(
         clock: state.clock.clone(),
         rng: state.rng.clone(),
         replica: state.replica.clone(),
+        trusted_proxies: state.trusted_proxies.clone(),
         pepper: state.pepper.clone(),
         vault: bankid_server::vault::Vault::from_specs(&state.config.server.data_keys).unwrap(),
         csp: bankid_server::web::Csp::new(&state.config.server.dist_dir),

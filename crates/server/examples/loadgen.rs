@@ -1162,6 +1162,29 @@ struct Row {
     flows_per_cpu_s: f64,
 }
 
+/// The machine's busy and total ticks between two snapshots.
+fn machine_ticks_between(before: &Snapshot, after: &Snapshot) -> (u64, u64) {
+    (
+        after.machine.0.saturating_sub(before.machine.0),
+        after.machine.1.saturating_sub(before.machine.1),
+    )
+}
+
+/// How many failed, and "N kind, M kind" (or "0").
+fn failures_by_kind(failed: &BTreeMap<String, u64>) -> (u64, String) {
+    let n: u64 = failed.values().sum();
+    let kinds = if n == 0 {
+        "0".to_string()
+    } else {
+        failed
+            .iter()
+            .map(|(k, v)| format!("{v} {k}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    (n, kinds)
+}
+
 fn row(m: &Measured, clk_tck: f64, has_bank: bool) -> (String, Row) {
     let ok = m.rec.samples.len() as f64;
     let secs = m.window.as_secs_f64();
@@ -1173,22 +1196,9 @@ fn row(m: &Measured, clk_tck: f64, has_bank: bool) -> (String, Row) {
     let rp_ms = ms(m.after.rp.saturating_sub(m.before.rp));
     let bank_ms = ms(m.after.bank.saturating_sub(m.before.bank));
     let me_ms = ms(m.after.me.saturating_sub(m.before.me));
-    let (busy, total) = (
-        m.after.machine.0.saturating_sub(m.before.machine.0),
-        m.after.machine.1.saturating_sub(m.before.machine.1),
-    );
+    let (busy, total) = machine_ticks_between(&m.before, &m.after);
     let per = |x: f64| if ok > 0.0 { x / ok } else { f64::NAN };
-    let failed: u64 = m.rec.failed_window.values().sum();
-    let failed_kinds = if failed == 0 {
-        "0".to_string()
-    } else {
-        m.rec
-            .failed_window
-            .iter()
-            .map(|(k, v)| format!("{v} {k}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let (_, failed_kinds) = failures_by_kind(&m.rec.failed_window);
     let r = Row {
         flows_per_s: ok / secs,
         cpu_ms_per_flow: per(rp_ms),
@@ -1244,21 +1254,8 @@ fn status_row(m: &StatusMeasured, clk_tck: f64) -> String {
             .map(|d| d.as_secs_f64() * 1000.0)
             .unwrap_or(f64::NAN)
     };
-    let (busy, total) = (
-        m.after.machine.0.saturating_sub(m.before.machine.0),
-        m.after.machine.1.saturating_sub(m.before.machine.1),
-    );
-    let failed: u64 = m.rec.failed_window.values().sum();
-    let failed_kinds = if failed == 0 {
-        "0".to_string()
-    } else {
-        m.rec
-            .failed_window
-            .iter()
-            .map(|(k, v)| format!("{v} {k}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let (busy, total) = machine_ticks_between(&m.before, &m.after);
+    let (_, failed_kinds) = failures_by_kind(&m.rec.failed_window);
     format!(
         "| {} | {} | {:.0} | {:.0} | {:.2} / {:.2} / {:.2} / {:.1} | {:.2} / {:.1} | {:.0} | {:.1} | {} | {:.0} | {:.0} % |",
         m.level.label(),

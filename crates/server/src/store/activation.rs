@@ -378,27 +378,20 @@ mod replicas {
             assert!(retaken.len() >= 60, "{url}: lapsed claims are taken again");
 
             // The lease: a's while it renews it, b's once a's lapses.
-            assert!(a.hold_lease("test", "a", now, 10_000).await.expect("a"));
-            assert!(!b
-                .hold_lease("test", "b", now + 5_000, 10_000)
-                .await
-                .expect("b"));
-            assert!(a
-                .hold_lease("test", "a", now + 9_000, 10_000)
-                .await
-                .expect("renew"));
-            assert!(!b
-                .hold_lease("test", "b", now + 18_000, 10_000)
-                .await
-                .expect("b"));
-            assert!(b
-                .hold_lease("test", "b", now + 19_000, 10_000)
-                .await
-                .expect("lapsed"));
-            assert!(!a
-                .hold_lease("test", "a", now + 20_000, 10_000)
-                .await
-                .expect("a"));
+            for (store, holder, at, held) in [
+                (&a, "a", 0, true),
+                (&b, "b", 5_000, false),
+                (&a, "a", 9_000, true),
+                (&b, "b", 18_000, false),
+                (&b, "b", 19_000, true),
+                (&a, "a", 20_000, false),
+            ] {
+                let got = store
+                    .hold_lease("test", holder, now + at, 10_000)
+                    .await
+                    .expect("lease");
+                assert_eq!(got, held, "{url}: {holder} at +{at} ms");
+            }
             a.write(|tx| {
                 tx.exec(
                     "DELETE FROM outbox WHERE destination LIKE 'claim-test-%'",

@@ -86,24 +86,61 @@ pub(super) struct Lite {
 /// How often the checkpoint thread copies the WAL into the database file.
 pub(super) const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
-/// Copies committed WAL frames into the database file every [`CHECKPOINT_EVERY`] (`PASSIVE`: it
-/// never waits for the writer or readers), on a thread of its own with its own connection, until
-/// the database is closed.
+/// Copies committed WAL frames into the database file every [`CHECKPOINT_EVERY`], on a thread of
+/// its own with its own connection, until the database is closed: `PASSIVE`, so writes go on
+/// meanwhile. When it copied the whole log and the log is longer than [`RESTART_FRAMES`], it
+/// holds the writer for a moment and waits for the readers still reading from the log (a read
+/// takes microseconds), so the next write starts the log again from its beginning (`RESTART`).
+/// SQLite restarts the log by itself only when no reader is reading from it at the moment the
+/// next write begins; under steady reads and writes that rarely happens, and the log grew without
+/// bound (1 GB in 8 s at 700 registrations/s), every frame written into newly allocated file space.
 pub(super) fn checkpoints(lite: std::sync::Weak<Lite>, conn: Connection) {
+    // Readers are waited for in short steps rather than SQLite's default 1 ms sleeps, and for
+    // about 10 ms at most (then the restart is left to the next round): writes wait meanwhile.
+    if let Err(e) = conn.busy_handler(Some(|tries| {
+        std::thread::sleep(std::time::Duration::from_micros(20));
+        tries < 500
+    })) {
+        tracing::warn!(error = %e, "sqlite checkpoint busy handler");
+    }
     let spawned = std::thread::Builder::new()
         .name("sqlite-checkpoint".into())
         .spawn(move || loop {
             std::thread::sleep(CHECKPOINT_EVERY);
-            if lite.upgrade().is_none() {
+            let Some(db) = lite.upgrade() else {
                 return;
-            }
-            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                tracing::warn!(error = %e, "sqlite checkpoint");
-            }
+            };
+            checkpoint_step(&db, &conn);
         });
     if let Err(e) = spawned {
         tracing::warn!(error = %e, "sqlite checkpoint thread");
     }
+}
+
+/// One round of the checkpoint thread ([`checkpoints`]) on its connection `conn`.
+pub(super) fn checkpoint_step(db: &Lite, conn: &Connection) {
+    match checkpoint(conn, "PASSIVE") {
+        Ok((log, copied)) if log == copied && log > RESTART_FRAMES => {
+            let writer = lock(&db.writer);
+            if let Err(e) = checkpoint(conn, "RESTART") {
+                tracing::warn!(error = %e, "sqlite checkpoint (restart)");
+            }
+            drop(writer);
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "sqlite checkpoint"),
+    }
+}
+
+/// Frames (pages) of write-ahead log beyond which a checkpoint that copied them all restarts the
+/// log: 4 MiB.
+pub(super) const RESTART_FRAMES: i64 = 1024;
+
+/// One checkpoint in `mode`: the frames in the log and how many of them are in the database file.
+pub(super) fn checkpoint(conn: &Connection, mode: &str) -> rusqlite::Result<(i64, i64)> {
+    conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
+        Ok((r.get(1)?, r.get(2)?))
+    })
 }
 
 /// Most idle reader connections kept.

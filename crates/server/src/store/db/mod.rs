@@ -729,6 +729,72 @@ mod tests {
         assert_eq!(sqlite_path("postgres://h/db"), None);
     }
 
+    /// The log's frames now (a `PASSIVE` checkpoint also reports them).
+    fn wal_frames(conn: &Connection) -> i64 {
+        checkpoint(conn, "PASSIVE").expect("checkpoint").0
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_log_starts_again_after_checkpoints_while_writes_and_reads_go_on() {
+        let dir = std::env::temp_dir().join(format!("bp-wal-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("t.sqlite").display().to_string();
+        let db = Db::connect(&format!("sqlite://{path}"))
+            .await
+            .expect("connect");
+        db.write(|tx| tx.exec("CREATE TABLE t (a INTEGER, b BLOB)", args![]))
+            .expect("create");
+        // A writer and a reader that never pause, as under load: 3,000 rows of 4 KiB, each its
+        // own transaction (about 9,000 frames of log in all).
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let writing = {
+            let db = db.clone();
+            std::thread::spawn(move || {
+                let page = vec![7u8; 4000];
+                for i in 0..3000i64 {
+                    db.write(|tx| tx.exec("INSERT INTO t VALUES (?1, ?2)", args![i, &page[..]]))
+                        .expect("insert");
+                }
+            })
+        };
+        let reading = {
+            let (db, stop) = (db.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut reads = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    db.read(|tx| {
+                        tx.scalar::<i64>("SELECT coalesce(max(rowid), 0) FROM t", args![])
+                    })
+                    .expect("read");
+                    reads += 1;
+                }
+                reads
+            })
+        };
+        let Backend::Lite(lite) = &db.backend else {
+            panic!("sqlite")
+        };
+        let probe = open_sqlite(Some(&path), true).expect("probe");
+        let mut most = 0;
+        while !writing.is_finished() {
+            checkpoint_step(lite, &probe);
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            most = most.max(wal_frames(&probe));
+        }
+        writing.join().expect("writer");
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        assert!(reading.join().expect("reader") > 0);
+        checkpoint_step(lite, &probe);
+        db.write(|tx| tx.exec("DELETE FROM t WHERE a = 0", args![]))
+            .expect("a write after the last checkpoint");
+        let frames = wal_frames(&probe);
+        // Without the restarts the log held nearly every frame written (about 9,000).
+        assert!(most < 3000, "the log grew to {most} frames");
+        assert!(frames < 10, "the log went on from frame {frames}");
+        drop(db);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
     #[tokio::test]
     async fn write_rolls_back_on_error_and_reads_see_commits() {
         let dir = std::env::temp_dir().join(format!("bp-db-{}", std::process::id()));

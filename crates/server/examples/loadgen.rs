@@ -1330,6 +1330,7 @@ async fn portal_accounts(db: &str) -> Result<i64, String> {
         .await
         .map_err(|e| e.to_string())?;
     db.read(|tx| tx.scalar::<i64>("SELECT count(*) FROM accounts", bankid_server::args![]))
+        .await
         .map_err(|e: bankid_server::store::db::DbError| e.to_string())
 }
 

@@ -189,7 +189,7 @@ impl Store {
                 mfa_pending: mfa > 0,
                 registration_id,
             })
-        })
+        }).await
     }
 
     /// The second factor was given: the session becomes a full one.
@@ -199,13 +199,14 @@ impl Store {
                 "UPDATE sessions SET mfa_pending = 0 WHERE id_hash = ?1",
                 args![id_hash],
             )
-        })?;
+        })
+        .await?;
         Ok(())
     }
 
     /// A live session (touching its idle timer); expired ones are deleted and give `None`.
     pub async fn session(&self, id_hash: &str, now: i64) -> Result<Option<SessionRow>, DbError> {
-        let row: Option<SessionRecord> = self.read(|tx| tx.opt("SELECT account_id, created_at, last_seen_at, auth_at, mfa_pending FROM sessions WHERE id_hash = ?1", args![id_hash]))?;
+        let row: Option<SessionRecord> = self.read(|tx| tx.opt("SELECT account_id, created_at, last_seen_at, auth_at, mfa_pending FROM sessions WHERE id_hash = ?1", args![id_hash])).await?;
         let Some(row) = row else { return Ok(None) };
         let created = row.times.created_at;
         let seen = row.times.last_seen_at;
@@ -221,7 +222,8 @@ impl Store {
                     "UPDATE sessions SET last_seen_at = ?1 WHERE id_hash = ?2",
                     args![now, id_hash],
                 )
-            })?;
+            })
+            .await?;
         }
         Ok(Some(SessionRow {
             account_id: row.times.account_id,
@@ -232,7 +234,8 @@ impl Store {
     }
 
     pub async fn delete_session(&self, id_hash: &str) -> Result<(), DbError> {
-        self.write(|tx| tx.exec("DELETE FROM sessions WHERE id_hash = ?1", args![id_hash]))?;
+        self.write(|tx| tx.exec("DELETE FROM sessions WHERE id_hash = ?1", args![id_hash]))
+            .await?;
         Ok(())
     }
 
@@ -242,7 +245,8 @@ impl Store {
                 "UPDATE sessions SET id_hash = ?1 WHERE id_hash = ?2",
                 args![new_hash, old_hash],
             )
-        })?;
+        })
+        .await?;
         Ok(())
     }
 
@@ -264,6 +268,7 @@ impl Store {
                 args![account_id],
             )
         })
+        .await
     }
 
     /// Adds identifiers a bank vouched for to an account (keys of other accounts stay theirs).
@@ -272,13 +277,14 @@ impl Store {
             add_person_keys(tx, account_id, keys)?;
             Ok(())
         })
+        .await
     }
 
     pub async fn account(&self, id: &str) -> Result<Option<AccountRow>, DbError> {
         let row: Option<AccountRecord> = self.read(|tx| tx.opt("SELECT a.id, a.person_key, a.birthdate, a.state, a.country, a.given_name, a.family_name, a.phone, a.email,
                     (SELECT r.id FROM registrations r WHERE r.account_id = a.id ORDER BY r.created_at DESC LIMIT 1) AS registration_id,
                     (SELECT COUNT(*) FROM totp t WHERE t.account_id = a.id AND t.confirmed_at IS NOT NULL) AS totp
-             FROM accounts a WHERE a.id = ?1", args![id]))?;
+             FROM accounts a WHERE a.id = ?1", args![id])).await?;
         Ok(row.map(AccountRow::from))
     }
 }

@@ -67,6 +67,7 @@ impl Store {
                 args![account_id],
             )
         })
+        .await
     }
 
     /// A new activation code: the challenge, its message in the outbox and a journal entry, together.
@@ -84,7 +85,7 @@ impl Store {
                 Some(c.trace_id),
             )?;
             Ok(())
-        })
+        }).await
     }
 
     /// Checks a code against the account's latest challenge. Exactly one of any number of
@@ -97,22 +98,26 @@ impl Store {
         trace_id: &str,
         hash_for: impl Fn(&str) -> String,
     ) -> Result<Confirm, DbError> {
-        let state: Option<String> = self.read(|tx| {
-            tx.scalar_opt(
-                "SELECT state FROM accounts WHERE id = ?1",
-                args![account_id],
-            )
-        })?;
+        let state: Option<String> = self
+            .read(|tx| {
+                tx.scalar_opt(
+                    "SELECT state FROM accounts WHERE id = ?1",
+                    args![account_id],
+                )
+            })
+            .await?;
         if state.as_deref() == Some("active") {
             return Ok(Confirm::AlreadyActive);
         }
-        let row: Option<Challenge> = self.read(|tx| {
-            tx.opt(
-                "SELECT id, code_hash, expires_at, tries, used_at, locked_at FROM challenges
+        let row: Option<Challenge> = self
+            .read(|tx| {
+                tx.opt(
+                    "SELECT id, code_hash, expires_at, tries, used_at, locked_at FROM challenges
              WHERE account_id = ?1 ORDER BY created_at DESC, rowid DESC LIMIT 1",
-                args![account_id],
-            )
-        })?;
+                    args![account_id],
+                )
+            })
+            .await?;
         let Some(row) = row else {
             return Ok(Confirm::NoChallenge);
         };
@@ -133,7 +138,7 @@ impl Store {
             return Ok(Confirm::Expired);
         }
         let given = hash_for(&id);
-        let registration_id: Option<String> = self.read(|tx| tx.scalar_opt("SELECT id FROM registrations WHERE account_id = ?1 ORDER BY created_at DESC LIMIT 1", args![account_id]))?;
+        let registration_id: Option<String> = self.read(|tx| tx.scalar_opt("SELECT id FROM registrations WHERE account_id = ?1 ORDER BY created_at DESC LIMIT 1", args![account_id])).await?;
         self.write(|tx| {
             if bool::from(subtle::ConstantTimeEq::ct_eq(
                 stored.as_bytes(),
@@ -184,7 +189,7 @@ impl Store {
             Ok(Confirm::Wrong {
                 tries_left: (max_tries - tries).max(0),
             })
-        })
+        }).await
     }
 
     /// Claims up to `limit` messages to deliver, oldest first, for `lease_ms`: a delivery worker
@@ -196,28 +201,30 @@ impl Store {
         now: i64,
         lease_ms: i64,
     ) -> Result<Vec<(i64, crate::outbox::Message)>, DbError> {
-        let mut rows: Vec<PendingMessage> = self.write_each(|tx| {
-            // PostgreSQL: rows another replica is claiming right now are skipped, not waited for.
-            let sql = if tx.is_postgres() {
-                "UPDATE outbox SET claimed_until = ?3
+        let mut rows: Vec<PendingMessage> = self
+            .write_each(|tx| {
+                // PostgreSQL: rows another replica is claiming right now are skipped, not waited for.
+                let sql = if tx.is_postgres() {
+                    "UPDATE outbox SET claimed_until = ?3
                  WHERE id IN (SELECT id FROM outbox
                               WHERE sent_at IS NULL AND body IS NOT NULL AND attempts < ?2
                                 AND (claimed_until IS NULL OR claimed_until <= ?4)
                               ORDER BY id LIMIT ?1 FOR UPDATE SKIP LOCKED)
                  RETURNING id, channel, destination, body"
-            } else {
-                "UPDATE outbox SET claimed_until = ?3
+                } else {
+                    "UPDATE outbox SET claimed_until = ?3
                  WHERE id IN (SELECT id FROM outbox
                               WHERE sent_at IS NULL AND body IS NOT NULL AND attempts < ?2
                                 AND (claimed_until IS NULL OR claimed_until <= ?4)
                               ORDER BY id LIMIT ?1)
                  RETURNING id, channel, destination, body"
-            };
-            tx.all(
-                sql,
-                args![limit, crate::outbox::MAX_ATTEMPTS, now + lease_ms, now],
-            )
-        })?;
+                };
+                tx.all(
+                    sql,
+                    args![limit, crate::outbox::MAX_ATTEMPTS, now + lease_ms, now],
+                )
+            })
+            .await?;
         rows.sort_by_key(|r| r.id);
         Ok(rows
             .into_iter()
@@ -251,13 +258,13 @@ impl Store {
                  WHERE worker_leases.holder = excluded.holder OR worker_leases.expires_at <= ?4",
                 args![name, holder, now + ttl_ms, now],
             )
-        })?;
+        }).await?;
         Ok(held == 1)
     }
 
     /// Delivered: the text (with its code) is erased.
     pub async fn outbox_sent(&self, id: i64, now: i64) -> Result<(), DbError> {
-        self.write_each(|tx| tx.exec("UPDATE outbox SET sent_at = ?1, body = NULL, attempts = attempts + 1, claimed_until = NULL WHERE id = ?2", args![now, id]))?;
+        self.write_each(|tx| tx.exec("UPDATE outbox SET sent_at = ?1, body = NULL, attempts = attempts + 1, claimed_until = NULL WHERE id = ?2", args![now, id])).await?;
         Ok(())
     }
 
@@ -276,7 +283,8 @@ impl Store {
              WHERE id = ?2",
                 args![error, id, max_attempts],
             )
-        })?;
+        })
+        .await?;
         Ok(())
     }
 
@@ -287,7 +295,7 @@ impl Store {
         body: &str,
         now: i64,
     ) -> Result<(), DbError> {
-        self.write(|tx| tx.exec("INSERT INTO dev_inbox (channel, destination, body, created_at) VALUES (?1, ?2, ?3, ?4)", args![channel, destination, body, now]))?;
+        self.write(|tx| tx.exec("INSERT INTO dev_inbox (channel, destination, body, created_at) VALUES (?1, ?2, ?3, ?4)", args![channel, destination, body, now])).await?;
         Ok(())
     }
 
@@ -295,7 +303,7 @@ impl Store {
         &self,
         limit: i64,
     ) -> Result<Vec<(String, String, String, i64)>, DbError> {
-        self.read(|tx| tx.all("SELECT channel, destination, body, created_at FROM dev_inbox ORDER BY id DESC LIMIT ?1", args![limit]))
+        self.read(|tx| tx.all("SELECT channel, destination, body, created_at FROM dev_inbox ORDER BY id DESC LIMIT ?1", args![limit])).await
     }
 }
 
@@ -339,7 +347,7 @@ mod replicas {
                     )?;
                 }
                 Ok::<_, DbError>(())
-            })
+            }).await
             .expect("messages");
             // Both replicas' workers claim at once, batch after batch, until nothing is left.
             let drain = |s: Store| {
@@ -398,6 +406,7 @@ mod replicas {
                     args![],
                 )
             })
+            .await
             .expect("clean");
             drop((a, b));
             if let Some(dir) = dir {

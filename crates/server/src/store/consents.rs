@@ -54,7 +54,7 @@ impl Store {
     > {
         let rows: Vec<ConsentEntry> = self.read(|tx| tx.all("SELECT c.id, c.bank_id, c.fields, c.purpose, c.version, c.outcome, c.at, c.withdraws,
                     EXISTS (SELECT 1 FROM consents w WHERE w.withdraws = c.id) AS withdrawn
-             FROM consents c WHERE c.account_id = ?1 ORDER BY c.at, c.id", args![account_id]))?;
+             FROM consents c WHERE c.account_id = ?1 ORDER BY c.at, c.id", args![account_id])).await?;
         Ok(rows
             .into_iter()
             .map(|r| {
@@ -124,7 +124,7 @@ impl Store {
                 Some(trace_id),
             )?;
             Ok(Ok(()))
-        })
+        }).await
     }
 }
 

@@ -59,6 +59,7 @@ impl Store {
                 sealed,
             }))
         })
+        .await
     }
 
     /// A one-time hand-back code for a framed registration's outcome.
@@ -68,7 +69,7 @@ impl Store {
         registration_id: &str,
         expires_at: i64,
     ) -> Result<(), DbError> {
-        self.write(|tx| tx.exec("INSERT INTO embed_handbacks (code_hash, registration_id, expires_at) VALUES (?1, ?2, ?3)", args![code_hash, registration_id, expires_at]))?;
+        self.write(|tx| tx.exec("INSERT INTO embed_handbacks (code_hash, registration_id, expires_at) VALUES (?1, ?2, ?3)", args![code_hash, registration_id, expires_at])).await?;
         Ok(())
     }
 
@@ -91,6 +92,7 @@ impl Store {
                 args![code_hash, frame_hash, now],
             )
         })
+        .await
     }
 }
 

@@ -78,7 +78,7 @@ impl Store {
         let row: Option<PendingFlow> = self.read(|tx| tx.opt("SELECT f.purpose, f.registration_id, f.account_id, f.replace_bank, f.return_to, f.embed_mode, f.embed_return, f.bank_id, f.nonce, f.pkce_verifier, f.expires_at, f.consumed_at,
                     COALESCE(f.browser_hash, r.browser_hash) AS browser_hash, r.phone
              FROM auth_flows f LEFT JOIN registrations r ON r.id = f.registration_id
-             WHERE f.state_hash = ?1", args![state_hash]))?;
+             WHERE f.state_hash = ?1", args![state_hash])).await?;
         let Some(row) = row else {
             return Ok(TakeFlow::Invalid);
         };
@@ -89,7 +89,7 @@ impl Store {
         if owner.is_none() || browser_hash != owner.as_deref() {
             return Ok(TakeFlow::OtherBrowser);
         }
-        let done = self.write(|tx| tx.exec("UPDATE auth_flows SET consumed_at = ?1 WHERE state_hash = ?2 AND consumed_at IS NULL", args![now, state_hash]))?;
+        let done = self.write(|tx| tx.exec("UPDATE auth_flows SET consumed_at = ?1 WHERE state_hash = ?2 AND consumed_at IS NULL", args![now, state_hash])).await?;
         if done != 1 {
             return Ok(TakeFlow::Invalid);
         }
@@ -110,7 +110,7 @@ impl Store {
         expires_at: i64,
     ) -> Result<(), DbError> {
         self.write(|tx| tx.exec("INSERT INTO auth_flows (state_hash, purpose, browser_hash, bank_id, nonce, pkce_verifier, return_to, created_at, expires_at)
-             VALUES (?1, 'signin', ?2, ?3, ?4, ?5, ?6, ?7, ?8)", args![state_hash, browser_hash, bank_id, nonce, verifier, return_to, now, expires_at]))?;
+             VALUES (?1, 'signin', ?2, ?3, ?4, ?5, ?6, ?7, ?8)", args![state_hash, browser_hash, bank_id, nonce, verifier, return_to, now, expires_at])).await?;
         Ok(())
     }
 
@@ -128,7 +128,7 @@ impl Store {
         expires_at: i64,
     ) -> Result<(), DbError> {
         self.write(|tx| tx.exec("INSERT INTO auth_flows (state_hash, purpose, browser_hash, account_id, bank_id, replace_bank, nonce, pkce_verifier, created_at, expires_at)
-             VALUES (?1, 'link', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", args![state_hash, browser_hash, account_id, bank_id, replace_bank, nonce, verifier, now, expires_at]))?;
+             VALUES (?1, 'link', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", args![state_hash, browser_hash, account_id, bank_id, replace_bank, nonce, verifier, now, expires_at])).await?;
         Ok(())
     }
 }

@@ -58,13 +58,14 @@ impl Store {
                     now - IDEMPOTENCY_STALE_MS
                 ],
             )
-        })?;
+        })
+        .await?;
         let inserted = self.write(|tx| tx.exec("INSERT INTO idempotency (scope, key, fingerprint, created_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (scope, key) DO NOTHING", args![scope, key, fingerprint, now]))?;
+             ON CONFLICT (scope, key) DO NOTHING", args![scope, key, fingerprint, now])).await?;
         if inserted == 1 {
             return Ok(IdemBegin::New);
         }
-        let row: Option<SeenKey> = self.read(|tx| tx.opt("SELECT fingerprint, status, key_id, body FROM idempotency WHERE scope = ?1 AND key = ?2", args![scope, key]))?;
+        let row: Option<SeenKey> = self.read(|tx| tx.opt("SELECT fingerprint, status, key_id, body FROM idempotency WHERE scope = ?1 AND key = ?2", args![scope, key])).await?;
         let Some(row) = row else {
             return Ok(IdemBegin::InProgress);
         };
@@ -90,7 +91,7 @@ impl Store {
         key_id: &str,
         sealed: &[u8],
     ) -> Result<(), DbError> {
-        self.write(|tx| tx.exec("UPDATE idempotency SET status = ?1, key_id = ?2, body = ?3 WHERE scope = ?4 AND key = ?5", args![i64::from(status), key_id, sealed, scope, key]))?;
+        self.write(|tx| tx.exec("UPDATE idempotency SET status = ?1, key_id = ?2, body = ?3 WHERE scope = ?4 AND key = ?5", args![i64::from(status), key_id, sealed, scope, key])).await?;
         Ok(())
     }
 
@@ -100,7 +101,8 @@ impl Store {
                 "DELETE FROM idempotency WHERE scope = ?1 AND key = ?2 AND status IS NULL",
                 args![scope, key],
             )
-        })?;
+        })
+        .await?;
         Ok(())
     }
 }

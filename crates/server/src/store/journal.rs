@@ -22,7 +22,7 @@ impl Store {
                 "SELECT at, code, upstream FROM journal WHERE registration_id = ?1 ORDER BY at DESC, id DESC",
                 args![registration_id],
             )
-        })
+        }).await
     }
 
     /// An account-level journal entry (sign-ins, two-factor changes and failures).
@@ -34,6 +34,7 @@ impl Store {
         trace_id: &str,
     ) -> DbResult<()> {
         self.write(|tx| journal(tx, None, Some(account_id), now, code, None, Some(trace_id)))
+            .await
     }
 }
 

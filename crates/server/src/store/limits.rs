@@ -16,6 +16,7 @@ impl Store {
                 args![scope, since.div_euclid(MINUTE_MS)],
             )
         })
+        .await
     }
 
     pub async fn add_failure(&self, scope: &str, now: i64) -> DbResult<()> {
@@ -28,6 +29,7 @@ impl Store {
                 args![scope, now.div_euclid(MINUTE_MS), now],
             )
         })
+        .await
         .map(drop)
     }
 }

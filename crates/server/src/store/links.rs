@@ -73,12 +73,12 @@ impl Store {
                 Some(trace_id),
             )?;
             Ok(Ok(()))
-        })
+        }).await
     }
 
     /// Banks of live links whose consent the citizen withdrew.
     pub async fn withdrawn_links(&self, account_id: &str) -> Result<Vec<String>, DbError> {
-        self.read(|tx| tx.scalars("SELECT bank_id FROM bank_links WHERE account_id = ?1 AND retired_at IS NULL AND consent_withdrawn_at IS NOT NULL", args![account_id]))
+        self.read(|tx| tx.scalars("SELECT bank_id FROM bank_links WHERE account_id = ?1 AND retired_at IS NULL AND consent_withdrawn_at IS NOT NULL", args![account_id])).await
     }
 
     /// Live links of an account: bank, linked at, last used at.
@@ -90,6 +90,7 @@ impl Store {
                 args![account_id],
             )
         })
+        .await
     }
 
     /// Retires a link unless no other bank could still sign the citizen in (another live link
@@ -125,6 +126,6 @@ impl Store {
                 Some(trace_id),
             )?;
             Ok(Unlink::Done)
-        })
+        }).await
     }
 }

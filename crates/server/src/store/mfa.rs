@@ -44,7 +44,7 @@ impl Store {
         } else {
             "SELECT secret, key_id FROM totp WHERE account_id = ?1 AND confirmed_at IS NULL"
         };
-        self.read(|tx| tx.opt(sql, args![account_id]))
+        self.read(|tx| tx.opt(sql, args![account_id])).await
     }
 
     /// Stores a sealed secret being set up (replaces an unconfirmed one, never an active one).
@@ -57,7 +57,7 @@ impl Store {
         self.write(|tx| tx.exec("INSERT INTO totp (account_id, secret, key_id, created_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (account_id) DO UPDATE SET secret = excluded.secret, key_id = excluded.key_id,
                 created_at = excluded.created_at, last_step = -1
-             WHERE totp.confirmed_at IS NULL", args![account_id, BASE64.encode(sealed), key_id, now]))?;
+             WHERE totp.confirmed_at IS NULL", args![account_id, BASE64.encode(sealed), key_id, now])).await?;
         Ok(())
     }
 
@@ -69,6 +69,7 @@ impl Store {
                 args![],
             )
         })
+        .await
     }
 
     /// Replaces an unsealed secret by its sealed form; false when it changed meanwhile.
@@ -78,7 +79,7 @@ impl Store {
         hex: &str,
         (key_id, sealed): (&str, &[u8]),
     ) -> Result<bool, DbError> {
-        let done = self.write(|tx| tx.exec("UPDATE totp SET secret = ?1, key_id = ?2 WHERE account_id = ?3 AND key_id IS NULL AND secret = ?4", args![BASE64.encode(sealed), key_id, account_id, hex]))?;
+        let done = self.write(|tx| tx.exec("UPDATE totp SET secret = ?1, key_id = ?2 WHERE account_id = ?3 AND key_id IS NULL AND secret = ?4", args![BASE64.encode(sealed), key_id, account_id, hex])).await?;
         Ok(done == 1)
     }
 
@@ -109,7 +110,7 @@ impl Store {
                 Some(trace_id),
             )?;
             Ok(true)
-        })
+        }).await
     }
 
     pub async fn disable_totp(
@@ -140,6 +141,7 @@ impl Store {
             )?;
             Ok(())
         })
+        .await
     }
 
     pub async fn replace_backup_codes(
@@ -151,6 +153,7 @@ impl Store {
             insert_backup_codes(tx, account_id, hashes)?;
             Ok(())
         })
+        .await
     }
 
     /// Spends a TOTP step: a step at or before the last one used is a replay.
@@ -159,7 +162,7 @@ impl Store {
         account_id: &str,
         step: i64,
     ) -> Result<SecondFactor, DbError> {
-        let done = self.write(|tx| tx.exec("UPDATE totp SET last_step = ?1 WHERE account_id = ?2 AND confirmed_at IS NOT NULL AND last_step < ?1", args![step, account_id]))?;
+        let done = self.write(|tx| tx.exec("UPDATE totp SET last_step = ?1 WHERE account_id = ?2 AND confirmed_at IS NOT NULL AND last_step < ?1", args![step, account_id])).await?;
         Ok(if done == 1 {
             SecondFactor::Ok
         } else {
@@ -174,16 +177,18 @@ impl Store {
         hash: &str,
         now: i64,
     ) -> Result<SecondFactor, DbError> {
-        let done = self.write(|tx| tx.exec("UPDATE backup_codes SET used_at = ?1 WHERE account_id = ?2 AND code_hash = ?3 AND used_at IS NULL", args![now, account_id, hash]))?;
+        let done = self.write(|tx| tx.exec("UPDATE backup_codes SET used_at = ?1 WHERE account_id = ?2 AND code_hash = ?3 AND used_at IS NULL", args![now, account_id, hash])).await?;
         if done == 1 {
             return Ok(SecondFactor::Ok);
         }
-        let used: Option<i64> = self.read(|tx| {
-            tx.scalar(
-                "SELECT COUNT(*) FROM backup_codes WHERE account_id = ?1 AND code_hash = ?2",
-                args![account_id, hash],
-            )
-        })?;
+        let used: Option<i64> = self
+            .read(|tx| {
+                tx.scalar(
+                    "SELECT COUNT(*) FROM backup_codes WHERE account_id = ?1 AND code_hash = ?2",
+                    args![account_id, hash],
+                )
+            })
+            .await?;
         Ok(if used.unwrap_or(0) > 0 {
             SecondFactor::Reused
         } else {

@@ -67,27 +67,27 @@ impl Store {
     }
 
     /// Runs `f` as one write transaction (see [`Db::write`]).
-    fn write<T: Send, E: From<DbError> + Send>(
+    async fn write<T: Send, E: From<DbError> + Send>(
         &self,
         f: impl FnMut(&mut Tx<'_>) -> Result<T, E> + Send,
     ) -> Result<T, E> {
-        self.db.write(f)
+        self.db.write(f).await
     }
 
     /// Runs `f`'s statements each atomic on its own (see [`Db::write_each`]).
-    fn write_each<T: Send, E: From<DbError> + Send>(
+    async fn write_each<T: Send, E: From<DbError> + Send>(
         &self,
         f: impl FnMut(&mut Tx<'_>) -> Result<T, E> + Send,
     ) -> Result<T, E> {
-        self.db.write_each(f)
+        self.db.write_each(f).await
     }
 
     /// Runs `f`'s reads (see [`Db::read`]).
-    fn read<T: Send, E: From<DbError> + Send>(
+    async fn read<T: Send, E: From<DbError> + Send>(
         &self,
         f: impl FnOnce(&mut Tx<'_>) -> Result<T, E> + Send,
     ) -> Result<T, E> {
-        self.db.read(f)
+        self.db.read(f).await
     }
 
     /// Statements that scanned a whole table (see [`Db::full_scans`]).
@@ -98,6 +98,7 @@ impl Store {
     /// Answers when the database does (health check).
     pub async fn ping(&self) -> DbResult<()> {
         self.read(|tx| tx.scalar::<i64>("SELECT 1", db::args![]).map(drop))
+            .await
     }
 
     /// One batch of a retention statement (`crate::retention`): `sql` with `params` in order and
@@ -105,7 +106,7 @@ impl Store {
     pub async fn retention_step(&self, sql: &str, params: &[i64], batch: i64) -> DbResult<u64> {
         let mut args: Vec<db::Arg<'_>> = params.iter().map(|p| db::Arg::Int(*p)).collect();
         args.push(db::Arg::Int(batch));
-        self.write_each(|tx| tx.exec(sql, &args))
+        self.write_each(|tx| tx.exec(sql, &args)).await
     }
 
     /// Makes the named fault point fail once (tests only).

@@ -183,7 +183,7 @@ impl Store {
                 Some(r.trace_id),
             )?;
             Ok(number)
-        })
+        }).await
     }
 
     /// Starts another bank round trip for a rejected or failed registration, as the lifecycle
@@ -218,7 +218,7 @@ impl Store {
                 Some(trace_id),
             )?;
             Ok(true)
-        })
+        }).await
     }
 
     /// Marks a bank round trip as failed (nothing else is written).
@@ -246,7 +246,7 @@ impl Store {
                 Some(trace_id),
             )?;
             Ok(())
-        })
+        }).await
     }
 
     /// Records the outcome of the bank's data: registration state, consent ledger entry, journal,
@@ -356,13 +356,13 @@ impl Store {
                 }
             };
             Ok(result)
-        })
+        }).await
     }
 
     pub async fn registration(&self, id: &str) -> Result<Option<RegistrationRow>, DbError> {
         let row: Option<RegistrationRecord> = self.read(|tx| tx.opt("SELECT r.id, r.request_number, r.bank_id, r.phone, r.state, r.reason, r.trace_id, r.browser_hash,
                     r.account_id, r.created_at, a.given_name, a.family_name, a.state AS account_state
-             FROM registrations r LEFT JOIN accounts a ON a.id = r.account_id WHERE r.id = ?1", args![id]))?;
+             FROM registrations r LEFT JOIN accounts a ON a.id = r.account_id WHERE r.id = ?1", args![id])).await?;
         Ok(row.map(RegistrationRow::from))
     }
 }

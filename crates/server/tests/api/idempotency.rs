@@ -228,6 +228,7 @@ async fn two_factor_answers_are_replayed_but_never_kept_in_clear() {
                 bankid_server::args![],
             )
         })
+        .await
         .unwrap();
     assert_eq!(kept.len(), 3);
     assert!(kept
@@ -241,7 +242,7 @@ async fn two_factor_answers_are_replayed_but_never_kept_in_clear() {
              WHERE key = 'codes-0001-abcdef'",
             bankid_server::args![],
         )
-    })
+    }).await
     .unwrap();
     let moved = raw
         .post(

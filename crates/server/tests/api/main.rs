@@ -365,6 +365,7 @@ impl Env {
         self.db()
             .await
             .read(|tx| tx.scalars(sql, bankid_server::args![]))
+            .await
             .expect(sql)
     }
 
@@ -373,6 +374,7 @@ impl Env {
         self.db()
             .await
             .read(|tx| tx.scalar::<i64>(&sql, bankid_server::args![]))
+            .await
             .expect("count")
     }
 
@@ -650,6 +652,7 @@ async fn happy_path_creates_account_link_consent_and_session_in_one_go() {
                 bankid_server::args![],
             )
         })
+        .await
         .unwrap();
     assert_eq!(key_id, "t1");
     let opened = env2.app.vault.open(&key_id, &id, &sealed).unwrap();
@@ -1398,6 +1401,7 @@ impl Env {
                     bankid_server::args![],
                 )
             })
+            .await
             .unwrap();
         panic!("no message to {destination}; outbox: {rows:?}");
     }
@@ -2565,7 +2569,10 @@ async fn the_consent_ledger_is_visible_append_only_and_withdrawable() {
     // The ledger cannot be rewritten, not even with SQL.
     let db = env.db().await;
     for sql in ["UPDATE consents SET outcome = 'x'", "DELETE FROM consents"] {
-        assert!(db.write(|tx| tx.exec(sql, bankid_server::args![])).is_err());
+        assert!(db
+            .write(|tx| tx.exec(sql, bankid_server::args![]))
+            .await
+            .is_err());
     }
     assert_eq!(env.count("consents").await, 3);
     env.assert_no_full_scans();
@@ -2621,16 +2628,19 @@ async fn totp_secrets_are_sealed_at_rest_and_old_ones_when_the_server_starts() {
     env.assert_not_in_database_files(&[enrol.secret.as_str(), hex.as_str()], "the TOTP secret");
     // It is sealed with the configured key, for this account and for TOTP only.
     let db = env.db().await;
-    let stored = || -> (String, Option<String>, String) {
-        db.read(|tx| {
-            tx.one(
-                "SELECT account_id, key_id, secret FROM totp",
-                bankid_server::args![],
-            )
-        })
-        .unwrap()
+    let stored = || async {
+        let row: (String, Option<String>, String) = db
+            .read(|tx| {
+                tx.one(
+                    "SELECT account_id, key_id, secret FROM totp",
+                    bankid_server::args![],
+                )
+            })
+            .await
+            .unwrap();
+        row
     };
-    let (account_id, key_id, value) = stored();
+    let (account_id, key_id, value) = stored().await;
     assert_eq!(key_id.as_deref(), Some("t1"));
     let sealed = base64::engine::general_purpose::STANDARD
         .decode(&value)
@@ -2652,12 +2662,13 @@ async fn totp_secrets_are_sealed_at_rest_and_old_ones_when_the_server_starts() {
             bankid_server::args![hex],
         )
     })
+    .await
     .unwrap();
     let clock: std::sync::Arc<dyn bankid_server::Clock> = env.clock.clone();
     let _restarted = bankid_server::state_with_clock(env.app.config.clone(), clock)
         .await
         .unwrap();
-    let (_, key_id, value) = stored();
+    let (_, key_id, value) = stored().await;
     assert_eq!(key_id.as_deref(), Some("t1"));
     assert_ne!(value, hex);
     env.advance(30);

@@ -19,7 +19,7 @@ const HOUR_MS: i64 = 3600 * 1000;
 const DAY_MS: i64 = 24 * HOUR_MS;
 
 async fn scalar(db: &Db, sql: &str) -> i64 {
-    db.read(|tx| tx.scalar::<i64>(sql, args![])).unwrap()
+    db.read(|tx| tx.scalar::<i64>(sql, args![])).await.unwrap()
 }
 
 /// What a signed-in citizen leaves behind in a day besides their session: an activation code
@@ -124,6 +124,7 @@ async fn a_pass_removes_what_expired_keeps_what_lives_and_erases_unclaimed_regis
             args![id_hash, t1, elena_reg],
         )
     })
+    .await
     .unwrap();
     let jar = Arc::new(reqwest::cookie::Jar::default());
     jar.add_cookie_str(
@@ -149,6 +150,7 @@ async fn a_pass_removes_what_expired_keeps_what_lives_and_erases_unclaimed_regis
             args![t1, t1 - 11 * 60 * 1000],
         )
     })
+    .await
     .unwrap();
 
     let tables = [
@@ -197,7 +199,7 @@ async fn a_pass_removes_what_expired_keeps_what_lives_and_erases_unclaimed_regis
                 "SELECT body, last_error FROM outbox WHERE destination LIKE '+7916000000%' ORDER BY destination",
                 args![],
             )
-        })
+        }).await
         .unwrap();
     assert_eq!(bodies[0], (None, Some("gateway down".into())));
     assert_eq!(bodies[1].0, None);
@@ -225,6 +227,7 @@ async fn a_pass_removes_what_expired_keeps_what_lives_and_erases_unclaimed_regis
                     args![id],
                 )
             })
+            .await
             .unwrap()
         }
     };
@@ -259,6 +262,7 @@ async fn a_pass_removes_what_expired_keeps_what_lives_and_erases_unclaimed_regis
             "SELECT COUNT(*) FROM registrations WHERE phone = ?1",
             args![phone_of("dormant")],
         ))
+        .await
         .unwrap(),
         0
     );
@@ -352,7 +356,7 @@ async fn a_message_that_failed_for_good_loses_its_code_and_a_hanging_sender_time
             "INSERT INTO outbox (channel, destination, body, created_at) VALUES ('phone', '+79160000003', 'Код 246810', ?1)",
             args![app.now_ms()],
         )
-    })
+    }).await
     .unwrap();
     let body = || async {
         db.read(|tx| {
@@ -361,6 +365,7 @@ async fn a_message_that_failed_for_good_loses_its_code_and_a_hanging_sender_time
                 args![],
             )
         })
+        .await
         .unwrap()
     };
     for attempt in 1..bankid_server::outbox::MAX_ATTEMPTS {
@@ -401,7 +406,7 @@ async fn a_message_that_failed_for_good_loses_its_code_and_a_hanging_sender_time
             "INSERT INTO outbox (channel, destination, body, created_at) VALUES ('phone', '+79160000004', 'Код 135790', ?1)",
             args![app.now_ms()],
         )
-    })
+    }).await
     .unwrap();
     let pass = tokio::time::timeout(
         std::time::Duration::from_secs(20),
@@ -413,6 +418,7 @@ async fn a_message_that_failed_for_good_loses_its_code_and_a_hanging_sender_time
     assert_eq!(pass, (1, 0));
     let (attempts, error): (i64, Option<String>) = db
         .read(|tx| tx.one("SELECT attempts, last_error FROM outbox", args![]))
+        .await
         .unwrap();
     assert_eq!((attempts, error.as_deref()), (1, Some("timeout")));
 }
@@ -436,7 +442,7 @@ async fn the_outbox_delivers_a_new_message_without_waiting_for_its_poll() {
              VALUES ('acct-wake', 'pending_confirmation', 'pk-wake', 'RU', 'Иванов', 'Иван', '1990-05-17', '+79161112233', ?1)",
             args![now],
         )
-    })
+    }).await
     .unwrap();
     let token = "wake-test-session-token-0123456789abcdefghijk";
     let id_hash = bankid_server::crypto::sha256_b64url(token.as_bytes());
@@ -445,7 +451,7 @@ async fn the_outbox_delivers_a_new_message_without_waiting_for_its_poll() {
             "INSERT INTO sessions (id_hash, account_id, created_at, last_seen_at, auth_at) VALUES (?1, 'acct-wake', ?2, ?2, ?2)",
             args![id_hash, now],
         )
-    })
+    }).await
     .unwrap();
     let client = reqwest::Client::new();
     // Two codes a minute apart. The second is written while the worker sleeps after delivering

@@ -73,14 +73,228 @@ pub(super) fn bind(stmt: &mut rusqlite::CachedStatement<'_>, args: &[Arg<'_>]) -
 }
 
 pub(super) struct Lite {
-    /// The one connection that writes (SQLite has one writer at a time anyway).
-    pub(super) writer: Mutex<Connection>,
+    /// The one connection that writes (SQLite has one writer at a time anyway), with the batch
+    /// of write calls open on it ([`Lite::write`]).
+    pub(super) writer: tokio::sync::Mutex<Writer>,
+    /// The last batch committed and the batches whose commit failed.
+    pub(super) committed: tokio::sync::watch::Sender<Committed>,
+    /// Set when a batch waits for its commit; the committer thread waits for it.
+    pub(super) waiting: (Mutex<bool>, std::sync::Condvar),
     /// Statements that scanned a whole table ([`Db::full_scans`]).
     pub(super) scans: Mutex<std::collections::BTreeSet<String>>,
     /// Idle reader connections; a read takes one (or opens one) and puts it back.
     pub(super) readers: Mutex<Vec<Connection>>,
     /// `None` for an in-memory database: reads use the writer connection.
     pub(super) path: Option<String>,
+}
+
+/// The writer connection and the batch open on it.
+pub(super) struct Writer {
+    pub(super) conn: Connection,
+    /// The number of the batch open on `conn` (`BEGIN IMMEDIATE` run, not yet committed).
+    open: Option<u64>,
+    /// Write calls kept in the open batch (the others rolled back to their savepoints).
+    kept: usize,
+    /// The number the next batch gets.
+    next: u64,
+}
+
+impl Writer {
+    pub(super) fn new(conn: Connection) -> Writer {
+        Writer {
+            conn,
+            open: None,
+            kept: 0,
+            next: 1,
+        }
+    }
+}
+
+/// What the committer thread has done: batches up to `done` are finished; those in `failed`
+/// (the most recent [`FAILURES_KEPT`]) did not commit, with SQLite's reason.
+#[derive(Default)]
+pub(super) struct Committed {
+    pub(super) done: u64,
+    failed: std::collections::VecDeque<(u64, String)>,
+}
+
+const FAILURES_KEPT: usize = 64;
+
+/// How a write call's closure ran in the batch.
+enum Ran<T, E> {
+    /// Kept in the batch: its result once the batch commits.
+    Kept(u64, Result<T, E>),
+    /// Nothing of it is in the batch: its result now.
+    Left(Result<T, E>),
+    Panicked(Box<dyn std::any::Any + Send>),
+}
+
+impl Lite {
+    /// Group commit. `f` runs at once on the calling thread, inside a savepoint of the batch open
+    /// on the writer connection (opening one, `BEGIN IMMEDIATE`, if none is); an error, an
+    /// [`Tx::undo`] or a panic rolls back to the savepoint and returns without waiting, nothing
+    /// of `f` left in the batch. A kept call waits until the committer thread has committed its
+    /// batch and then returns `f`'s result (or the commit's failure). Calls that arrive while a
+    /// batch commits join the next one, so under load one commit — one append of each changed
+    /// page to the log — serves many requests; alone, a call waits for its own commit only.
+    pub(super) async fn write<T: Send, E: From<DbError> + Send>(
+        &self,
+        f: &mut (impl FnMut(&mut Tx<'_>) -> Result<T, E> + Send),
+    ) -> Result<T, E> {
+        let mut committed = self.committed.subscribe();
+        let ran = {
+            let mut w = self.writer.lock().await;
+            self.call(&mut w, f)
+        };
+        self.wake_committer();
+        let (batch, out) = match ran {
+            Ran::Kept(batch, out) => (batch, out),
+            Ran::Left(out) => return out,
+            Ran::Panicked(panic) => std::panic::resume_unwind(panic),
+        };
+        let failure = committed
+            .wait_for(|c| c.done >= batch)
+            .await
+            .map(|c| {
+                c.failed
+                    .iter()
+                    .find(|(b, _)| *b == batch)
+                    .map(|(_, e)| e.clone())
+            })
+            .unwrap_or_else(|_| Some("the database was closed".into()));
+        match failure {
+            None => out,
+            Some(e) => Err(E::from(DbError::Unavailable(format!("commit failed: {e}")))),
+        }
+    }
+
+    /// Runs `f` in a savepoint of the open batch (opening one when none is).
+    fn call<T, E: From<DbError>>(
+        &self,
+        w: &mut Writer,
+        f: &mut impl FnMut(&mut Tx<'_>) -> Result<T, E>,
+    ) -> Ran<T, E> {
+        let batch = match w.open {
+            Some(b) => b,
+            None => {
+                if let Err(e) = w.conn.execute_batch("BEGIN IMMEDIATE") {
+                    return Ran::Left(Err(E::from(DbError::from(e))));
+                }
+                let b = w.next;
+                w.next += 1;
+                w.open = Some(b);
+                w.kept = 0;
+                b
+            }
+        };
+        if let Err(e) = savepoint(&w.conn, "SAVEPOINT call") {
+            return Ran::Left(Err(E::from(DbError::from(e))));
+        }
+        let mut tx = Tx::new(&w.conn);
+        tx.scans = Some(&self.scans);
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut tx)));
+        let keep = matches!(out, Ok(Ok(_))) && !tx.undo;
+        drop(tx);
+        let ended = if keep {
+            savepoint(&w.conn, "RELEASE call")
+        } else {
+            savepoint(&w.conn, "ROLLBACK TO call").and_then(|()| savepoint(&w.conn, "RELEASE call"))
+        };
+        if let Err(e) = ended {
+            // The batch is in an unknown state: all of it is rolled back and reported.
+            let _ = w.conn.execute_batch("ROLLBACK");
+            w.open = None;
+            self.finished(batch, Err(e.to_string()));
+            return Ran::Left(Err(E::from(DbError::from(e))));
+        }
+        match out {
+            Ok(out) if keep => {
+                w.kept += 1;
+                Ran::Kept(batch, out)
+            }
+            Ok(out) => Ran::Left(out),
+            Err(panic) => Ran::Panicked(panic),
+        }
+    }
+
+    fn wake_committer(&self) {
+        let (flag, cv) = &self.waiting;
+        *lock(flag) = true;
+        cv.notify_one();
+    }
+
+    /// Batch `batch` is over: committed (`Ok`) or not.
+    fn finished(&self, batch: u64, result: Result<(), String>) {
+        self.committed.send_modify(|c| {
+            c.done = c.done.max(batch);
+            if let Err(e) = result {
+                c.failed.push_back((batch, e));
+                if c.failed.len() > FAILURES_KEPT {
+                    c.failed.pop_front();
+                }
+            }
+        });
+    }
+
+    /// Commits the open batch (rolls it back when no call in it was kept).
+    fn commit(&self) {
+        let mut w = self.writer.blocking_lock();
+        self.commit_open(&mut w);
+    }
+
+    /// Commits the batch open on `w`, if any, and tells its calls.
+    fn commit_open(&self, w: &mut Writer) {
+        let Some(batch) = w.open.take() else {
+            return;
+        };
+        let result = if w.kept > 0 {
+            w.conn.execute_batch("COMMIT").map_err(|e| {
+                let _ = w.conn.execute_batch("ROLLBACK");
+                tracing::error!(error = %e, "sqlite commit");
+                e.to_string()
+            })
+        } else {
+            w.conn.execute_batch("ROLLBACK").map_err(|e| e.to_string())
+        };
+        self.finished(batch, result);
+    }
+}
+
+/// A savepoint statement, prepared once.
+fn savepoint(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
+}
+
+/// The committer thread: commits the open batch whenever a call waits for it, until the database
+/// is closed.
+pub(super) fn committer(lite: std::sync::Weak<Lite>) -> std::io::Result<()> {
+    std::thread::Builder::new()
+        .name("sqlite-commit".into())
+        .spawn(move || loop {
+            let Some(db) = lite.upgrade() else {
+                return;
+            };
+            {
+                let (flag, cv) = &db.waiting;
+                let mut waiting = lock(flag);
+                while !*waiting {
+                    let (w, timeout) = cv
+                        .wait_timeout(waiting, std::time::Duration::from_millis(250))
+                        .unwrap_or_else(|p| p.into_inner());
+                    waiting = w;
+                    if timeout.timed_out() && !*waiting {
+                        break;
+                    }
+                }
+                if !*waiting {
+                    // Nothing to do for a while: let go of the database so it can close.
+                    continue;
+                }
+                *waiting = false;
+            }
+            db.commit();
+        })
+        .map(drop)
 }
 
 /// How often the checkpoint thread copies the WAL into the database file.
@@ -121,7 +335,10 @@ pub(super) fn checkpoints(lite: std::sync::Weak<Lite>, conn: Connection) {
 pub(super) fn checkpoint_step(db: &Lite, conn: &Connection) {
     match checkpoint(conn, "PASSIVE") {
         Ok((log, copied)) if log == copied && log > RESTART_FRAMES => {
-            let writer = lock(&db.writer);
+            let mut writer = db.writer.blocking_lock();
+            // An open batch holds SQLite's write lock: it is committed first (its calls are
+            // told as by the committer thread).
+            db.commit_open(&mut writer);
             if let Err(e) = checkpoint(conn, "RESTART") {
                 tracing::warn!(error = %e, "sqlite checkpoint (restart)");
             }

@@ -5,7 +5,8 @@
 //! its statements synchronously on a [`Tx`], and a write's statements commit together. For SQLite
 //! the closure runs on the calling thread with the one writer connection (or a reader from a small
 //! pool) — no hand-off to a database thread per statement, which used to cost the portal more CPU
-//! than the statements themselves. SQL is written once with `?1`, `?2`… parameters (PostgreSQL
+//! than the statements themselves — inside a savepoint of a batch that a commit thread commits
+//! once for all the calls that joined it (group commit). SQL is written once with `?1`, `?2`… parameters (PostgreSQL
 //! gets them as `$1`, `$2`…) and only portable constructs.
 
 use std::sync::{Arc, Mutex};
@@ -446,6 +447,14 @@ enum Backend {
     Pg(Arc<Pg>),
 }
 
+/// Brings a SQLite database up to date (before it is shared: [`Db::connect`]).
+fn migrate_sqlite(conn: &mut Connection) -> DbResult<()> {
+    let txn = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    apply_migrations(&mut Tx::new(&txn), SQLITE_MIGRATIONS)?;
+    txn.commit()?;
+    Ok(())
+}
+
 /// Runs blocking database work from async code: on the multi-threaded runtime in place (the
 /// runtime moves its other tasks off this thread meanwhile); elsewhere (a single-threaded test
 /// runtime) on a scoped thread, because the PostgreSQL client runs a runtime of its own.
@@ -495,21 +504,24 @@ impl Db {
                 url.split(':').next().unwrap_or_default()
             )));
         };
-        let writer = open_sqlite(path.as_deref(), true)?;
+        let mut writer = open_sqlite(path.as_deref(), true)?;
+        migrate_sqlite(&mut writer)?;
         let lite = Arc::new(Lite {
-            writer: Mutex::new(writer),
+            writer: tokio::sync::Mutex::new(Writer::new(writer)),
+            committed: tokio::sync::watch::Sender::new(Committed::default()),
+            waiting: Default::default(),
             scans: Mutex::default(),
             readers: Mutex::new(Vec::new()),
             path,
         });
+        committer(Arc::downgrade(&lite))
+            .map_err(|e| DbError::Unavailable(format!("sqlite commit thread: {e}")))?;
         if let Some(path) = &lite.path {
             checkpoints(Arc::downgrade(&lite), open_sqlite(Some(path), true)?);
         }
-        let db = Db {
+        Ok(Db {
             backend: Backend::Lite(lite),
-        };
-        db.migrate()?;
-        Ok(db)
+        })
     }
 
     /// The statements (whitespace folded) that stepped through a whole table since the database
@@ -528,33 +540,17 @@ impl Db {
     }
 
     /// Runs `f` in one write transaction, committed when it returns `Ok` (unless it called
-    /// [`Tx::undo`]), rolled back otherwise. SQLite: on the one writer connection, `BEGIN
-    /// IMMEDIATE`. PostgreSQL: `SERIALIZABLE`, run again (up to [`PG_RETRIES`] times, after a
-    /// [`retry_pause`]) when the
-    /// database refuses it to stay serializable — so `f` may run more than once and must not act
-    /// outside the transaction.
-    pub fn write<T: Send, E: From<DbError> + Send>(
+    /// [`Tx::undo`]), rolled back otherwise; returns once it is committed. SQLite: a savepoint in
+    /// the batch of write calls on the one writer connection, committed with the batch (group
+    /// commit, see [`Lite::write`]). PostgreSQL: `SERIALIZABLE`, run again (up to
+    /// [`PG_RETRIES`] times, after a [`retry_pause`]) when the database refuses it to stay
+    /// serializable — so `f` may run more than once and must not act outside the transaction.
+    pub async fn write<T: Send, E: From<DbError> + Send>(
         &self,
         mut f: impl FnMut(&mut Tx<'_>) -> Result<T, E> + Send,
     ) -> Result<T, E> {
         match &self.backend {
-            Backend::Lite(lite) => {
-                let mut conn = lock(&lite.writer);
-                let txn = conn
-                    .transaction_with_behavior(TransactionBehavior::Immediate)
-                    .map_err(DbError::from)?;
-                let mut tx = Tx::new(&txn);
-                tx.scans = Some(&lite.scans);
-                let out = f(&mut tx)?;
-                let undo = tx.undo;
-                drop(tx);
-                if undo {
-                    txn.rollback().map_err(DbError::from)?;
-                } else {
-                    txn.commit().map_err(DbError::from)?;
-                }
-                Ok(out)
-            }
+            Backend::Lite(lite) => lite.write(&mut f).await,
             Backend::Pg(pg) => blocking(|| {
                 pg.with(|conn| {
                     let mut attempt = 0;
@@ -586,27 +582,28 @@ impl Db {
     /// LOCKED`, a batch of retention deletes). SQLite: a write transaction as [`Db::write`].
     /// PostgreSQL: autocommit (`READ COMMITTED`), where such a statement waits for a row another
     /// transaction holds instead of failing to serialize on a hot row.
-    pub fn write_each<T: Send, E: From<DbError> + Send>(
+    pub async fn write_each<T: Send, E: From<DbError> + Send>(
         &self,
         f: impl FnMut(&mut Tx<'_>) -> Result<T, E> + Send,
     ) -> Result<T, E> {
         match &self.backend {
-            Backend::Lite(_) => self.write(f),
-            Backend::Pg(_) => self.read(f),
+            Backend::Lite(_) => self.write(f).await,
+            Backend::Pg(_) => self.read(f).await,
         }
     }
 
-    /// Runs `f`'s reads: SQLite on a reader connection, PostgreSQL statement by statement in
-    /// autocommit.
-    pub fn read<T: Send, E: From<DbError> + Send>(
+    /// Runs `f`'s reads: SQLite on a reader connection (an in-memory database, for tests: on
+    /// the writer connection, where it also sees the open batch), PostgreSQL statement by
+    /// statement in autocommit.
+    pub async fn read<T: Send, E: From<DbError> + Send>(
         &self,
         f: impl FnOnce(&mut Tx<'_>) -> Result<T, E> + Send,
     ) -> Result<T, E> {
         match &self.backend {
             Backend::Lite(lite) => {
                 let Some(path) = &lite.path else {
-                    let conn = lock(&lite.writer);
-                    let mut tx = Tx::new(&conn);
+                    let w = lite.writer.lock().await;
+                    let mut tx = Tx::new(&w.conn);
                     tx.scans = Some(&lite.scans);
                     return f(&mut tx);
                 };
@@ -637,13 +634,7 @@ impl Db {
 
     fn migrate(&self) -> DbResult<()> {
         match &self.backend {
-            Backend::Lite(lite) => {
-                let mut conn = lock(&lite.writer);
-                let txn = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                apply_migrations(&mut Tx::new(&txn), SQLITE_MIGRATIONS)?;
-                txn.commit()?;
-                Ok(())
-            }
+            Backend::Lite(_) => Ok(()),
             Backend::Pg(pg) => pg.with(|conn| {
                 // Replicas starting together: one migrates, the others wait and then find
                 // nothing left to do.
@@ -743,30 +734,34 @@ mod tests {
             .await
             .expect("connect");
         db.write(|tx| tx.exec("CREATE TABLE t (a INTEGER, b BLOB)", args![]))
+            .await
             .expect("create");
         // A writer and a reader that never pause, as under load: 3,000 rows of 4 KiB, each its
         // own transaction (about 9,000 frames of log in all).
-        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let writing = {
             let db = db.clone();
-            std::thread::spawn(move || {
+            tokio::spawn(async move {
                 let page = vec![7u8; 4000];
                 for i in 0..3000i64 {
                     db.write(|tx| tx.exec("INSERT INTO t VALUES (?1, ?2)", args![i, &page[..]]))
+                        .await
                         .expect("insert");
                 }
             })
         };
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let reading = {
             let (db, stop) = (db.clone(), stop.clone());
-            std::thread::spawn(move || {
+            tokio::spawn(async move {
                 let mut reads = 0u64;
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                     db.read(|tx| {
                         tx.scalar::<i64>("SELECT coalesce(max(rowid), 0) FROM t", args![])
                     })
+                    .await
                     .expect("read");
                     reads += 1;
+                    tokio::task::yield_now().await;
                 }
                 reads
             })
@@ -774,23 +769,124 @@ mod tests {
         let Backend::Lite(lite) = &db.backend else {
             panic!("sqlite")
         };
-        let probe = open_sqlite(Some(&path), true).expect("probe");
-        let mut most = 0;
-        while !writing.is_finished() {
-            checkpoint_step(lite, &probe);
-            std::thread::sleep(std::time::Duration::from_millis(10));
-            most = most.max(wal_frames(&probe));
-        }
-        writing.join().expect("writer");
+        let probe = Arc::new(Mutex::new(open_sqlite(Some(&path), true).expect("probe")));
+        let checkpointing = {
+            let (lite, probe, stop) = (lite.clone(), probe.clone(), stop.clone());
+            tokio::task::spawn_blocking(move || {
+                let mut most = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let probe = lock(&probe);
+                    checkpoint_step(&lite, &probe);
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                    most = most.max(wal_frames(&probe));
+                }
+                checkpoint_step(&lite, &lock(&probe));
+                most
+            })
+        };
+        writing.await.expect("writer");
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        assert!(reading.join().expect("reader") > 0);
-        checkpoint_step(lite, &probe);
+        assert!(reading.await.expect("reader") > 0);
+        let most = checkpointing.await.expect("checkpoints");
         db.write(|tx| tx.exec("DELETE FROM t WHERE a = 0", args![]))
+            .await
             .expect("a write after the last checkpoint");
-        let frames = wal_frames(&probe);
+        let frames = wal_frames(&lock(&probe));
         // Without the restarts the log held nearly every frame written (about 9,000).
         assert!(most < 3000, "the log grew to {most} frames");
         assert!(frames < 10, "the log went on from frame {frames}");
+        drop(db);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// Many write calls at once share commits; each call is still all or nothing on its own:
+    /// kept and visible to readers when it returns `Ok`, absent when it failed, undid or
+    /// panicked, whatever the other calls in its batch did; a batch whose commit fails fails every
+    /// call kept in it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn group_commit_keeps_each_call_all_or_nothing() {
+        let dir = std::env::temp_dir().join(format!("bp-group-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let db = Db::connect(&format!("sqlite://{}/t.sqlite", dir.display()))
+            .await
+            .expect("connect");
+        db.write(|tx| {
+            tx.exec("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)", args![])?;
+            // A deferred reference is checked at COMMIT: a way to make a commit fail.
+            tx.exec(
+                "CREATE TABLE c (p INTEGER REFERENCES t (k) DEFERRABLE INITIALLY DEFERRED)",
+                args![],
+            )
+        })
+        .await
+        .expect("create");
+        let calls = (0..400i64).map(|k| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let outcome = db
+                    .write(|tx| {
+                        tx.exec("INSERT INTO t VALUES (?1, 'x')", args![k])?;
+                        match k % 5 {
+                            1 => Err(DbError::Fault("a failed call")),
+                            2 => {
+                                tx.undo();
+                                Ok(())
+                            }
+                            3 if k % 50 == 3 => panic!("a call that panics"),
+                            _ => Ok(()),
+                        }
+                    })
+                    .await;
+                // Returned Ok (and not undone): committed, so any reader sees it now.
+                let stays = outcome.is_ok() && k % 5 != 2;
+                if stays {
+                    let seen: i64 = db
+                        .read(|tx| tx.scalar("SELECT count(*) FROM t WHERE k = ?1", args![k]))
+                        .await
+                        .expect("read");
+                    assert_eq!(seen, 1, "call {k} returned before its commit");
+                }
+                assert_eq!(outcome.is_ok(), k % 5 != 1, "call {k}: {outcome:?}");
+                stays
+            })
+        });
+        let mut kept = Vec::new();
+        for (k, call) in calls.collect::<Vec<_>>().into_iter().enumerate() {
+            match call.await {
+                Ok(true) => kept.push(k as i64),
+                Ok(false) => {}
+                Err(e) => assert!(e.is_panic() && k % 50 == 3, "call {k}: {e}"),
+            }
+        }
+        let stored: Vec<i64> = db
+            .read(|tx| tx.scalars("SELECT k FROM t ORDER BY k", args![]))
+            .await
+            .expect("stored");
+        assert_eq!(stored, kept);
+        assert_eq!(kept.len(), 400 - 80 - 80 - 8);
+        let Backend::Lite(lite) = &db.backend else {
+            panic!("sqlite")
+        };
+        let batches = lite.committed.borrow().done;
+        assert!(
+            batches < 400,
+            "{batches} commits for 400 calls: none shared"
+        );
+
+        // A commit that fails (a deferred reference to nothing): the call is told, nothing stays.
+        let failed = db
+            .write(|tx| tx.exec("INSERT INTO c VALUES (?1)", args![100_000i64]))
+            .await;
+        assert!(matches!(failed, Err(DbError::Unavailable(_))), "{failed:?}");
+        let after = db
+            .write(|tx| tx.exec("INSERT INTO c VALUES (?1)", args![0i64]))
+            .await;
+        assert!(after.is_ok(), "the next batch is not affected: {after:?}");
+        let refs: Vec<i64> = db
+            .read(|tx| tx.scalars("SELECT p FROM c", args![]))
+            .await
+            .expect("refs");
+        assert_eq!(refs, vec![0]);
         drop(db);
         std::fs::remove_dir_all(&dir).ok();
     }
@@ -802,16 +898,21 @@ mod tests {
         let url = format!("sqlite://{}/t.sqlite", dir.display());
         let db = Db::connect(&url).await.expect("connect");
         db.write(|tx| tx.exec("CREATE TABLE t (a INTEGER, b TEXT)", args![]))
+            .await
             .expect("create");
-        let failed: DbResult<()> = db.write(|tx| {
-            tx.exec("INSERT INTO t VALUES (?1, ?2)", args![1i64, "x"])?;
-            Err(DbError::Fault("test"))
-        });
+        let failed: DbResult<()> = db
+            .write(|tx| {
+                tx.exec("INSERT INTO t VALUES (?1, ?2)", args![1i64, "x"])?;
+                Err(DbError::Fault("test"))
+            })
+            .await;
         assert!(failed.is_err());
         db.write(|tx| tx.exec("INSERT INTO t VALUES (?1, ?2)", args![2i64, Some("y")]))
+            .await
             .expect("insert");
         let rows: Vec<(i64, Option<String>)> = db
             .read(|tx| tx.all("SELECT a, b FROM t", args![]))
+            .await
             .expect("read");
         assert_eq!(rows, vec![(2, Some("y".to_string()))]);
         // Reopening applies nothing twice.

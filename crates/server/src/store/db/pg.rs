@@ -290,6 +290,7 @@ mod pg_tests {
         let (a, b) = (a.expect("replica a"), b.expect("replica b"));
         let applied: i64 = a
             .read(|tx| tx.scalar("SELECT COUNT(*) FROM _sqlx_migrations", args![]))
+            .await
             .expect("count");
         assert_eq!(applied as usize, PG_MIGRATIONS.len());
         a.write(|tx| {
@@ -299,13 +300,17 @@ mod pg_tests {
                 args![],
             )
         })
+        .await
         .expect("create");
-        let failed: DbResult<()> = a.write(|tx| {
-            tx.exec("INSERT INTO t_db VALUES (?1, ?2)", args!["x", 1i64])?;
-            Err(DbError::Fault("test"))
-        });
+        let failed: DbResult<()> = a
+            .write(|tx| {
+                tx.exec("INSERT INTO t_db VALUES (?1, ?2)", args!["x", 1i64])?;
+                Err(DbError::Fault("test"))
+            })
+            .await;
         assert!(failed.is_err());
         b.write(|tx| tx.exec("INSERT INTO t_db VALUES (?1, ?2)", args!["c", 0i64]))
+            .await
             .expect("insert");
         // Read-modify-write from both replicas at once: serializable, retried, none lost.
         let bump = |db: Db| {
@@ -315,6 +320,7 @@ mod pg_tests {
                         let n: i64 = tx.scalar("SELECT n FROM t_db WHERE k = ?1", args!["c"])?;
                         tx.exec("UPDATE t_db SET n = ?1 WHERE k = ?2", args![n + 1, "c"])
                     })
+                    .await
                     .expect("bump");
                 }
             })
@@ -324,11 +330,15 @@ mod pg_tests {
         y.expect("b");
         let rows: Vec<(String, i64)> = a
             .read(|tx| tx.all("SELECT k, n FROM t_db ORDER BY k", args![]))
+            .await
             .expect("read");
         assert_eq!(rows, vec![("c".to_string(), 100)]);
-        let dup = a.write(|tx| tx.exec("INSERT INTO t_db VALUES (?1, ?2)", args!["c", 0i64]));
+        let dup = a
+            .write(|tx| tx.exec("INSERT INTO t_db VALUES (?1, ?2)", args!["c", 0i64]))
+            .await;
         assert!(dup.is_err_and(|e| e.is_unique_violation()));
         a.write(|tx| tx.exec("DROP TABLE t_db", args![]))
+            .await
             .expect("drop");
 
         // The database drops every connection (a restart, a failover): each broken connection
@@ -340,10 +350,11 @@ mod pg_tests {
                 args![],
             )
         })
+        .await
         .expect("terminate");
         let mut failed = 0;
         let ok = loop {
-            match a.read(|tx| tx.scalar::<i64>("SELECT 1", args![])) {
+            match a.read(|tx| tx.scalar::<i64>("SELECT 1", args![])).await {
                 Ok(v) => break v,
                 Err(DbError::Unavailable(_)) if failed < PG_MAX_CONNECTIONS => failed += 1,
                 Err(e) => panic!("not an unavailable database: {e}"),

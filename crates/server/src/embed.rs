@@ -394,12 +394,12 @@ pub async fn handback(
         )
         .await?
         .ok_or(ApiError::new(ErrorCode::EmbedCodeInvalid))?;
-    let row = app
+    let (row, journal) = app
         .store
-        .registration(&id)
+        .registration_status(&id)
         .await?
         .ok_or(ApiError::new(ErrorCode::ReqNotFound))?;
-    Ok(Json(crate::registration::status_of(&app, row).await?))
+    Ok(Json(crate::registration::status_of(&app, row, journal)?))
 }
 
 #[cfg(test)]

@@ -35,21 +35,22 @@ pub async fn check(
     scopes: &[(String, i64)],
     now: i64,
 ) -> Result<Result<(), u32>, crate::store::DbError> {
-    let mut wait = 0i64;
+    let mut wait = 0u32;
     for (scope, free) in scopes {
         let (n, last) = store.failures(scope, now - WINDOW_MS).await?;
-        let delay = delay_secs(n, *free);
-        // No delay is due below the free allowance, whatever the clocks of the replicas say.
-        if let (Some(last), true) = (last, delay > 0) {
-            let ready_at = last + delay * 1000;
-            wait = wait.max((ready_at - now + 999) / 1000);
-        }
+        wait = wait.max(wait_secs(n, last, *free, now).unwrap_or(0));
     }
-    Ok(if wait > 0 {
-        Err(u32::try_from(wait).unwrap_or(u32::MAX))
-    } else {
-        Ok(())
-    })
+    Ok(if wait > 0 { Err(wait) } else { Ok(()) })
+}
+
+/// Seconds a try at `now` must still wait after `n` failures, the last at `last`, `free` of them
+/// free of delay; `None` when it may go ahead.
+fn wait_secs(n: i64, last: Option<i64>, free: i64, now: i64) -> Option<u32> {
+    let delay = delay_secs(n, free);
+    // No delay is due below the free allowance, whatever the clocks of the replicas say.
+    let last = last.filter(|_| delay > 0)?;
+    let wait = (last + delay * 1000 - now + 999) / 1000;
+    (wait > 0).then(|| u32::try_from(wait).unwrap_or(u32::MAX))
 }
 
 pub async fn record_failure(
@@ -75,12 +76,15 @@ pub async fn start_allowed(
     now: i64,
 ) -> Result<Result<(), u32>, crate::store::DbError> {
     let Some(ip) = ip else { return Ok(Ok(())) };
-    let scopes = [(format!("bankstart:ip:{ip}"), i64::from(free))];
-    let verdict = check(store, &scopes, now).await?;
-    if verdict.is_ok() {
-        record_failure(store, &scopes, now).await?;
-    }
-    Ok(verdict)
+    let refused = store
+        .count_unless(
+            &format!("bankstart:ip:{ip}"),
+            now - WINDOW_MS,
+            now,
+            |n, last| wait_secs(n, last, i64::from(free), now),
+        )
+        .await?;
+    Ok(refused.map_or(Ok(()), Err))
 }
 
 #[cfg(test)]

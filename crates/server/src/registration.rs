@@ -481,9 +481,9 @@ pub async fn status(
     if !valid_id(&id) {
         return Err(ApiError::new(ErrorCode::ReqNotFound));
     }
-    let row = app
+    let (row, journal) = app
         .store
-        .registration(&id)
+        .registration_status(&id)
         .await?
         .ok_or(ApiError::new(ErrorCode::ReqNotFound))?;
     let by_owner = owners.iter().any(|b| {
@@ -506,15 +506,15 @@ pub async fn status(
     if !by_owner && !by_session {
         return Err(ApiError::new(ErrorCode::ReqNotFound));
     }
-    Ok(Json(status_of(&app, row).await?))
+    Ok(Json(status_of(&app, row, journal)?))
 }
 
 /// A registration's status as the status page (and the frame) show it.
-pub async fn status_of(
+pub fn status_of(
     app: &AppState,
     row: crate::store::RegistrationRow,
+    journal: Vec<crate::store::JournalRow>,
 ) -> Result<RegistrationStatus, ApiError> {
-    let journal = app.store.journal(&row.id).await?;
     use crate::lifecycle::RegistrationState as S;
     let state = match crate::lifecycle::effective(&row.state, row.account_state.as_deref()) {
         Some(S::Active) => RegistrationState::Active,

@@ -75,25 +75,31 @@ impl Store {
         browser_hash: Option<&str>,
         now: i64,
     ) -> Result<TakeFlow, DbError> {
-        let row: Option<PendingFlow> = self.read(|tx| tx.opt("SELECT f.purpose, f.registration_id, f.account_id, f.replace_bank, f.return_to, f.embed_mode, f.embed_return, f.bank_id, f.nonce, f.pkce_verifier, f.expires_at, f.consumed_at,
+        self.write(|tx| {
+            let row: Option<PendingFlow> = tx.opt("SELECT f.purpose, f.registration_id, f.account_id, f.replace_bank, f.return_to, f.embed_mode, f.embed_return, f.bank_id, f.nonce, f.pkce_verifier, f.expires_at, f.consumed_at,
                     COALESCE(f.browser_hash, r.browser_hash) AS browser_hash, r.phone
              FROM auth_flows f LEFT JOIN registrations r ON r.id = f.registration_id
-             WHERE f.state_hash = ?1", args![state_hash])).await?;
-        let Some(row) = row else {
-            return Ok(TakeFlow::Invalid);
-        };
-        if row.consumed_at.is_some() || row.expires_at <= now {
-            return Ok(TakeFlow::Invalid);
-        }
-        let owner = row.browser_hash;
-        if owner.is_none() || browser_hash != owner.as_deref() {
-            return Ok(TakeFlow::OtherBrowser);
-        }
-        let done = self.write(|tx| tx.exec("UPDATE auth_flows SET consumed_at = ?1 WHERE state_hash = ?2 AND consumed_at IS NULL", args![now, state_hash])).await?;
-        if done != 1 {
-            return Ok(TakeFlow::Invalid);
-        }
-        Ok(TakeFlow::Taken(Box::new(row.flow)))
+             WHERE f.state_hash = ?1", args![state_hash])?;
+            // Refused: nothing written, and no commit to wait for.
+            tx.undo();
+            let Some(row) = row else {
+                return Ok(TakeFlow::Invalid);
+            };
+            if row.consumed_at.is_some() || row.expires_at <= now {
+                return Ok(TakeFlow::Invalid);
+            }
+            let owner = row.browser_hash;
+            if owner.is_none() || browser_hash != owner.as_deref() {
+                return Ok(TakeFlow::OtherBrowser);
+            }
+            let done = tx.exec("UPDATE auth_flows SET consumed_at = ?1 WHERE state_hash = ?2 AND consumed_at IS NULL", args![now, state_hash])?;
+            if done != 1 {
+                return Ok(TakeFlow::Invalid);
+            }
+            tx.keep();
+            Ok(TakeFlow::Taken(Box::new(row.flow)))
+        })
+        .await
     }
 
     /// A pending sign-in round trip (no registration).

@@ -14,17 +14,15 @@ pub struct JournalRow {
 }
 from_row!(JournalRow { at, code, upstream });
 
-impl Store {
-    /// Newest first.
-    pub async fn journal(&self, registration_id: &str) -> DbResult<Vec<JournalRow>> {
-        self.read(|tx| {
-            tx.all(
-                "SELECT at, code, upstream FROM journal WHERE registration_id = ?1 ORDER BY at DESC, id DESC",
-                args![registration_id],
-            )
-        }).await
-    }
+/// A registration's journal, newest first.
+pub(super) fn journal_of(tx: &mut Tx<'_>, registration_id: &str) -> DbResult<Vec<JournalRow>> {
+    tx.all(
+        "SELECT at, code, upstream FROM journal WHERE registration_id = ?1 ORDER BY at DESC, id DESC",
+        args![registration_id],
+    )
+}
 
+impl Store {
     /// An account-level journal entry (sign-ins, two-factor changes and failures).
     pub async fn journal_account(
         &self,

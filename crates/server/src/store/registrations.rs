@@ -359,13 +359,33 @@ impl Store {
         }).await
     }
 
+    /// A registration with its journal (newest first), read together: what the status page shows.
+    pub async fn registration_status(
+        &self,
+        id: &str,
+    ) -> Result<Option<(RegistrationRow, Vec<super::JournalRow>)>, DbError> {
+        self.read(|tx| {
+            let Some(row) = tx.opt::<RegistrationRecord>(REGISTRATION, args![id])? else {
+                return Ok(None);
+            };
+            let journal = super::journal::journal_of(tx, id)?;
+            Ok(Some((RegistrationRow::from(row), journal)))
+        })
+        .await
+    }
+
     pub async fn registration(&self, id: &str) -> Result<Option<RegistrationRow>, DbError> {
-        let row: Option<RegistrationRecord> = self.read(|tx| tx.opt("SELECT r.id, r.request_number, r.bank_id, r.phone, r.state, r.reason, r.trace_id, r.browser_hash,
-                    r.account_id, r.created_at, a.given_name, a.family_name, a.state AS account_state
-             FROM registrations r LEFT JOIN accounts a ON a.id = r.account_id WHERE r.id = ?1", args![id])).await?;
+        let row: Option<RegistrationRecord> =
+            self.read(|tx| tx.opt(REGISTRATION, args![id])).await?;
         Ok(row.map(RegistrationRow::from))
     }
 }
+
+/// A registration by id with the name and state of the account it created.
+const REGISTRATION: &str = "SELECT r.id, r.request_number, r.bank_id, r.phone, r.state, r.reason,
+        r.trace_id, r.browser_hash, r.account_id, r.created_at, a.given_name, a.family_name,
+        a.state AS account_state
+     FROM registrations r LEFT JOIN accounts a ON a.id = r.account_id WHERE r.id = ?1";
 
 /// Moves a registration through the lifecycle within `tx`: the state after `event` by
 /// [`lifecycle::next`], written only while the row still holds the state it was computed from.

@@ -402,6 +402,9 @@ pub(super) fn open_sqlite(path: Option<&str>, writer: bool) -> DbResult<Connecti
         // Deleted or overwritten content (expired codes, erased registrations) is zeroed in the
         // file rather than left in free space.
         conn.pragma_update(None, "secure_delete", "ON")?;
+        // The savepoints of group commit keep the pages they change in memory rather than in a
+        // temporary file.
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
     }
     Ok(conn)
 }

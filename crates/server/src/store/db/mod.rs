@@ -358,6 +358,11 @@ impl<'c> Tx<'c> {
         self.undo = true;
     }
 
+    /// Takes back an earlier [`Tx::undo`]: the transaction commits after all.
+    pub fn keep(&mut self) {
+        self.undo = false;
+    }
+
     /// Runs a statement; the number of rows it changed.
     pub fn exec(&mut self, sql: &str, args: &[Arg<'_>]) -> DbResult<u64> {
         match &mut self.inner {

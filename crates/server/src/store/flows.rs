@@ -75,7 +75,9 @@ impl Store {
         browser_hash: Option<&str>,
         now: i64,
     ) -> Result<TakeFlow, DbError> {
-        self.write(|tx| {
+        // Each statement atomic on its own is enough (the update takes the flow only while it
+        // is unused), and PostgreSQL then keeps the read out of a serializable transaction.
+        self.write_each(|tx| {
             let row: Option<PendingFlow> = tx.opt("SELECT f.purpose, f.registration_id, f.account_id, f.replace_bank, f.return_to, f.embed_mode, f.embed_return, f.bank_id, f.nonce, f.pkce_verifier, f.expires_at, f.consumed_at,
                     COALESCE(f.browser_hash, r.browser_hash) AS browser_hash, r.phone
              FROM auth_flows f LEFT JOIN registrations r ON r.id = f.registration_id

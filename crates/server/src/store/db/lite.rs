@@ -1,5 +1,7 @@
-//! SQLite underneath [`Db`]: connections (the writer, readers), their settings, the checkpoint
-//! thread, binding parameters and reading rows, and the note of statements that scan a table.
+//! SQLite underneath [`Db`]: connections (the writer, readers) and their settings, group commit
+//! on the writer (each write call a savepoint in the open batch; the commit thread), the
+//! checkpoint thread, binding parameters and reading rows, and the note of statements that scan a
+//! table.
 
 use super::*;
 use rusqlite::OpenFlags;

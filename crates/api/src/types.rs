@@ -297,6 +297,69 @@ pub struct SessionInfo {
     pub absolute_expires_at: String,
 }
 
+/// The portal's identity in a deployment: its colours and layout (`theme`), its name and its mark.
+/// Configured per deployment (`[brand]`); the SPA draws its header from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Brand {
+    /// The colour scheme of the country the portal serves.
+    pub theme: Country,
+    /// The portal's full name, e.g. "Портал государственных услуг".
+    pub name: Localized,
+    /// The name in the header, e.g. "Госуслуги".
+    pub short_name: Localized,
+    /// Path of the portal's mark (SVG), content-hashed.
+    pub mark: String,
+}
+
+impl Brand {
+    /// The portal of `theme`'s country as it is called and drawn unless configured otherwise.
+    pub fn of(theme: Country) -> Brand {
+        let l = |ru: &str, uk: &str, en: &str| Localized {
+            ru: ru.into(),
+            uk: uk.into(),
+            en: en.into(),
+        };
+        match theme {
+            Country::Ru => Brand {
+                theme,
+                name: l(
+                    "Портал государственных услуг",
+                    "Портал державних послуг",
+                    "Public services portal",
+                ),
+                short_name: l("Госуслуги", "Держпослуги", "Public services"),
+                mark: "/brand/ru.svg".into(),
+            },
+            Country::Ua => Brand {
+                theme,
+                name: l(
+                    "Портал государственных услуг Украины",
+                    "Портал державних послуг України",
+                    "Public services portal of Ukraine",
+                ),
+                short_name: l("Госуслуги", "Держпослуги", "Public services"),
+                mark: "/brand/ua.svg".into(),
+            },
+        }
+    }
+}
+
+/// What the server writes into every page it serves (`<script id="bp-boot"
+/// type="application/json">`), so the first render needs no request: who is signed in, the banks,
+/// the portal's identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Boot {
+    /// `None`: nobody is signed in (or a sign-in still owes its second factor).
+    pub session: Option<SessionInfo>,
+    /// The partner banks in display order, as `GET /api/v1/banks` gives them.
+    pub banks: Vec<BankInfo>,
+    pub brand: Brand,
+}
+
+/// Id of the `<script type="application/json">` element that holds the page's [`Boot`].
+pub const BOOT_ELEMENT_ID: &str = "bp-boot";
+
 /// Where an activation code is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

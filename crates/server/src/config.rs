@@ -15,6 +15,51 @@ pub struct Config {
     pub sandbox: Option<SandboxSection>,
     #[serde(default, rename = "bank")]
     pub banks: Vec<BankConfig>,
+    /// The portal's identity in this deployment (colours, name, mark); Russian by default.
+    #[serde(default)]
+    pub brand: BrandConfig,
+}
+
+/// `[brand]`: how the portal looks and what it is called in this deployment.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrandConfig {
+    /// `"RU"` or `"UA"`: the colour scheme (and default mark and names) of the country served.
+    pub theme: Country,
+    /// The full name; the theme's by default.
+    #[serde(default)]
+    pub name: Option<Localized>,
+    /// The name in the header on every screen; the theme's by default.
+    #[serde(default)]
+    pub short_name: Option<Localized>,
+    /// Path of the mark under the built app (`public/`), an SVG; the theme's by default.
+    #[serde(default)]
+    pub mark: Option<String>,
+}
+
+impl Default for BrandConfig {
+    fn default() -> Self {
+        BrandConfig {
+            theme: Country::Ru,
+            name: None,
+            short_name: None,
+            mark: None,
+        }
+    }
+}
+
+impl BrandConfig {
+    /// The brand with the theme's defaults filled in; `mark` is the path as configured (the server
+    /// maps it to its content-hashed name).
+    pub fn resolved(&self) -> bankid_api::types::Brand {
+        let default = bankid_api::types::Brand::of(self.theme);
+        bankid_api::types::Brand {
+            theme: self.theme,
+            name: self.name.clone().unwrap_or(default.name),
+            short_name: self.short_name.clone().unwrap_or(default.short_name),
+            mark: self.mark.clone().unwrap_or(default.mark),
+        }
+    }
 }
 
 #[derive(Clone, Deserialize)]
@@ -469,6 +514,21 @@ impl Config {
         }
         url::Url::parse(&self.server.public_url)
             .map_err(|e| ConfigError(format!("server.public_url: {e}")))?;
+        let brand = self.brand.resolved();
+        if !brand.mark.starts_with('/') || !brand.mark.ends_with(".svg") || brand.mark.contains("..")
+        {
+            return Err(ConfigError(
+                "brand.mark must be the path of an SVG file of the web app, e.g. /brand/ru.svg"
+                    .into(),
+            ));
+        }
+        for (what, l) in [("name", &brand.name), ("short_name", &brand.short_name)] {
+            if [&l.ru, &l.uk, &l.en].iter().any(|t| t.trim().is_empty()) {
+                return Err(ConfigError(format!(
+                    "brand.{what} needs a text in ru, uk and en"
+                )));
+            }
+        }
         Ok(())
     }
 
@@ -840,5 +900,40 @@ color = "#21A038"
     fn refuses_unknown_keys() {
         let bad = MIN.replace("[server]", "[server]\nlisten_addr = 1");
         assert!(Config::from_toml(&bad).is_err());
+    }
+
+    #[test]
+    fn brand_defaults_to_the_russian_portal_and_follows_its_theme() {
+        let c = Config::from_toml(MIN).unwrap();
+        let b = c.brand.resolved();
+        assert_eq!(b.theme, Country::Ru);
+        assert_eq!(b.short_name.ru, "Госуслуги");
+        assert_eq!(b.mark, "/brand/ru.svg");
+
+        let ua = format!("{MIN}\n[brand]\ntheme = \"UA\"\n");
+        let b = Config::from_toml(&ua).unwrap().brand.resolved();
+        assert_eq!(b.theme, Country::Ua);
+        assert_eq!(b.name.uk, "Портал державних послуг України");
+        assert_eq!(b.mark, "/brand/ua.svg");
+
+        let own = format!(
+            "{MIN}\n[brand]\ntheme = \"UA\"\nmark = \"/brand/own.svg\"\n\
+             short_name = {{ ru = \"Дія\", uk = \"Дія\", en = \"Diia\" }}\n"
+        );
+        let b = Config::from_toml(&own).unwrap().brand.resolved();
+        assert_eq!((b.mark.as_str(), b.short_name.en.as_str()), ("/brand/own.svg", "Diia"));
+        assert_eq!(b.name.en, "Public services portal of Ukraine");
+
+        for bad in [
+            "theme = \"PL\"",
+            "theme = \"RU\"\nmark = \"brand/ru.svg\"",
+            "theme = \"RU\"\nmark = \"/brand/ru.png\"",
+            "theme = \"RU\"\nmark = \"/../etc/x.svg\"",
+            "theme = \"RU\"\nname = { ru = \"\", uk = \"x\", en = \"x\" }",
+            "theme = \"RU\"\ncolour = \"red\"",
+        ] {
+            let cfg = format!("{MIN}\n[brand]\n{bad}\n");
+            assert!(Config::from_toml(&cfg).is_err(), "{bad}");
+        }
     }
 }

@@ -22,6 +22,7 @@ pub mod retention;
 pub mod routes;
 pub mod session;
 pub mod signin;
+pub mod site;
 pub mod store;
 pub mod totp;
 pub mod vault;
@@ -59,8 +60,8 @@ pub struct Inner {
     pub pepper: Vec<u8>,
     /// Seals national ids at rest.
     pub vault: vault::Vault,
-    /// Content-Security-Policy of every response.
-    pub csp: web::Csp,
+    /// The built web app: its pages (with boot data), asset manifest and CSP.
+    pub site: site::Site,
     /// Delivers the outbox (SMS/email gateway; the dev inbox in sandbox mode).
     pub sender: Arc<dyn outbox::Sender>,
     /// The portal's keys for `private_key_jwt` at the banks (public half at `/.well-known/jwks.json`).
@@ -187,7 +188,7 @@ pub async fn state_with_clock(
             )));
         }
     }
-    let csp = web::Csp::new(&config.server.dist_dir);
+    let site = site::Site::new(&config.server.dist_dir);
     let openapi =
         openapi::document(&config).map_err(|e| StartError(format!("OpenAPI document: {e}")))?;
     let sender: Arc<dyn outbox::Sender> = if config.sandbox.is_some() {
@@ -210,7 +211,7 @@ pub async fn state_with_clock(
         replica,
         pepper: pepper.into_bytes(),
         vault,
-        csp,
+        site,
         sender,
         client_keys,
         outbox_wake: Arc::new(tokio::sync::Notify::new()),

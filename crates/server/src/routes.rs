@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use bankid_api::types::BankInfo;
 use bankid_api::ErrorCode;
 use tower_http::compression::CompressionLayer;
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::services::ServeDir;
 
 use crate::bank_flow::browser_cookie;
 use crate::config::BankConfig;
@@ -79,14 +79,13 @@ pub fn app(state: AppState) -> Router {
 
     let dist = state.config.server.dist_dir.clone();
     let spa = if dist.join("index.html").is_file() {
-        // A page path is answered with the HTML of the bundle that renders it.
-        let pages = dist.clone();
-        let page = tower::service_fn(move |req: axum::extract::Request| {
-            let html =
-                pages.join(bankid_api::routes::bundle_for_path(req.uri().path()).html_file());
-            tower::ServiceExt::oneshot(ServeFile::new(html), req)
-        });
-        let files = ServeDir::new(&dist).fallback(page);
+        // A page path is answered with the HTML of the bundle that renders it, its boot data
+        // written in; every other file as built, brotli or gzip as the build wrote it.
+        let page = axum::handler::Handler::with_state(crate::site::page, state.clone());
+        let files = ServeDir::new(&dist)
+            .precompressed_br()
+            .precompressed_gzip()
+            .fallback(page);
         Router::new()
             .fallback_service(files)
             .layer(axum::middleware::from_fn(web::static_cache))
@@ -113,12 +112,21 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-fn bank_info(b: &BankConfig) -> BankInfo {
+/// The partner banks in display order, their logos under their content-hashed names.
+pub fn banks(app: &AppState) -> Vec<BankInfo> {
+    app.config
+        .banks
+        .iter()
+        .map(|b| bank_info(app, b))
+        .collect()
+}
+
+fn bank_info(app: &AppState, b: &BankConfig) -> BankInfo {
     BankInfo {
         id: b.id.clone(),
         name: b.name.clone(),
         country: b.country,
-        logo: b.logo.clone(),
+        logo: app.site.asset(&b.logo),
         color: b.color.clone(),
         workable: b.workable,
         capabilities: b.capabilities.clone(),
@@ -164,7 +172,7 @@ pub async fn client_jwks(State(app): State<AppState>) -> Response {
 )]
 pub async fn list_banks(State(app): State<AppState>, headers: HeaderMap) -> Response {
     let (_, set) = browser_cookie(&app, &headers);
-    let mut resp = Json(app.config.banks.iter().map(bank_info).collect::<Vec<_>>()).into_response();
+    let mut resp = Json(banks(&app)).into_response();
     if let Some(v) = set {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }

@@ -117,21 +117,39 @@ errors!(CurrentErrors = SESSION);
     operation_id = "session",
     summary = "The signed-in citizen",
     description = "Session cookie bp_session (HttpOnly, SameSite=Lax). Idle timeout 30 minutes, \
-        absolute 12 hours. AUTH_SECOND_FACTOR_REQUIRED while a sign-in still owes its second factor.",
-    security(("bp_session" = [])),
-    responses((status = 200, description = "Who is signed in", body = SessionInfo), CurrentErrors),
+        absolute 12 hours. 204 when nobody is signed in (no cookie, or its session ended): that \
+        is an answer, not a failure. AUTH_SECOND_FACTOR_REQUIRED while a sign-in still owes its \
+        second factor.",
+    security((), ("bp_session" = [])),
+    responses(
+        (status = 200, description = "Who is signed in", body = SessionInfo),
+        (status = 204, description = "Nobody is signed in"),
+        CurrentErrors,
+    ),
 )]
 pub async fn current(
     State(app): State<AppState>,
-    s: AuthSession,
-) -> Result<Json<SessionInfo>, ApiError> {
-    let a = app
-        .store
-        .account(&s.account_id)
-        .await?
-        .ok_or(ApiError::new(ErrorCode::AuthSessionRequired))?;
+    s: Result<AuthSession, ApiError>,
+) -> Result<Response, ApiError> {
+    match s {
+        Ok(s) => match info(&app, &s).await? {
+            Some(info) => Ok(Json(info).into_response()),
+            None => Ok(StatusCode::NO_CONTENT.into_response()),
+        },
+        Err(e) if e.code == ErrorCode::AuthSessionRequired => {
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// What the SPA is told of a signed-in citizen; `None` when the account is gone.
+async fn info(app: &AppState, s: &AuthSession) -> Result<Option<SessionInfo>, ApiError> {
+    let Some(a) = app.store.account(&s.account_id).await? else {
+        return Ok(None);
+    };
     let now = app.now_ms();
-    Ok(Json(SessionInfo {
+    Ok(Some(SessionInfo {
         display_name: a.display_name(),
         account_state: a.state.clone(),
         registration_id: a.registration_id.clone(),
@@ -141,6 +159,15 @@ pub async fn current(
         idle_expires_at: rfc3339(now + SESSION_IDLE_MS),
         absolute_expires_at: rfc3339(s.created_at + SESSION_ABSOLUTE_MS),
     }))
+}
+
+/// Who is signed in with the request's cookie, for a page's boot data: `None` for nobody and for
+/// a sign-in that still owes its second factor (the page shows the signed-out header; the sign-in
+/// page asks the API for the second-factor step), and when the store cannot answer (the page's own
+/// requests then meet the same failure with its coded error).
+pub async fn peek(app: &AppState, parts: &mut Parts) -> Option<SessionInfo> {
+    let s = AuthSession::from_request_parts(parts, app).await.ok()?;
+    info(app, &s).await.ok().flatten()
 }
 
 errors!(SignOutErrors = DB);

@@ -1,7 +1,6 @@
 //! Cross-cutting HTTP: request context (trace id, language), rendering of coded errors, security
 //! headers, cookies and the static SPA.
 
-use std::path::Path;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -117,7 +116,7 @@ pub async fn security_headers(State(app): State<AppState>, req: Request, next: N
         "content-security-policy",
         &format!(
             "{}; frame-ancestors {}",
-            app.csp.current(),
+            app.site.csp(),
             framers.as_deref().unwrap_or("'none'")
         ),
     );
@@ -142,79 +141,6 @@ pub async fn security_headers(State(app): State<AppState>, req: Request, next: N
         set("cache-control", "no-store");
     }
     resp
-}
-
-/// The CSP for the current HTML files of the SPA's bundles: recomputed when one changes (a rebuild
-/// of the SPA while the server runs), so a new loader script is never blocked.
-pub struct Csp {
-    pages: Vec<std::path::PathBuf>,
-    cached: std::sync::RwLock<(Vec<Option<std::time::SystemTime>>, std::sync::Arc<str>)>,
-    /// When the pages' times were last looked at (ms since `started`): at most once a second,
-    /// not on every response.
-    checked_ms: std::sync::atomic::AtomicU64,
-    started: std::time::Instant,
-}
-
-/// How often a response may look whether the built pages changed (a rebuild during development).
-const CSP_RECHECK_MS: u64 = 1000;
-
-impl Csp {
-    pub fn new(dist: &Path) -> Csp {
-        let csp = Csp {
-            pages: bankid_api::routes::Bundle::ALL
-                .iter()
-                .map(|b| dist.join(b.html_file()))
-                .collect(),
-            cached: std::sync::RwLock::new((Vec::new(), std::sync::Arc::from(""))),
-            checked_ms: std::sync::atomic::AtomicU64::new(0),
-            started: std::time::Instant::now(),
-        };
-        csp.refresh();
-        csp
-    }
-
-    fn mtimes(&self) -> Vec<Option<std::time::SystemTime>> {
-        self.pages
-            .iter()
-            .map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
-            .collect()
-    }
-
-    fn refresh(&self) -> std::sync::Arc<str> {
-        let mtimes = self.mtimes();
-        let html: String = self
-            .pages
-            .iter()
-            .filter_map(|p| std::fs::read_to_string(p).ok())
-            .collect();
-        let policy: std::sync::Arc<str> =
-            std::sync::Arc::from(content_security_policy(Some(html.as_str())));
-        if let Ok(mut c) = self.cached.write() {
-            *c = (mtimes, policy.clone());
-        }
-        policy
-    }
-
-    pub fn current(&self) -> std::sync::Arc<str> {
-        use std::sync::atomic::Ordering;
-        let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let last = self.checked_ms.load(Ordering::Relaxed);
-        if now.saturating_sub(last) < CSP_RECHECK_MS {
-            if let Ok(c) = self.cached.read() {
-                if !c.1.is_empty() {
-                    return c.1.clone();
-                }
-            }
-        }
-        self.checked_ms.store(now, Ordering::Relaxed);
-        let mtimes = self.mtimes();
-        if let Ok(c) = self.cached.read() {
-            if c.0 == mtimes && !c.1.is_empty() {
-                return c.1.clone();
-            }
-        }
-        self.refresh()
-    }
 }
 
 /// Builds the Content-Security-Policy, allowing the inline scripts of the bundles' HTML by hash;

@@ -1,0 +1,238 @@
+//! The built web app as the server serves it (`server.dist_dir`, written by
+//! `scripts/build-web.sh`): each bundle's page, into which every answer writes the page's boot data
+//! (who is signed in, the banks, the portal's identity) so the first render needs no request and
+//! nothing moves when answers arrive; the asset manifest (content-hashed names of the logos and
+//! marks, served immutable); the Content-Security-Policy of the pages' inline loaders. All of it is
+//! read again when the build changes while the server runs (looked at once a second at most).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Instant, SystemTime};
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bankid_api::routes::Bundle;
+use bankid_api::types::{Boot, BOOT_ELEMENT_ID};
+
+use crate::AppState;
+
+/// File the build writes: `{"/logos/sber.svg": "/logos/sber-0123456789abcdef.svg", …}`.
+pub const MANIFEST: &str = "assets.json";
+
+/// How often an answer may look whether the build changed.
+const RECHECK_MS: u64 = 1000;
+
+/// What was read from the build.
+struct Snapshot {
+    mtimes: Vec<Option<SystemTime>>,
+    /// Each bundle's HTML as built.
+    pages: HashMap<Bundle, Arc<str>>,
+    /// Configured path → content-hashed path.
+    assets: HashMap<String, String>,
+    csp: Arc<str>,
+}
+
+pub struct Site {
+    dist: PathBuf,
+    /// The files whose change means a new build: every bundle's page and the manifest.
+    watched: Vec<PathBuf>,
+    current: RwLock<Arc<Snapshot>>,
+    checked_ms: AtomicU64,
+    started: Instant,
+}
+
+impl Site {
+    pub fn new(dist: &Path) -> Site {
+        let mut watched: Vec<PathBuf> = Bundle::ALL
+            .iter()
+            .map(|b| dist.join(b.html_file()))
+            .collect();
+        watched.push(dist.join(MANIFEST));
+        let site = Site {
+            dist: dist.to_path_buf(),
+            watched,
+            current: RwLock::new(Arc::new(Snapshot {
+                mtimes: Vec::new(),
+                pages: HashMap::new(),
+                assets: HashMap::new(),
+                csp: Arc::from(""),
+            })),
+            checked_ms: AtomicU64::new(0),
+            started: Instant::now(),
+        };
+        site.reload();
+        site
+    }
+
+    fn mtimes(&self) -> Vec<Option<SystemTime>> {
+        self.watched
+            .iter()
+            .map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+            .collect()
+    }
+
+    fn reload(&self) -> Arc<Snapshot> {
+        let mtimes = self.mtimes();
+        let mut pages = HashMap::new();
+        for b in Bundle::ALL {
+            if let Ok(html) = std::fs::read_to_string(self.dist.join(b.html_file())) {
+                pages.insert(b, Arc::from(html));
+            }
+        }
+        let assets = std::fs::read(self.dist.join(MANIFEST))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<HashMap<String, String>>(&bytes).ok())
+            .unwrap_or_default();
+        let all_html: String = pages.values().map(|p: &Arc<str>| p.as_ref()).collect();
+        let csp = Arc::from(crate::web::content_security_policy(Some(&all_html)));
+        let snapshot = Arc::new(Snapshot {
+            mtimes,
+            pages,
+            assets,
+            csp,
+        });
+        if let Ok(mut c) = self.current.write() {
+            *c = snapshot.clone();
+        }
+        snapshot
+    }
+
+    /// What the build holds now: looked at again at most once a second.
+    fn snapshot(&self) -> Arc<Snapshot> {
+        let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let last = self.checked_ms.load(Ordering::Relaxed);
+        let cached = self.current.read().ok().map(|c| c.clone());
+        if let Some(c) = &cached {
+            if now.saturating_sub(last) < RECHECK_MS && !c.csp.is_empty() {
+                return c.clone();
+            }
+        }
+        self.checked_ms.store(now, Ordering::Relaxed);
+        match cached {
+            Some(c) if c.mtimes == self.mtimes() && !c.csp.is_empty() => c,
+            _ => self.reload(),
+        }
+    }
+
+    /// The CSP of every answer (the pages' inline loader scripts by hash).
+    pub fn csp(&self) -> Arc<str> {
+        self.snapshot().csp.clone()
+    }
+
+    /// The content-hashed path of a static file of the build (`/logos/sber.svg` →
+    /// `/logos/sber-….svg`, cached for good by browsers), or `path` itself when the build has no
+    /// such file in its manifest.
+    pub fn asset(&self, path: &str) -> String {
+        self.snapshot()
+            .assets
+            .get(path)
+            .cloned()
+            .unwrap_or_else(|| path.to_string())
+    }
+}
+
+/// The page of a bundle, with the boot data of this request written in: who is signed in (the
+/// session cookie), the banks and the brand. Never cached: it depends on the session.
+pub async fn page(State(app): State<AppState>, req: Request) -> Response {
+    let bundle = bankid_api::routes::bundle_for_path(req.uri().path());
+    let Some(template) = app.site.snapshot().pages.get(&bundle).cloned() else {
+        return crate::web::no_spa().await;
+    };
+    let (mut parts, _) = req.into_parts();
+    let session = crate::session::peek(&app, &mut parts).await;
+    let boot = Boot {
+        session,
+        banks: crate::routes::banks(&app),
+        brand: brand(&app),
+    };
+    let html = render(&template, &boot);
+    // The browser-binding cookie, as the bank list sets it (the page now brings the list).
+    let (_, set) = crate::bank_flow::browser_cookie(&app, &parts.headers);
+    let mut resp = (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        html,
+    )
+        .into_response();
+    if let Some(v) = set {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Cookie"));
+    resp
+}
+
+/// The configured brand, its mark under its content-hashed name.
+pub fn brand(app: &AppState) -> bankid_api::types::Brand {
+    let mut brand = app.config.brand.resolved();
+    brand.mark = app.site.asset(&brand.mark);
+    brand
+}
+
+/// `template` with the theme on `<html>` and the boot data before `</head>`. The JSON is written so
+/// that no `<`, `>` or `&` appears in it: nothing in it can end the script element.
+pub fn render(template: &str, boot: &Boot) -> String {
+    let json = serde_json::to_string(boot)
+        .unwrap_or_else(|_| "null".into())
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
+    let theme = match boot.brand.theme {
+        bankid_api::types::Country::Ru => "ru",
+        bankid_api::types::Country::Ua => "ua",
+    };
+    let mut html = template.replacen("<html ", &format!("<html data-theme=\"{theme}\" "), 1);
+    let script = format!("<script id=\"{BOOT_ELEMENT_ID}\" type=\"application/json\">{json}</script>");
+    match html.find("</head>") {
+        Some(i) => html.insert_str(i, &script),
+        None => html.push_str(&script),
+    }
+    html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bankid_api::types::{Brand, Country};
+    use bankid_api::Localized;
+
+    fn boot(name: &str) -> Boot {
+        let l = Localized {
+            ru: name.into(),
+            uk: name.into(),
+            en: name.into(),
+        };
+        Boot {
+            session: None,
+            banks: Vec::new(),
+            brand: Brand {
+                theme: Country::Ua,
+                name: l.clone(),
+                short_name: l,
+                mark: "/brand/ua.svg".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn boot_data_cannot_end_its_script() {
+        let html = render(
+            "<!DOCTYPE html><html lang=\"ru\"><head><title>t</title></head><body></body></html>",
+            &boot("</script><script>alert(1)</script>&"),
+        );
+        assert!(html.starts_with("<!DOCTYPE html><html data-theme=\"ua\" lang=\"ru\">"));
+        assert_eq!(html.matches("</script>").count(), 1, "{html}");
+        assert!(!html.contains("<script>alert"));
+        let start = html.find("application/json\">").unwrap() + "application/json\">".len();
+        let end = html.find("</script>").unwrap();
+        let back: Boot = serde_json::from_str(&html[start..end]).unwrap();
+        assert_eq!(back, boot("</script><script>alert(1)</script>&"));
+        assert!(html.ends_with("</script></head><body></body></html>"));
+    }
+}

@@ -705,10 +705,10 @@ async fn delete<B: serde::Serialize>(
     run(call, cancel).await
 }
 
-/// `GET /api/v1/session`: who is signed in (401 `AUTH_SESSION_REQUIRED` when nobody,
+/// `GET /api/v1/session`: who is signed in (`None`: nobody, 204; 401
 /// `AUTH_SECOND_FACTOR_REQUIRED` while the sign-in waits for its second factor).
 /// Also keeps the session's idle timer going.
-pub async fn session(cancel: &Cancel) -> Result<SessionInfo, ApiError> {
+pub async fn session(cancel: &Cancel) -> Result<Option<SessionInfo>, ApiError> {
     get("/api/v1/session", cancel).await
 }
 

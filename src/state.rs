@@ -1,30 +1,41 @@
 //! State shared between pages: the bank list (fetched once), the registration draft and the
 //! signed-in session.
 
-use bankid_api::types::{BankInfo, SessionInfo};
+use bankid_api::types::{BankInfo, Boot, Brand, Country, SessionInfo, BOOT_ELEMENT_ID};
 use bankid_api::ErrorCode;
 use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
 
-/// The partner banks, loaded once per visit.
+/// The partner banks: from the page's boot data, or loaded once per visit when the page has none.
 #[derive(Clone, Copy)]
 pub struct Banks {
-    list: LocalResource<Result<Vec<BankInfo>, ApiError>>,
+    list: RwSignal<Option<Result<Vec<BankInfo>, ApiError>>>,
     /// A load is in flight (the first one, or one started by [`Banks::refetch`]).
     loading: RwSignal<bool>,
 }
 
 impl Banks {
     fn new() -> Self {
-        let loading = RwSignal::new(true);
-        // The list serves the whole visit: its requests are never cancelled.
-        let list = LocalResource::new(move || async move {
+        let banks = Banks {
+            list: RwSignal::new(None),
+            loading: RwSignal::new(false),
+        };
+        match boot() {
+            Some(b) => banks.list.set(Some(Ok(b.banks.clone()))),
+            None => banks.load(),
+        }
+        banks
+    }
+
+    /// Asks the API for the list (its requests are never cancelled: the list serves the visit).
+    fn load(self) {
+        self.loading.set(true);
+        leptos::task::spawn_local(async move {
             let result = api::banks(&api::Cancel::new()).await;
-            let _ = loading.try_set(false);
-            result
+            let _ = self.list.try_set(Some(result));
+            let _ = self.loading.try_set(false);
         });
-        Banks { list, loading }
     }
 
     /// `None` while loading.
@@ -73,8 +84,7 @@ impl Banks {
         if self.loading.get_untracked() {
             return;
         }
-        self.loading.set(true);
-        self.list.refetch();
+        self.load();
     }
 }
 
@@ -102,7 +112,34 @@ pub fn provide_state() {
     provide_context(Draft::new());
     let session = Session::new();
     provide_context(session);
-    session.reload();
+    if boot().is_none() {
+        session.reload();
+    }
+}
+
+/// The page's boot data (`<script id="bp-boot" type="application/json">`, written by the server
+/// into every page it serves), read once. `None` when the page has none (a page served by another
+/// server, the component tests) or it does not parse: then everything is asked of the API.
+pub fn boot() -> Option<&'static Boot> {
+    thread_local! {
+        static BOOT: Option<&'static Boot> = read_boot().map(|b| &*Box::leak(Box::new(b)));
+    }
+    BOOT.with(|b| *b)
+}
+
+fn read_boot() -> Option<Boot> {
+    let text = web_sys::window()?
+        .document()?
+        .get_element_by_id(BOOT_ELEMENT_ID)?
+        .text_content()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// The portal's identity in this deployment: from the boot data, or the Russian portal's.
+pub fn brand() -> Brand {
+    boot()
+        .map(|b| b.brand.clone())
+        .unwrap_or_else(|| Brand::of(Country::Ru))
 }
 
 /// The bank list from context (created on demand when a component is mounted alone).
@@ -123,36 +160,45 @@ pub fn use_draft() -> Draft {
     })
 }
 
-/// Who is signed in, as `GET /api/v1/session` last said.
+/// Who is signed in: as the page's boot data said, then as `GET /api/v1/session` last said.
 #[derive(Clone, Copy)]
 pub struct Session {
     /// `None` while nobody is signed in (or the answer is not there yet).
     pub info: RwSignal<Option<SessionInfo>>,
-    /// The first answer has arrived (before it, pages wait instead of asking to sign in).
+    /// The first answer has arrived (before it, pages wait instead of asking to sign in). With
+    /// boot data it is there from the start.
     pub checked: RwSignal<bool>,
 }
 
 impl Session {
     fn new() -> Self {
+        let boot = boot();
         Session {
-            info: RwSignal::new(None),
-            checked: RwSignal::new(false),
+            info: RwSignal::new(boot.and_then(|b| b.session.clone())),
+            checked: RwSignal::new(boot.is_some()),
         }
     }
 
-    /// Asks the server again (this also keeps the idle timer going) and returns the answer.
-    /// A 401 means nobody is signed in; other failures keep what was known.
+    /// Asks the server again (this also keeps the idle timer going) and returns the answer:
+    /// nobody signed in (204) is `AUTH_SESSION_REQUIRED`; other failures keep what was known.
     pub async fn load(self) -> Result<SessionInfo, ApiError> {
         let result = api::session(&api::Cancel::new()).await;
-        match &result {
-            Ok(info) => {
+        let result = match result {
+            Ok(Some(info)) => {
                 let _ = self.info.try_set(Some(info.clone()));
+                Ok(info)
             }
-            Err(e) if e.status == 401 => {
+            Ok(None) => {
                 let _ = self.info.try_set(None);
+                Err(ApiError::local(ErrorCode::AuthSessionRequired))
             }
-            Err(_) => {}
-        }
+            Err(e) => {
+                if e.status == 401 {
+                    let _ = self.info.try_set(None);
+                }
+                Err(e)
+            }
+        };
         if self.checked.try_get_untracked() == Some(false) {
             let _ = self.checked.try_set(true);
         }

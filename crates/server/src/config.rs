@@ -515,7 +515,9 @@ impl Config {
         url::Url::parse(&self.server.public_url)
             .map_err(|e| ConfigError(format!("server.public_url: {e}")))?;
         let brand = self.brand.resolved();
-        if !brand.mark.starts_with('/') || !brand.mark.ends_with(".svg") || brand.mark.contains("..")
+        if !brand.mark.starts_with('/')
+            || !brand.mark.ends_with(".svg")
+            || brand.mark.contains("..")
         {
             return Err(ConfigError(
                 "brand.mark must be the path of an SVG file of the web app, e.g. /brand/ru.svg"
@@ -921,7 +923,10 @@ color = "#21A038"
              short_name = {{ ru = \"Дія\", uk = \"Дія\", en = \"Diia\" }}\n"
         );
         let b = Config::from_toml(&own).unwrap().brand.resolved();
-        assert_eq!((b.mark.as_str(), b.short_name.en.as_str()), ("/brand/own.svg", "Diia"));
+        assert_eq!(
+            (b.mark.as_str(), b.short_name.en.as_str()),
+            ("/brand/own.svg", "Diia")
+        );
         assert_eq!(b.name.en, "Public services portal of Ukraine");
 
         for bad in [

@@ -82,7 +82,9 @@ pub fn app(state: AppState) -> Router {
         // A page path is answered with the HTML of the bundle that renders it, its boot data
         // written in; every other file as built, brotli or gzip as the build wrote it.
         let page = axum::handler::Handler::with_state(crate::site::page, state.clone());
+        // `/` is a page too: never the bare index.html.
         let files = ServeDir::new(&dist)
+            .append_index_html_on_directories(false)
             .precompressed_br()
             .precompressed_gzip()
             .fallback(page);
@@ -114,11 +116,7 @@ pub fn app(state: AppState) -> Router {
 
 /// The partner banks in display order, their logos under their content-hashed names.
 pub fn banks(app: &AppState) -> Vec<BankInfo> {
-    app.config
-        .banks
-        .iter()
-        .map(|b| bank_info(app, b))
-        .collect()
+    app.config.banks.iter().map(|b| bank_info(app, b)).collect()
 }
 
 fn bank_info(app: &AppState, b: &BankConfig) -> BankInfo {

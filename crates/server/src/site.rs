@@ -188,7 +188,8 @@ pub fn render(template: &str, boot: &Boot) -> String {
         bankid_api::types::Country::Ua => "ua",
     };
     let mut html = template.replacen("<html ", &format!("<html data-theme=\"{theme}\" "), 1);
-    let script = format!("<script id=\"{BOOT_ELEMENT_ID}\" type=\"application/json\">{json}</script>");
+    let script =
+        format!("<script id=\"{BOOT_ELEMENT_ID}\" type=\"application/json\">{json}</script>");
     match html.find("</head>") {
         Some(i) => html.insert_str(i, &script),
         None => html.push_str(&script),

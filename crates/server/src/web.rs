@@ -1,7 +1,6 @@
 //! Cross-cutting HTTP: request context (trace id, language), rendering of coded errors, security
 //! headers, cookies and the static SPA.
 
-
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};

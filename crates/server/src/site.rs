@@ -187,7 +187,12 @@ pub fn render(template: &str, boot: &Boot) -> String {
         bankid_api::types::Country::Ru => "ru",
         bankid_api::types::Country::Ua => "ua",
     };
-    let mut html = template.replacen("<html ", &format!("<html data-theme=\"{theme}\" "), 1);
+    let mut html = template.to_string();
+    if let Some(i) = html.find("<html") {
+        if matches!(html.as_bytes().get(i + 5), Some(b' ' | b'>')) {
+            html.insert_str(i + 5, &format!(" data-theme=\"{theme}\""));
+        }
+    }
     let script =
         format!("<script id=\"{BOOT_ELEMENT_ID}\" type=\"application/json\">{json}</script>");
     match html.find("</head>") {
@@ -228,6 +233,8 @@ mod tests {
             &boot("</script><script>alert(1)</script>&"),
         );
         assert!(html.starts_with("<!DOCTYPE html><html data-theme=\"ua\" lang=\"ru\">"));
+        let bare = render("<html><head></head></html>", &boot("x"));
+        assert!(bare.starts_with("<html data-theme=\"ua\"><head><script id=\"bp-boot\""));
         assert_eq!(html.matches("</script>").count(), 1, "{html}");
         assert!(!html.contains("<script>alert"));
         let start = html.find("application/json\">").unwrap() + "application/json\">".len();

@@ -238,10 +238,15 @@ pub async fn within(limit: std::time::Duration, req: Request, next: Next) -> Res
     }
 }
 
-/// Cache policy for static files: Trunk's hashed assets are immutable, index.html is revalidated.
+/// Cache policy for static files: hashed assets (Trunk's, and the logos and marks of
+/// `scripts/finish-dist.mjs`) are immutable, other HTML is revalidated. An answer that set its own
+/// policy keeps it (the pages: `no-store`, they carry who is signed in).
 pub async fn static_cache(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let mut resp = next.run(req).await;
+    if resp.headers().contains_key(header::CACHE_CONTROL) {
+        return resp;
+    }
     let value = if is_hashed_asset(&path) {
         "public, max-age=31536000, immutable"
     } else if resp

@@ -1159,8 +1159,16 @@ async fn serves_the_spa_with_csp_hashes_and_cache_policy() {
         base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(loader.as_bytes()));
     assert!(csp.contains(&format!("'sha256-{hash}'")), "{csp}");
     assert!(!csp.contains("unsafe-inline"));
-    assert_eq!(resp.headers()["cache-control"], "no-cache");
+    // A page carries who is signed in: never stored by any cache.
+    assert_eq!(resp.headers()["cache-control"], "no-store");
+    assert_eq!(resp.headers()["vary"], "Cookie");
     assert_eq!(resp.headers()["x-frame-options"], "DENY");
+    // The page brings the bank list, so it sets the browser-binding cookie as the list does.
+    assert!(resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .any(|c| c.to_str().unwrap().starts_with("bp_browser=")));
 
     // A rebuilt app (new loader script) is allowed without a restart, within a second (the
     // server looks at the built pages at most once a second).
@@ -1222,7 +1230,7 @@ async fn serves_the_spa_with_csp_hashes_and_cache_policy() {
             .await
             .unwrap();
         assert_eq!(resp.status(), StatusCode::OK, "{path}");
-        assert_eq!(resp.headers()["cache-control"], "no-cache", "{path}");
+        assert_eq!(resp.headers()["cache-control"], "no-store", "{path}");
         let csp = resp.headers()["content-security-policy"]
             .to_str()
             .unwrap()
@@ -1263,6 +1271,119 @@ async fn serves_the_spa_with_csp_hashes_and_cache_policy() {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let _ = std::fs::remove_dir_all(&dist);
+}
+
+/// The boot data of a page: the JSON of its `<script id="bp-boot" type="application/json">`.
+fn boot_of(html: &str) -> bankid_api::types::Boot {
+    let open = "<script id=\"bp-boot\" type=\"application/json\">";
+    let start = html.find(open).expect("boot data") + open.len();
+    let end = start + html[start..].find("</script>").expect("its end");
+    serde_json::from_str(&html[start..end]).expect("boot JSON")
+}
+
+#[tokio::test]
+async fn pages_carry_the_session_banks_and_brand_and_assets_are_hashed_and_precompressed() {
+    use reqwest::Method;
+    let dist = std::env::temp_dir().join(format!("bankid-portal-boot-{}", std::process::id()));
+    std::fs::create_dir_all(dist.join("logos")).unwrap();
+    std::fs::create_dir_all(dist.join("brand")).unwrap();
+    for page in ["index.html", "account.html", "manage.html"] {
+        std::fs::write(
+            dist.join(page),
+            "<!doctype html><html lang=ru><title>t</title></head><body></body></html>",
+        )
+        .unwrap();
+    }
+    let svg = "<svg xmlns='http://www.w3.org/2000/svg'/>";
+    for f in [
+        "logos/sber.svg",
+        "logos/sber-0123456789abcdef.svg",
+        "brand/ru.svg",
+        "brand/ru-fedcba9876543210.svg",
+    ] {
+        std::fs::write(dist.join(f), svg).unwrap();
+    }
+    std::fs::write(
+        dist.join("assets.json"),
+        r#"{"/logos/sber.svg": "/logos/sber-0123456789abcdef.svg",
+            "/brand/ru.svg": "/brand/ru-fedcba9876543210.svg"}"#,
+    )
+    .unwrap();
+    // What the build compressed is sent as it is (these bytes are no real brotli stream: the
+    // server must not touch them).
+    std::fs::write(dist.join("app-0123456789abcdef.js"), "x".repeat(5000)).unwrap();
+    std::fs::write(dist.join("app-0123456789abcdef.js.br"), b"precompressed!").unwrap();
+    let env = env_with_dist(dist.to_str().unwrap()).await;
+
+    // Signed out: nobody in the boot data, the banks with their hashed logos, the brand.
+    let html = env.api(Method::GET, "/", None).await.text().await.unwrap();
+    assert!(
+        html.starts_with("<!doctype html><html data-theme=\"ru\" lang=ru>"),
+        "{html}"
+    );
+    let boot = boot_of(&html);
+    assert_eq!(boot.session, None);
+    let sber = boot.banks.iter().find(|b| b.id == "sber").unwrap();
+    assert_eq!(sber.logo, "/logos/sber-0123456789abcdef.svg");
+    assert_eq!(boot.brand.mark, "/brand/ru-fedcba9876543210.svg");
+    assert_eq!(boot.brand.short_name.ru, "Госуслуги");
+    let banks: Vec<bankid_api::types::BankInfo> =
+        json_of(env.api(Method::GET, "/api/v1/banks", None).await).await;
+    assert_eq!(banks, boot.banks, "the page's list is the API's");
+    // Nobody signed in is an answer, not a failure.
+    let resp = env.api(Method::GET, "/api/v1/session", None).await;
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+
+    // Hashed logos are cached for good; the configured path still answers.
+    for (path, policy) in [
+        (
+            "/logos/sber-0123456789abcdef.svg",
+            "public, max-age=31536000, immutable",
+        ),
+        (
+            "/brand/ru-fedcba9876543210.svg",
+            "public, max-age=31536000, immutable",
+        ),
+        ("/logos/sber.svg", "public, max-age=3600"),
+    ] {
+        let resp = env.api(Method::GET, path, None).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{path}");
+        assert_eq!(resp.headers()["cache-control"], policy, "{path}");
+    }
+    let resp = env
+        .browser
+        .get(format!("{}/app-0123456789abcdef.js", env.portal))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["content-encoding"], "br");
+    assert_eq!(resp.headers()["content-length"], "14");
+
+    // Signed in: the page names who, as GET /api/v1/session does.
+    env.register("sber", "ivanov", "+79161234567").await;
+    let info: bankid_api::types::SessionInfo =
+        json_of(env.api(Method::GET, "/api/v1/session", None).await).await;
+    for path in ["/", "/registration/x", "/account/banks"] {
+        let html = env.api(Method::GET, path, None).await.text().await.unwrap();
+        let boot = boot_of(&html);
+        let seen = boot.session.expect("signed in");
+        assert_eq!(
+            (&seen.display_name, &seen.registration_id, seen.totp_enabled),
+            (&info.display_name, &info.registration_id, info.totp_enabled),
+            "{path}"
+        );
+        // No national id, token or full phone number is in the page.
+        assert!(
+            !html.contains("+79161234567") && !html.contains("79161234567"),
+            "{path}"
+        );
+    }
+    // After signing out the page names nobody again.
+    env.api(Method::DELETE, "/api/v1/session", None).await;
+    let html = env.api(Method::GET, "/", None).await.text().await.unwrap();
+    assert_eq!(boot_of(&html).session, None);
     let _ = std::fs::remove_dir_all(&dist);
 }
 
@@ -1668,8 +1789,8 @@ async fn sessions_end_when_idle_and_on_sign_out() {
     env.advance(31 * 60);
     assert_eq!(
         env.api(Method::GET, "/api/v1/session", None).await.status(),
-        StatusCode::UNAUTHORIZED,
-        "31 min idle ends it"
+        StatusCode::NO_CONTENT,
+        "31 min idle ends it: nobody is signed in"
     );
     assert_eq!(env.count("sessions").await, 0);
 
@@ -1690,7 +1811,7 @@ async fn sessions_end_when_idle_and_on_sign_out() {
         env2.api(Method::GET, "/api/v1/session", None)
             .await
             .status(),
-        StatusCode::UNAUTHORIZED
+        StatusCode::NO_CONTENT
     );
 
     // Sign-out kills it on the server.
@@ -1784,7 +1905,7 @@ async fn two_factor_enrolment_sign_in_and_replay() {
             .api(Method::GET, "/api/v1/session", None)
             .await
             .status(),
-        StatusCode::UNAUTHORIZED
+        StatusCode::NO_CONTENT
     );
     // Backup codes are stored hashed only.
     env.assert_not_in_database_files(&[&backup.codes[0].replace('-', "")], "backup codes");
@@ -1925,7 +2046,7 @@ async fn sign_in_needs_a_linked_bank_and_an_account() {
         );
         assert_eq!(
             b.api(Method::GET, "/api/v1/session", None).await.status(),
-            StatusCode::UNAUTHORIZED
+            StatusCode::NO_CONTENT
         );
     }
     // Signing in never creates an account.

@@ -337,7 +337,7 @@ async fn own_state(
         trusted_proxies: state.trusted_proxies.clone(),
         pepper: state.pepper.clone(),
         vault: bankid_server::vault::Vault::from_specs(&state.config.server.data_keys).unwrap(),
-        csp: bankid_server::web::Csp::new(&state.config.server.dist_dir),
+        site: bankid_server::site::Site::new(&state.config.server.dist_dir),
         sender,
         outbox_wake: Arc::new(tokio::sync::Notify::new()),
         client_keys: bankid_server::oidc::ClientKeys::from_specs(&state.config.server.client_keys)

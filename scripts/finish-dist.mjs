@@ -3,7 +3,11 @@
 //     `sber-0123456789abcdef.svg`, the form of Trunk's own hashed names, which the server serves
 //     as immutable) and DIST/assets.json maps each configured path to it (the server gives the
 //     hashed paths to the SPA);
-//  2. every file a page loads (wasm, js, css, svg) is compressed now, once, at the best settings:
+//  2. the portal's pages (not the embed page) start the app after the first paint of what the
+//     server wrote into them (the first view: header, heading, lead), not before: Trunk's loader
+//     then fetches the wasm, and its early preload is dropped, so on a slow phone link the
+//     wasm does not compete with the style sheet for the first paint;
+//  3. every file a page loads (wasm, js, css, svg) is compressed now, once, at the best settings:
 //     brotli quality 11 (`.br`) and gzip level 9 (`.gz`) beside it, which the server sends as they
 //     are instead of compressing on every answer.
 //   node scripts/finish-dist.mjs DIST
@@ -50,6 +54,22 @@ for (const sub of ['logos', 'brand']) {
   }
 }
 writeFileSync(join(dist, 'assets.json'), JSON.stringify(manifest, null, 1) + '\n');
+
+const AFTER_PAINT = 'await new Promise(r=>requestAnimationFrame(()=>setTimeout(r)));';
+for (const page of ['index.html', 'account.html', 'manage.html', 'security.html']) {
+  const file = join(dist, page);
+  let html = readFileSync(file, 'utf8');
+  if (!html.includes(AFTER_PAINT)) {
+    const loader = /const wasm\s*=\s*await init\(/;
+    const preload = /<link\b[^>]*\bas=["']?fetch["']?[^>]*_bg\.wasm[^>]*>/;
+    if (!loader.test(html) || !preload.test(html)) {
+      console.error(`finish-dist: ${page}: Trunk's loader or wasm preload not found; its format changed`);
+      process.exit(1);
+    }
+    html = html.replace(loader, (m) => AFTER_PAINT + m).replace(preload, '');
+    writeFileSync(file, html);
+  }
+}
 
 let raw = 0, br = 0, gz = 0, n = 0;
 for (const f of walk(dist)) {

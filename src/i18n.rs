@@ -7,8 +7,11 @@
 use bankid_api::Lang;
 use leptos::prelude::*;
 
-/// Where the chosen language is remembered between visits (no cookie; not a secret).
+/// Where the chosen language is remembered between visits (not a secret); the server is told it
+/// in the cookie [`LANG_COOKIE`].
 const STORAGE_KEY: &str = "bp-lang";
+/// The cookie the server reads the chosen language from (`web.rs`, `LANG_COOKIE`).
+const LANG_COOKIE: &str = "bp_lang";
 
 /// Declares [`Key`] and [`Key::ALL`] from one list, so the catalogue tests see every key.
 macro_rules! keys {
@@ -956,7 +959,20 @@ impl LangContext {
         if let Some(storage) = window().local_storage().ok().flatten() {
             let _ = storage.set_item(STORAGE_KEY, lang.tag());
         }
+        remember_for_server(lang);
     }
+}
+
+/// Tells the server the language (cookie `bp_lang`, not secret, a year), so the pages it writes
+/// and its error messages are in it from the first byte.
+fn remember_for_server(lang: Lang) {
+    let secure = window().location().protocol().is_ok_and(|p| p == "https:");
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax{}",
+        lang.tag(),
+        if secure { "; Secure" } else { "" }
+    );
+    let _ = js_sys::Reflect::set(&document(), &"cookie".into(), &cookie.into());
 }
 
 /// Creates the language signal, provides it as context and keeps `<html lang>` in sync.
@@ -978,14 +994,25 @@ pub fn provide_lang_from(initial: Option<Lang>) -> RwSignal<Lang> {
     lang
 }
 
-/// The remembered choice, else the browser's languages in order of preference, else Russian.
+/// The remembered choice, else the language the server wrote the page in (its boot data: the
+/// browser's `Accept-Language`), else the browser's languages in order of preference, else
+/// Russian. A remembered choice the server did not know of is told to it for the next page.
 fn initial_lang() -> Lang {
     let stored = window()
         .local_storage()
         .ok()
         .flatten()
         .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten());
-    choose_lang(stored.as_deref(), &browser_languages())
+    let page = crate::state::boot().map(|b| b.lang);
+    let lang = match (stored.as_deref().and_then(Lang::from_tag), page) {
+        (Some(chosen), _) => chosen,
+        (None, Some(page)) => page,
+        (None, None) => choose_lang(None, &browser_languages()),
+    };
+    if stored.is_some() && page.is_some_and(|p| p != lang) {
+        remember_for_server(lang);
+    }
+    lang
 }
 
 /// `navigator.languages` (the list the browser sends as `Accept-Language`, best first), or

@@ -38,6 +38,19 @@ use crate::pages::{
     step2_consent::Step2Consent,
 };
 
+/// Mounts a bundle's app in place of the first view the server wrote into the page
+/// ([`bankid_api::types::SHELL_ELEMENT_ID`]): both in one task, so no frame shows neither.
+pub fn mount<F, N>(app: F)
+where
+    F: FnOnce() -> N + 'static,
+    N: IntoView,
+{
+    if let Some(shell) = document().get_element_by_id(bankid_api::types::SHELL_ELEMENT_ID) {
+        shell.remove();
+    }
+    leptos::mount::mount_to_body(app);
+}
+
 /// What every bundle sets up before its routes: language, shared state, which bundle it is.
 fn provide_app(bundle: Bundle) {
     i18n::provide_lang();

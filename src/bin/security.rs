@@ -1,5 +1,5 @@
 //! Entry point of the security bundle (`security.html`): mounts [`bankid_portal_web::SecurityApp`].
 
 fn main() {
-    leptos::mount::mount_to_body(bankid_portal_web::SecurityApp);
+    bankid_portal_web::mount(bankid_portal_web::SecurityApp);
 }

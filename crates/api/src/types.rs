@@ -350,6 +350,10 @@ impl Brand {
 /// the portal's identity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Boot {
+    /// The language the server wrote the page in: the `bp_lang` cookie (the citizen's choice), else
+    /// the browser's `Accept-Language`, else the deployment's country's. The SPA starts in it
+    /// unless the citizen chose another in this browser.
+    pub lang: Lang,
     /// `None`: nobody is signed in (or a sign-in still owes its second factor).
     pub session: Option<SessionInfo>,
     /// The partner banks in display order, as `GET /api/v1/banks` gives them.
@@ -359,6 +363,10 @@ pub struct Boot {
 
 /// Id of the `<script type="application/json">` element that holds the page's [`Boot`].
 pub const BOOT_ELEMENT_ID: &str = "bp-boot";
+
+/// Id of the first view the server writes into a page (header, the page's heading and lead), shown
+/// until the app replaces it.
+pub const SHELL_ELEMENT_ID: &str = "bp-shell";
 
 /// Where an activation code is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

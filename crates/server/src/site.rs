@@ -142,8 +142,14 @@ pub async fn page(State(app): State<AppState>, req: Request) -> Response {
         return crate::web::no_spa().await;
     };
     let (mut parts, _) = req.into_parts();
+    let lang = parts
+        .extensions
+        .get::<crate::web::Ctx>()
+        .map(|c| c.lang)
+        .unwrap_or(app.config.brand.theme.default_lang());
     let session = crate::session::peek(&app, &mut parts).await;
     let boot = Boot {
+        lang,
         session,
         banks: crate::routes::banks(&app),
         brand: brand(&app),
@@ -188,9 +194,18 @@ pub fn render(template: &str, boot: &Boot) -> String {
         bankid_api::types::Country::Ua => "ua",
     };
     let mut html = template.to_string();
-    if let Some(i) = html.find("<html") {
-        if matches!(html.as_bytes().get(i + 5), Some(b' ' | b'>')) {
-            html.insert_str(i + 5, &format!(" data-theme=\"{theme}\""));
+    // `<html …>`: its `lang` is the page's language, and the theme is added.
+    if let Some(start) = html.find("<html") {
+        if let Some(len) = html[start..].find('>') {
+            let attrs = &html[start + 5..start + len];
+            if attrs.is_empty() || attrs.starts_with(' ') {
+                let kept = without_attr(attrs, "lang");
+                let tag = format!(
+                    "<html lang=\"{}\" data-theme=\"{theme}\"{kept}>",
+                    boot.lang.tag()
+                );
+                html.replace_range(start..start + len + 1, &tag);
+            }
         }
     }
     let script =
@@ -200,6 +215,34 @@ pub fn render(template: &str, boot: &Boot) -> String {
         None => html.push_str(&script),
     }
     html
+}
+
+/// `attrs` (the attributes of a start tag, each after a space) without `name`, whether its value is
+/// quoted or not.
+fn without_attr(attrs: &str, name: &str) -> String {
+    let mut out = String::new();
+    let mut rest = attrs;
+    while let Some(stripped) = rest.strip_prefix(' ') {
+        rest = stripped;
+        let name_end = rest.find(['=', ' ']).unwrap_or(rest.len());
+        let end = if rest[name_end..].starts_with('=') {
+            let value = &rest[name_end + 1..];
+            name_end
+                + 1
+                + match value.chars().next() {
+                    Some(q @ ('"' | '\'')) => value[1..].find(q).map_or(value.len(), |i| i + 2),
+                    _ => value.find(' ').unwrap_or(value.len()),
+                }
+        } else {
+            name_end
+        };
+        if !rest[..name_end].eq_ignore_ascii_case(name) {
+            out.push(' ');
+            out.push_str(&rest[..end]);
+        }
+        rest = &rest[end..];
+    }
+    out
 }
 
 #[cfg(test)]
@@ -215,6 +258,7 @@ mod tests {
             en: name.into(),
         };
         Boot {
+            lang: bankid_api::Lang::Uk,
             session: None,
             banks: Vec::new(),
             brand: Brand {
@@ -232,9 +276,21 @@ mod tests {
             "<!DOCTYPE html><html lang=\"ru\"><head><title>t</title></head><body></body></html>",
             &boot("</script><script>alert(1)</script>&"),
         );
-        assert!(html.starts_with("<!DOCTYPE html><html data-theme=\"ua\" lang=\"ru\">"));
+        assert!(html.starts_with("<!DOCTYPE html><html lang=\"uk\" data-theme=\"ua\">"));
         let bare = render("<html><head></head></html>", &boot("x"));
-        assert!(bare.starts_with("<html data-theme=\"ua\"><head><script id=\"bp-boot\""));
+        assert!(
+            bare.starts_with("<html lang=\"uk\" data-theme=\"ua\"><head><script id=\"bp-boot\"")
+        );
+        let minified = render(
+            "<!doctype html><html lang=ru class=x dir='ltr'><title>",
+            &boot("x"),
+        );
+        assert!(
+            minified.starts_with(
+                "<!doctype html><html lang=\"uk\" data-theme=\"ua\" class=x dir='ltr'><title>"
+            ),
+            "{minified}"
+        );
         assert_eq!(html.matches("</script>").count(), 1, "{html}");
         assert!(!html.contains("<script>alert"));
         let start = html.find("application/json\">").unwrap() + "application/json\">".len();

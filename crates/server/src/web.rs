@@ -40,7 +40,7 @@ pub async fn request_context(
                 .and_then(|v| v.to_str().ok())
                 .and_then(Lang::from_accept_language)
         })
-        .unwrap_or_default();
+        .unwrap_or(app.config.brand.theme.default_lang());
     // The TCP peer, or the client a trusted proxy names (`server.trusted_proxies`).
     let client_ip = req
         .extensions()

@@ -1319,9 +1319,35 @@ async fn pages_carry_the_session_banks_and_brand_and_assets_are_hashed_and_preco
     // Signed out: nobody in the boot data, the banks with their hashed logos, the brand.
     let html = env.api(Method::GET, "/", None).await.text().await.unwrap();
     assert!(
-        html.starts_with("<!doctype html><html data-theme=\"ru\" lang=ru>"),
+        html.starts_with("<!doctype html><html lang=\"ru\" data-theme=\"ru\">"),
         "{html}"
     );
+    assert_eq!(boot_of(&html).lang, bankid_api::Lang::Ru);
+    // The page is in the language the citizen chose (cookie), else their browser's.
+    let en = env
+        .browser
+        .get(format!("{}/", env.portal))
+        .header("accept-language", "en-GB,en;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(en.starts_with("<!doctype html><html lang=\"en\""), "{en}");
+    assert_eq!(boot_of(&en).lang, bankid_api::Lang::En);
+    let uk = env
+        .browser
+        .get(format!("{}/", env.portal))
+        .header("accept-language", "en-GB,en;q=0.9")
+        .header("cookie", "bp_lang=uk")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(boot_of(&uk).lang, bankid_api::Lang::Uk);
     let boot = boot_of(&html);
     assert_eq!(boot.session, None);
     let sber = boot.banks.iter().find(|b| b.id == "sber").unwrap();

@@ -8,6 +8,7 @@ pub mod journal;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod routes;
+pub mod texts;
 pub mod types;
 pub mod validate;
 

@@ -154,7 +154,10 @@ pub async fn page(State(app): State<AppState>, req: Request) -> Response {
         banks: crate::routes::banks(&app),
         brand: brand(&app),
     };
-    let html = render(&template, &boot);
+    let view = (bundle != Bundle::Embed)
+        .then(|| first_view(&app, parts.uri.path(), &boot))
+        .map(|main| shell(&boot, main.as_deref()));
+    let html = render(&template, &boot, view.as_deref());
     // The browser-binding cookie, as the bank list sets it (the page now brings the list).
     let (_, set) = crate::bank_flow::browser_cookie(&app, &parts.headers);
     let mut resp = (
@@ -181,9 +184,10 @@ pub fn brand(app: &AppState) -> bankid_api::types::Brand {
     brand
 }
 
-/// `template` with the theme on `<html>` and the boot data before `</head>`. The JSON is written so
-/// that no `<`, `>` or `&` appears in it: nothing in it can end the script element.
-pub fn render(template: &str, boot: &Boot) -> String {
+/// `template` with the language and theme on `<html>`, the boot data before `</head>` and the
+/// first view (`shell`) at the start of `<body>`. The JSON is written so that no `<`, `>` or `&`
+/// appears in it: nothing in it can end the script element.
+pub fn render(template: &str, boot: &Boot, shell: Option<&str>) -> String {
     let json = serde_json::to_string(boot)
         .unwrap_or_else(|_| "null".into())
         .replace('<', "\\u003c")
@@ -214,7 +218,106 @@ pub fn render(template: &str, boot: &Boot) -> String {
         Some(i) => html.insert_str(i, &script),
         None => html.push_str(&script),
     }
+    if let Some(shell) = shell {
+        if let Some(i) = html.find("<body>") {
+            html.insert_str(i + "<body>".len(), shell);
+        }
+    }
     html
+}
+
+/// Text for HTML content and attribute values.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The page as the app will first draw it, for the time the app is loading (on a slow phone,
+/// seconds): the header with the portal's mark and name, and `main` (the page's heading block,
+/// when the server knows it), with the app's own markup and classes, so that nothing moves when
+/// the app takes its place ([`bankid_api::types::SHELL_ELEMENT_ID`]). The controls (language,
+/// account) come with the app.
+pub fn shell(boot: &Boot, main: Option<&str>) -> String {
+    let lang = boot.lang;
+    let brand = &boot.brand;
+    format!(
+        "<div id=\"{id}\"><header class=\"bp-header\"><div class=\"bp-width-container bp-header__bar\">\
+         <a href=\"/\" class=\"bp-header__brand\"><img class=\"bp-header__mark\" src=\"{mark}\" alt=\"\" \
+         width=\"40\" height=\"40\"><span class=\"bp-header__name\"><span class=\"bp-header__short\">{short}\
+         </span><span class=\"bp-header__full\">{full}</span></span></a></div></header>\
+         <div class=\"bp-width-container\"><main class=\"bp-main\">{main}</main></div></div>",
+        id = bankid_api::types::SHELL_ELEMENT_ID,
+        mark = escape(&brand.mark),
+        short = escape(brand.short_name.get(lang)),
+        full = escape(brand.name.get(lang)),
+        main = main.unwrap_or(""),
+    )
+}
+
+/// The heading block of the page at `path` as the app draws it first, in the page's language:
+/// only for pages whose first words do not wait for an answer (the bank list, a bank's phone step,
+/// sign-in; the signed-in account pages when the boot data has the session).
+fn first_view(app: &AppState, path: &str, boot: &Boot) -> Option<String> {
+    use bankid_api::texts::{pick, t, Key};
+    let lang = boot.lang;
+    let h1 = |key: Key| format!("<h1 class=\"bp-heading-xl\">{}</h1>", escape(t(lang, key)));
+    let lead = |key: Key| format!("<p class=\"bp-body-l\">{}</p>", escape(t(lang, key)));
+    let back = |href: &str| {
+        format!(
+            "<a href=\"{href}\" class=\"bp-back-link\">{}</a>",
+            escape(t(lang, Key::Back))
+        )
+    };
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+    let signed_in = boot.session.is_some();
+    match segments.as_slice() {
+        [] | [""] => Some(format!(
+            "{}{}<p class=\"bp-body bp-signin-link\"><a href=\"/signin\">{}</a></p>",
+            h1(Key::BanksTitle),
+            lead(Key::BanksLead),
+            escape(t(lang, Key::AlreadyRegistered))
+        )),
+        ["register", bank] => {
+            let bank = app.config.bank(bank).filter(|b| b.workable)?;
+            let hint = format!(
+                "{} {}",
+                t(lang, Key::PhoneLead),
+                pick(lang, bankid_api::validate::PHONE_HINT)
+            );
+            Some(format!(
+                "{}<form class=\"bp-form\"><span class=\"bp-caption-l\">{} · {}</span>\
+                 <h1 class=\"bp-label-wrapper\"><label class=\"bp-label bp-label--l\">{}</label></h1>\
+                 <div class=\"bp-hint\">{}</div></form>",
+                back("/"),
+                escape(t(lang, Key::StepOneOfTwo)),
+                escape(bank.name.get(lang)),
+                escape(t(lang, Key::PhoneQuestion)),
+                escape(&hint)
+            ))
+        }
+        ["signin"] if !signed_in => Some(format!(
+            "{}{}{}",
+            back("/"),
+            h1(Key::SignInTitle),
+            lead(Key::SignInLead)
+        )),
+        ["account", "banks"] if signed_in => Some(format!(
+            "{}{}",
+            h1(Key::LinkedBanksTitle),
+            lead(Key::LinkedBanksLead)
+        )),
+        _ => None,
+    }
 }
 
 /// `attrs` (the attributes of a start tag, each after a space) without `name`, whether its value is
@@ -275,15 +378,17 @@ mod tests {
         let html = render(
             "<!DOCTYPE html><html lang=\"ru\"><head><title>t</title></head><body></body></html>",
             &boot("</script><script>alert(1)</script>&"),
+            None,
         );
         assert!(html.starts_with("<!DOCTYPE html><html lang=\"uk\" data-theme=\"ua\">"));
-        let bare = render("<html><head></head></html>", &boot("x"));
+        let bare = render("<html><head></head></html>", &boot("x"), None);
         assert!(
             bare.starts_with("<html lang=\"uk\" data-theme=\"ua\"><head><script id=\"bp-boot\"")
         );
         let minified = render(
             "<!doctype html><html lang=ru class=x dir='ltr'><title>",
             &boot("x"),
+            None,
         );
         assert!(
             minified.starts_with(
@@ -298,5 +403,24 @@ mod tests {
         let back: Boot = serde_json::from_str(&html[start..end]).unwrap();
         assert_eq!(back, boot("</script><script>alert(1)</script>&"));
         assert!(html.ends_with("</script></head><body></body></html>"));
+    }
+
+    #[test]
+    fn the_first_view_is_escaped_and_goes_first_in_the_body() {
+        let b = boot("Порт<а>л & \"x\"");
+        let shell = shell(&b, Some("<h1>t</h1>"));
+        assert!(shell.starts_with("<div id=\"bp-shell\"><header class=\"bp-header\">"));
+        assert!(
+            shell.contains("Порт&lt;а&gt;л &amp; &quot;x&quot;"),
+            "{shell}"
+        );
+        assert!(shell.contains("src=\"/brand/ua.svg\""));
+        assert!(shell.ends_with("<main class=\"bp-main\"><h1>t</h1></main></div></div>"));
+        let html = render(
+            "<html><head></head><body><noscript>x</noscript></body></html>",
+            &b,
+            Some(&shell),
+        );
+        assert!(html.contains(&format!("<body>{shell}<noscript>")));
     }
 }

@@ -278,6 +278,29 @@ mod tests {
     }
 
     #[test]
+    fn bank_names_need_no_grammatical_case() {
+        // Banks come from configuration: in Russian and Ukrainian a name stands alone, in «…»
+        // after a generic noun, so no text needs it declined ("до Сбербанку").
+        for &k in Key::ALL {
+            for l in [Lang::Ru, Lang::Uk] {
+                let s = t(l, k);
+                for p in ["{bank}", "{old}"] {
+                    let n = s.matches(p).count();
+                    assert_eq!(s.matches(&format!("«{p}»")).count(), n, "{k:?} {l:?}: {s}");
+                }
+            }
+        }
+        assert_eq!(
+            tf(Lang::Uk, Key::ContinueToBank, &[("bank", "Сбербанк")]),
+            "Перейти до банку «Сбербанк»"
+        );
+        assert_eq!(
+            tf(Lang::Ru, Key::SupportText, &[("number", "R-1")]),
+            "Обратитесь в службу поддержки и назовите номер заявки R-1."
+        );
+    }
+
+    #[test]
     fn plural_years() {
         assert_eq!(years(Lang::Ru, 1), "1 год");
         assert_eq!(years(Lang::Ru, 3), "3 года");

@@ -88,7 +88,9 @@ impl Banks {
     }
 }
 
-/// What the citizen has entered so far. Lives in memory only: a reload starts step 1 again.
+/// What the citizen has entered so far. Kept in this tab's `sessionStorage` too (never
+/// `localStorage`), so reloading the consent step keeps the phone; gone when the tab closes, and
+/// forgotten once the registration is started ([`Draft::clear`]).
 #[derive(Clone, Copy)]
 pub struct Draft {
     /// The phone exactly as typed, to redisplay it.
@@ -97,11 +99,47 @@ pub struct Draft {
     pub phone: RwSignal<Option<String>>,
 }
 
+/// The `sessionStorage` entry of the draft: the E.164 phone, a newline, the phone as typed.
+const DRAFT_KEY: &str = "bp-draft";
+
+fn draft_storage() -> Option<web_sys::Storage> {
+    window().session_storage().ok().flatten()
+}
+
 impl Draft {
     fn new() -> Self {
+        let stored = draft_storage()
+            .and_then(|s| s.get_item(DRAFT_KEY).ok().flatten())
+            .and_then(|v| {
+                let (phone, typed) = v.split_once('\n')?;
+                // Only what step 1 itself would have kept.
+                let phone = bankid_api::validate::normalize_phone(phone).ok()?;
+                Some((phone, typed.to_string()))
+            });
+        let (phone, typed) = match stored {
+            Some((phone, typed)) => (Some(phone), typed),
+            None => (None, String::new()),
+        };
         Draft {
-            typed: RwSignal::new(String::new()),
-            phone: RwSignal::new(None),
+            typed: RwSignal::new(typed),
+            phone: RwSignal::new(phone),
+        }
+    }
+
+    /// Step 1 is passed with `e164`, typed as `typed`: kept in memory and in this tab.
+    pub fn set(self, typed: String, e164: String) {
+        if let Some(s) = draft_storage() {
+            let _ = s.set_item(DRAFT_KEY, &format!("{e164}\n{typed}"));
+        }
+        self.typed.set(typed);
+        self.phone.set(Some(e164));
+    }
+
+    /// Forgets the draft (the registration has started), in this tab's storage too; what is on
+    /// screen stays.
+    pub fn clear(self) {
+        if let Some(s) = draft_storage() {
+            let _ = s.remove_item(DRAFT_KEY);
         }
     }
 }

@@ -137,3 +137,55 @@ async fn phone_field_wiring_validation_and_normalization() {
     );
     assert_eq!(value.get_untracked(), "8 (916) 123-45-67");
 }
+
+#[wasm_bindgen_test]
+async fn a_number_of_another_country_than_the_bank_is_refused_before_sending() {
+    use bankid_api::types::Country;
+    let root = container();
+    let value = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ErrorCode>);
+    let reported = RwSignal::new(None::<String>);
+    let country = RwSignal::new(Some(Country::Ru));
+    let _handle = mount_to(root.clone(), move || {
+        view! { <PhoneForm value error country on_valid=move |p: String| reported.set(Some(p)) /> }
+    });
+    settle().await;
+    let input: HtmlInputElement = find(&root, "input#phone");
+    let submit: HtmlElement = find(&root, "button[type=submit]");
+    for (bank, typed, code) in [
+        (
+            Country::Ru,
+            "+380 67 123 45 67",
+            ErrorCode::FieldPhoneUaForRuBank,
+        ),
+        (
+            Country::Ua,
+            "8 916 123-45-67",
+            ErrorCode::FieldPhoneRuForUaBank,
+        ),
+        (Country::Ua, "+1 202 555 0100", ErrorCode::FieldPhoneCountry),
+    ] {
+        country.set(Some(bank));
+        type_into(&input, typed);
+        settle().await;
+        submit.click();
+        settle().await;
+        assert_eq!(error.get_untracked(), Some(code), "{typed}");
+        assert_eq!(reported.get_untracked(), None, "{typed}");
+        let message: HtmlElement = find(&root, "#phone-error");
+        let text = message.text_content().unwrap_or_default();
+        assert!(
+            bankid_api::Lang::ALL
+                .iter()
+                .any(|l| text.contains(code.message(*l))),
+            "{text}"
+        );
+    }
+    // The bank's own country goes on.
+    type_into(&input, "067 123 45 67");
+    settle().await;
+    submit.click();
+    settle().await;
+    assert_eq!(error.get_untracked(), None);
+    assert_eq!(reported.get_untracked().as_deref(), Some("+380671234567"));
+}

@@ -1,7 +1,8 @@
 //! The phone number question: the form around a [`TextInput`] of type `tel`, validated with the
 //! same function as the server.
 
-use bankid_api::validate::{normalize_phone, PHONE_HINT};
+use bankid_api::types::Country;
+use bankid_api::validate::{check_phone_country, normalize_phone, PHONE_HINT};
 use bankid_api::{ErrorCode, Lang};
 use leptos::prelude::*;
 
@@ -18,8 +19,10 @@ pub fn phone_hint(lang: Lang) -> &'static str {
 }
 
 /// The step 1 form: error summary, optional content (caption), the phone question and a
-/// "Continue" button. On submit runs [`normalize_phone`]; on success calls `on_valid` with the
-/// E.164 number, otherwise sets `error` (the summary takes focus, the typed text stays).
+/// "Continue" button. On submit runs [`normalize_phone`] and, when the chosen bank's `country` is
+/// known, [`check_phone_country`] (the server's rule: a bank confirms only its own country's
+/// numbers); on success calls `on_valid` with the E.164 number, otherwise sets `error` (the
+/// summary takes focus, the typed text stays).
 #[component]
 pub fn PhoneForm(
     /// The text as typed.
@@ -35,6 +38,9 @@ pub fn PhoneForm(
     /// Extra hint text before the phone rule.
     #[prop(optional, into)]
     lead: Signal<String>,
+    /// The country of the bank the number is for, once known.
+    #[prop(optional, into)]
+    country: Signal<Option<Country>>,
 ) -> impl IntoView {
     let lang = use_lang();
     let items = Signal::derive(move || {
@@ -45,7 +51,13 @@ pub fn PhoneForm(
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        match normalize_phone(&value.get_untracked()) {
+        let checked = normalize_phone(&value.get_untracked()).and_then(|e164| {
+            match country.get_untracked() {
+                Some(c) => check_phone_country(&e164, c).map(|()| e164),
+                None => Ok(e164),
+            }
+        });
+        match checked {
             Ok(e164) => {
                 error.set(None);
                 on_valid.run(e164);

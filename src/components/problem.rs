@@ -21,6 +21,26 @@ pub fn TraceId(#[prop(into)] trace_id: Signal<Option<String>>) -> impl IntoView 
     }
 }
 
+/// The trace id folded away behind "Details for support" (`<details>`): people quote the request
+/// number, support looks the request up by this id. Renders nothing without an id. The id is in
+/// `<code class="bp-trace-id">`, like [`TraceId`]'s.
+#[component]
+pub fn SupportDetails(#[prop(into)] trace_id: Signal<Option<String>>) -> impl IntoView {
+    move || {
+        trace_id.get().map(|id| {
+            view! {
+                <details class="bp-support-details" data-testid="support-details">
+                    <summary class="bp-support-details__summary">{tr(Key::SupportDetails)}</summary>
+                    <p class="bp-support-details__text">
+                        {tr(Key::SupportTraceLabel)} " "
+                        <code class="bp-trace-id">{id}</code>
+                    </p>
+                </details>
+            }
+        })
+    }
+}
+
 /// An error explained in full, from the one `ErrorCode` → text mapping of `bankid_api`.
 #[component]
 pub fn Problem(

@@ -12,7 +12,7 @@ use bankid_api::embed::{EmbedStart, EmbedStep, FrameEvent, HandbackMessage, Pare
 use bankid_api::types::{
     BankInfo, ConsentAcceptance, RegistrationState, StartRegistration, CONSENT_VERSION,
 };
-use bankid_api::validate::normalize_phone;
+use bankid_api::validate::{normalize_phone, normalize_phone_for};
 use bankid_api::ErrorCode;
 use leptos::prelude::*;
 
@@ -441,7 +441,12 @@ pub fn Frame(bank_id: String) -> impl IntoView {
 
     let on_phone = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        match normalize_phone(&typed.get_untracked()) {
+        // The server's rule: a bank confirms only its own country's numbers.
+        let checked = match ready_bank.get_untracked() {
+            Some(b) => normalize_phone_for(&typed.get_untracked(), b.country),
+            None => normalize_phone(&typed.get_untracked()),
+        };
+        match checked {
             Ok(e164) => {
                 phone_error.set(None);
                 step.set(Step::Consent(e164));

@@ -158,8 +158,8 @@ fn texts(key: EmbedKey) -> (&'static str, &'static str, &'static str) {
             "Your bank's sign-in opens in a new window. This page stays open and shows the outcome.",
         ),
         WaitingPopupTitle => (
-            "Войдите в {bank} в открывшемся окне",
-            "Увійдіть до {bank} у вікні, що відкрилося",
+            "Войдите в банк «{bank}» в открывшемся окне",
+            "Увійдіть до банку «{bank}» у вікні, що відкрилося",
             "Sign in at {bank} in the window that opened",
         ),
         WaitingPopupText => (
@@ -315,6 +315,22 @@ mod tests {
             let name = format!("{k:?}");
             assert!(!Key::ALL.iter().any(|c| format!("{c:?}") == name), "{name}");
         }
+    }
+
+    #[test]
+    fn bank_names_need_no_grammatical_case() {
+        // As in the catalogue: in Russian and Ukrainian the name stands alone, in «…».
+        for &k in EmbedKey::ALL {
+            for l in [Lang::Ru, Lang::Uk] {
+                let s = et(l, k);
+                let n = s.matches("{bank}").count();
+                assert_eq!(s.matches("«{bank}»").count(), n, "{k:?} {l:?}: {s}");
+            }
+        }
+        assert_eq!(
+            et_with(Lang::Uk, EmbedKey::WaitingPopupTitle, "bank", "Сбербанк"),
+            "Увійдіть до банку «Сбербанк» у вікні, що відкрилося"
+        );
     }
 
     #[test]

@@ -33,7 +33,7 @@ where
                 <h1 class="bp-heading-xl">{tr(Key::SignInRequiredTitle)}</h1>
                 <Problem code=ErrorCode::AuthSessionRequired />
                 <p class="bp-body">
-                    <Link href="/signin">{tr(Key::SignInTitle)}</Link>
+                    <Link href="/signin" class="bp-link-action">{tr(Key::SignInTitle)}</Link>
                 </p>
             }
             .into_any();

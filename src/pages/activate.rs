@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use crate::api::{self, ApiError};
 use crate::components::code_input::{otp_code, CodeInput};
 use crate::components::error_summary::ErrorSummary;
+use crate::components::focus_when_shown;
 use crate::components::radios::{RadioOption, Radios};
 use crate::i18n::{t, tf, tr, use_lang, use_page_title, Key};
 use crate::nav::Link;
@@ -106,6 +107,8 @@ fn Activate(info: SessionInfo) -> impl IntoView {
                         resend_at
                             .set(js_sys::Date::now() + f64::from(s.resend_after_secs) * 1000.0);
                         sent.set(Some(s));
+                        // "Send code" is gone (or "Send a new code" waits): on to the code.
+                        focus_when_shown(CODE_ID);
                     }
                     Err(e) => failed(e),
                 }
@@ -176,7 +179,7 @@ fn Activate(info: SessionInfo) -> impl IntoView {
         return view! {
             <h1 class="bp-heading-xl">{tr(Key::StatusActiveTitle)}</h1>
             <p class="bp-body-l">{tr(Key::StatusActiveText)}</p>
-            <p class="bp-body"><Link href=status>{tr(Key::NavStatus)}</Link></p>
+            <p class="bp-body"><Link href=status class="bp-link-action">{tr(Key::NavStatus)}</Link></p>
         }
         .into_any();
     }
@@ -278,7 +281,7 @@ fn Activate(info: SessionInfo) -> impl IntoView {
         {code_form}
         {move || sandbox.get().then(|| view! {
             <p class="bp-body bp-dev-link">
-                <Link href="/dev/inbox">{tr(Key::OpenInbox)}</Link>
+                <Link href="/dev/inbox" class="bp-link-action">{tr(Key::OpenInbox)}</Link>
             </p>
         })}
     }

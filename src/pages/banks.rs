@@ -64,7 +64,7 @@ pub fn BanksPage() -> impl IntoView {
         <h1 class="bp-heading-xl">{tr(Key::BanksTitle)}</h1>
         <p class="bp-body-l">{tr(Key::BanksLead)}</p>
         <p class="bp-body bp-signin-link">
-            <Link href="/signin">{tr(Key::AlreadyRegistered)}</Link>
+            <Link href="/signin" class="bp-link-action">{tr(Key::AlreadyRegistered)}</Link>
         </p>
         {content}
     }

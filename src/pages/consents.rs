@@ -9,7 +9,7 @@ use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::components::error_summary::{server_summary, ErrorSummary};
-use crate::components::focus_element;
+use crate::components::focus_when_shown;
 use crate::components::problem::load_failed;
 use crate::format::{css_ident, local_time};
 use crate::i18n::{t, tf, tr, use_lang, use_page_title, Key};
@@ -135,9 +135,8 @@ fn Consents() -> impl IntoView {
                     let _ = confirming.try_set(None);
                     let _ = withdrawn.try_set(true);
                     ledger.refetch();
-                    request_animation_frame(|| {
-                        focus_element(WITHDRAWN_ID);
-                    });
+                    // The confirmation is gone: the outcome takes focus.
+                    focus_when_shown(WITHDRAWN_ID);
                 }
                 Err(e) => {
                     let _ = server_error.try_set(Some(e));
@@ -199,7 +198,7 @@ fn Consents() -> impl IntoView {
                                 let withdraw = withdraw.clone();
                                 view! {
                                     <div class="bp-confirm" role="group" aria-labelledby=format!("confirm-{id}")>
-                                        <h3 class="bp-heading-s" id=format!("confirm-{id}")>
+                                        <h3 class="bp-heading-s" id=format!("confirm-{id}") tabindex="-1">
                                             {t(l, Key::WithdrawTitle)}
                                         </h3>
                                         <p class="bp-body">{text.clone()}</p>
@@ -216,7 +215,12 @@ fn Consents() -> impl IntoView {
                                             <button
                                                 type="button"
                                                 class="bp-button bp-button--secondary"
-                                                on:click=move |_| confirming.set(None)
+                                                data-testid="withdraw-cancel"
+                                                on:click=move |_| {
+                                                    confirming.set(None);
+                                                    // Back to the button that asked.
+                                                    focus_when_shown(format!("withdraw-{id}"));
+                                                }
                                             >
                                                 {t(l, Key::Cancel)}
                                             </button>
@@ -229,10 +233,13 @@ fn Consents() -> impl IntoView {
                                     <button
                                         type="button"
                                         class="bp-button bp-button--secondary"
+                                        id=format!("withdraw-{id}")
                                         data-testid="withdraw"
                                         on:click=move |_| {
                                             server_error.set(None);
                                             confirming.set(Some(id));
+                                            // The question replaces the button: it takes focus.
+                                            focus_when_shown(format!("confirm-{id}"));
                                         }
                                     >
                                         {t(l, Key::WithdrawButton)}
@@ -302,7 +309,7 @@ fn Consents() -> impl IntoView {
         <p class="bp-body-l">{tr(Key::ConsentsLead)}</p>
         {entries}
         <p class="bp-body">
-            <Link href="/account/banks">{tr(Key::LinkedBanksTitle)}</Link>
+            <Link href="/account/banks" class="bp-link-action">{tr(Key::LinkedBanksTitle)}</Link>
         </p>
     }
 }

@@ -6,6 +6,10 @@ use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::components::problem::Problem;
+use crate::components::refocus_if_lost;
+
+/// Id of the "Refresh" button.
+const REFRESH_ID: &str = "inbox-refresh";
 use crate::format::local_time;
 use crate::i18n::{t, tr, use_lang, use_page_title, Key};
 
@@ -15,7 +19,8 @@ pub fn DevInboxPage() -> impl IntoView {
     let messages = RwSignal::new(None::<Result<Vec<DevMessage>, ApiError>>);
     let busy = RwSignal::new(false);
     let cancel = api::Cancel::on_cleanup();
-    let load = move || {
+    // `refocus`: the button was used (disabled while loading, it loses focus; give it back).
+    let load = move |refocus: bool| {
         if busy.get_untracked() {
             return;
         }
@@ -27,9 +32,12 @@ pub fn DevInboxPage() -> impl IntoView {
                 let _ = messages.try_set(Some(result));
             }
             let _ = busy.try_set(false);
+            if refocus {
+                refocus_if_lost(REFRESH_ID);
+            }
         });
     };
-    load();
+    load(false);
 
     use_page_title(
         |l| t(l, Key::InboxTitle).to_string(),
@@ -92,8 +100,9 @@ pub fn DevInboxPage() -> impl IntoView {
         <button
             type="button"
             class="bp-button bp-button--secondary"
+            id=REFRESH_ID
             disabled=move || busy.get()
-            on:click=move |_| load()
+            on:click=move |_| load(true)
         >
             {tr(Key::Refresh)}
         </button>

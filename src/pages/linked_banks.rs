@@ -18,6 +18,7 @@ use crate::api::{self, ApiError};
 use crate::components::bank_card::BankCard;
 use crate::components::error_summary::{server_summary, ErrorSummary};
 use crate::components::problem::{load_failed, Problem};
+use crate::components::{focus_when_shown, refocus_if_lost};
 use crate::format::local_time;
 use crate::i18n::{t, tf, tr, use_lang, use_page_title, Key};
 use crate::nav::{use_go, Link};
@@ -28,6 +29,12 @@ use crate::state::use_banks;
 /// Where the page remembers, across the trip to the bank, what the citizen set out to do, so the
 /// list can confirm it on return. Session storage: this tab only, gone when it closes.
 const NOTICE_KEY: &str = "bp-banks-notice";
+
+/// Id of the "Confirm with <bank>" button.
+const REAUTH_ID: &str = "reauth";
+
+/// Id of the linked-banks page's confirmation of what was done.
+pub const DONE_ID: &str = "banks-done";
 
 /// What the linked-banks page confirms when it next opens.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,6 +127,9 @@ fn LinkedBanks() -> impl IntoView {
     });
     let returned_trace = Memo::new(move |_| query.read().get("trace_id"));
     let notice = StoredValue::new(take_notice());
+    // The confirmation of what was just done takes focus once, when it first shows (after a
+    // removal the "Yes, remove it" button is gone; after a bank's trip it is the news).
+    let notice_focused = StoredValue::new(false);
     use_page_title(
         |l| t(l, Key::LinkedBanksTitle).to_string(),
         Signal::derive(move || returned_error.get().is_some()),
@@ -160,8 +170,12 @@ fn LinkedBanks() -> impl IntoView {
                             tf(l, Key::BankRemovedDone, &[("bank", &banks.name(l, &bank))])
                         }
                     };
+                    if !notice_focused.get_value() {
+                        notice_focused.set_value(true);
+                        focus_when_shown(DONE_ID);
+                    }
                     view! {
-                        <div class="bp-notice bp-notice--success" role="status" data-testid="banks-done">
+                        <div class="bp-notice bp-notice--success" role="status" id=DONE_ID tabindex="-1" data-testid="banks-done">
                             <h2 class="bp-heading-m">{t(l, Key::DoneTitle)}</h2>
                             <p class="bp-body">{text}</p>
                         </div>
@@ -221,7 +235,7 @@ fn LinkedBanks() -> impl IntoView {
                     </Link>
                 </p>
                 <p class="bp-body">
-                    <Link href="/account/consents">{t(l, Key::ViewConsents)}</Link>
+                    <Link href="/account/consents" class="bp-link-action">{t(l, Key::ViewConsents)}</Link>
                 </p>
             }
             .into_any()
@@ -597,10 +611,14 @@ pub fn Reauth(return_to: String) -> impl IntoView {
                     Ok(_) => {
                         let _ = busy.try_set(false);
                         let _ = error.try_set(Some(ApiError::local(ErrorCode::BankError)));
+                        refocus_if_lost(REAUTH_ID);
                     }
                     Err(e) => {
                         let _ = busy.try_set(false);
                         let _ = error.try_set(Some(e));
+                        // Disabled while it ran, the button lost focus: back to it, the
+                        // problem is explained right below it.
+                        refocus_if_lost(REAUTH_ID);
                     }
                 }
             });
@@ -610,6 +628,7 @@ pub fn Reauth(return_to: String) -> impl IntoView {
                 <button
                     type="button"
                     class="bp-button"
+                    id=REAUTH_ID
                     data-testid="reauth"
                     disabled=move || busy.get()
                     on:click=start

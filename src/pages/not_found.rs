@@ -15,7 +15,7 @@ pub fn NotFound() -> impl IntoView {
         <h1 class="bp-heading-xl">{tr(Key::NotFoundTitle)}</h1>
         <p class="bp-body">{tr(Key::NotFoundText)}</p>
         <p class="bp-body">
-            <Link href="/">{tr(Key::GoToStart)}</Link>
+            <Link href="/" class="bp-link-action">{tr(Key::GoToStart)}</Link>
         </p>
     }
 }

@@ -33,7 +33,7 @@ pub fn ReturnError() -> impl IntoView {
         <h1 class="bp-heading-xl">{tr(Key::ReturnTitle)}</h1>
         <Problem code trace_id />
         <p class="bp-body">
-            <Link href="/">{tr(Key::StartAgain)}</Link>
+            <Link href="/" class="bp-link-action">{tr(Key::StartAgain)}</Link>
         </p>
     }
 }

@@ -10,6 +10,7 @@ use crate::api::{self, ApiError};
 use crate::components::checkbox::Checkbox;
 use crate::components::code_input::{mfa_code, otp_code, CodeInput, CodeKind};
 use crate::components::error_summary::{ErrorSummary, SummaryItem};
+use crate::components::focus_when_shown;
 use crate::components::qr::QrSvg;
 use crate::i18n::{t, tr, use_lang, use_page_title, Key};
 use crate::pages::account::{field_error, summary_items, SignedIn};
@@ -19,6 +20,16 @@ use crate::state::use_session;
 pub const MFA_CODE_ID: &str = "mfa-code";
 /// Id of the "I have saved my backup codes" checkbox.
 pub const SAVED_ID: &str = "saved";
+/// Ids of what takes focus when the page changes what it shows (the control used is gone):
+/// the state ("on"/"off"), the enrolment's first heading, the code form's lead, the backup
+/// codes' heading; and the overview's buttons, which take it back on "Cancel".
+pub const STATE_ID: &str = "totp-state";
+pub const ENROL_HEADING_ID: &str = "enrol-heading";
+pub const FORM_LEAD_ID: &str = "mfa-form-lead";
+pub const BACKUP_HEADING_ID: &str = "backup-heading";
+pub const TURN_ON_ID: &str = "totp-on";
+pub const TURN_OFF_ID: &str = "totp-off";
+pub const NEW_CODES_ID: &str = "totp-new-codes";
 
 /// A base32 key in groups of four, as authenticator apps show it: `JBSW Y3DP …`.
 pub fn group_in_fours(secret: &str) -> String {
@@ -90,6 +101,17 @@ fn Security() -> impl IntoView {
         saved_error.set(None);
         mode.set(m);
     };
+    // The overview's button that opened the current form, for "Cancel" to go back to.
+    let opened_by = StoredValue::new(TURN_ON_ID);
+    // Shows `m` and moves focus to `focus` there (the control used has gone).
+    let show = move |m: Mode, focus: &'static str| {
+        reset(m);
+        focus_when_shown(focus);
+    };
+    let open = move |m: Mode, button: &'static str| {
+        opened_by.set_value(button);
+        show(m, FORM_LEAD_ID);
+    };
 
     let start = {
         let cancel = cancel.clone();
@@ -105,7 +127,10 @@ fn Security() -> impl IntoView {
                 let _ = busy.try_set(false);
                 match result {
                     Err(e) if e.aborted => {}
-                    Ok(enrolment) => reset(Mode::Enrolling(enrolment)),
+                    Ok(enrolment) => {
+                        opened_by.set_value(TURN_ON_ID);
+                        show(Mode::Enrolling(enrolment), ENROL_HEADING_ID);
+                    }
                     Err(e) => server_error.set(Some(e)),
                 }
             });
@@ -147,10 +172,11 @@ fn Security() -> impl IntoView {
                     Err(e) if e.aborted => {}
                     Ok(codes) => {
                         let _ = session.load().await;
-                        reset(match codes {
-                            Some(c) => Mode::Backup(c.codes),
-                            None => Mode::Overview,
-                        });
+                        match codes {
+                            Some(c) => show(Mode::Backup(c.codes), BACKUP_HEADING_ID),
+                            // Turned off: the state says so.
+                            None => show(Mode::Overview, STATE_ID),
+                        }
                     }
                     Err(e) => server_error.set(Some(e)),
                 }
@@ -180,7 +206,7 @@ fn Security() -> impl IntoView {
                 ev.prevent_default();
                 submit();
             }>
-                <p class="bp-body">{tr(lead)}</p>
+                <p class="bp-body" id=FORM_LEAD_ID tabindex="-1">{tr(lead)}</p>
                 <CodeInput
                     id=MFA_CODE_ID
                     value=code
@@ -196,7 +222,7 @@ fn Security() -> impl IntoView {
                     <button
                         type="button"
                         class="bp-button bp-button--secondary"
-                        on:click=move |_| reset(Mode::Overview)
+                        on:click=move |_| show(Mode::Overview, opened_by.get_value())
                     >
                         {tr(Key::Cancel)}
                     </button>
@@ -210,7 +236,7 @@ fn Security() -> impl IntoView {
         Mode::Overview => {
             let start = start.clone();
             view! {
-                <p class="bp-body-l bp-totp-state" data-totp=move || if enabled.get() { "on" } else { "off" }>
+                <p class="bp-body-l bp-totp-state" id=STATE_ID tabindex="-1" data-totp=move || if enabled.get() { "on" } else { "off" }>
                     <strong>
                         {move || t(lang.get(), if enabled.get() { Key::TwoFactorOn } else { Key::TwoFactorOff })}
                     </strong>
@@ -219,12 +245,12 @@ fn Security() -> impl IntoView {
                 {move || if enabled.get() {
                     view! {
                         <div class="bp-button-group">
-                            <button type="button" class="bp-button bp-button--secondary"
-                                on:click=move |_| reset(Mode::NewCodes)>
+                            <button type="button" class="bp-button bp-button--secondary" id=NEW_CODES_ID
+                                on:click=move |_| open(Mode::NewCodes, NEW_CODES_ID)>
                                 {tr(Key::NewBackupCodes)}
                             </button>
-                            <button type="button" class="bp-button bp-button--warning"
-                                on:click=move |_| reset(Mode::TurningOff)>
+                            <button type="button" class="bp-button bp-button--warning" id=TURN_OFF_ID
+                                on:click=move |_| open(Mode::TurningOff, TURN_OFF_ID)>
                                 {tr(Key::TurnOff)}
                             </button>
                         </div>
@@ -232,7 +258,7 @@ fn Security() -> impl IntoView {
                 } else {
                     let start = start.clone();
                     view! {
-                        <button type="button" class="bp-button" disabled=move || busy.get()
+                        <button type="button" class="bp-button" id=TURN_ON_ID disabled=move || busy.get()
                             on:click=move |_| start()>
                             {tr(Key::TurnOn)}
                         </button>
@@ -244,7 +270,7 @@ fn Security() -> impl IntoView {
         Mode::Enrolling(enrolment) => {
             let grouped = group_in_fours(&enrolment.secret);
             view! {
-                <h2 class="bp-heading-m">{tr(Key::ScanQr)}</h2>
+                <h2 class="bp-heading-m" id=ENROL_HEADING_ID tabindex="-1">{tr(Key::ScanQr)}</h2>
                 <div class="bp-qr-box">
                     <QrSvg
                         data=enrolment.otpauth_uri
@@ -265,7 +291,7 @@ fn Security() -> impl IntoView {
         }
         Mode::TurningOff => code_form(Key::TurnOffLead, Key::MfaCodeLabel, CodeKind::Mfa, Key::TurnOff).into_any(),
         Mode::NewCodes => code_form(Key::NewCodesLead, Key::MfaCodeLabel, CodeKind::Mfa, Key::NewBackupCodes).into_any(),
-        Mode::Backup(codes) => view! { <BackupCodesView codes saved saved_error on_done=move || reset(Mode::Overview) /> }.into_any(),
+        Mode::Backup(codes) => view! { <BackupCodesView codes saved saved_error on_done=move || show(Mode::Overview, STATE_ID) /> }.into_any(),
     }
     };
 
@@ -296,9 +322,11 @@ fn BackupCodesView(
         .map(|c| view! { <li><code>{c}</code></li> })
         .collect_view();
     view! {
-        <h2 class="bp-heading-l">{tr(Key::BackupTitle)}</h2>
+        <h2 class="bp-heading-l" id=BACKUP_HEADING_ID tabindex="-1">{tr(Key::BackupTitle)}</h2>
         <p class="bp-body">{tr(Key::BackupLead)}</p>
-        <ol class="bp-backup-codes">{list}</ol>
+        // role="list": the numbers are drawn by CSS, and some browsers drop the list of a
+        // `list-style: none` list.
+        <ol class="bp-backup-codes" role="list">{list}</ol>
         <p class="bp-body">
             {url.map(|u| view! {
                 <a class="bp-download" href=u download="backup-codes.txt">{tr(Key::Download)}</a>

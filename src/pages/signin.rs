@@ -176,7 +176,7 @@ pub fn SecondFactorPage() -> impl IntoView {
         server_error.with(|e| {
             matches!(e, Some(e) if e.code == ErrorCode::AuthSessionRequired).then(|| {
                 view! {
-                    <p class="bp-body"><Link href="/signin">{tr(Key::SignInTitle)}</Link></p>
+                    <p class="bp-body"><Link href="/signin" class="bp-link-action">{tr(Key::SignInTitle)}</Link></p>
                 }
             })
         })

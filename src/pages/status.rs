@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{self, ApiError};
-use crate::components::problem::{Problem, TraceId};
+use crate::components::problem::{Problem, SupportDetails};
 use crate::format::{local_time, state_name};
 use bankid_api::journal::field_text;
 
@@ -31,6 +31,20 @@ pub fn is_stale(state: RegistrationState, last_ms: f64, now_ms: f64) -> bool {
         RegistrationState::AwaitingBank | RegistrationState::PendingConfirmation
     ) && !last_ms.is_nan()
         && now_ms - last_ms > STALE_AFTER_MS
+}
+
+/// Whether the next step is the bank's, so that asking again may show something new ("Check
+/// again"). While the account waits for activation the next step is the citizen's.
+pub fn offers_check_again(state: RegistrationState) -> bool {
+    state == RegistrationState::AwaitingBank
+}
+
+/// Whether something went wrong in `state`, so the page says how to reach support.
+pub fn went_wrong(state: RegistrationState) -> bool {
+    matches!(
+        state,
+        RegistrationState::Rejected | RegistrationState::Failed
+    )
 }
 
 /// Whether the page keeps asking the server in `state`.
@@ -152,9 +166,10 @@ fn Unavailable(error: ApiError) -> impl IntoView {
     let trace_id = error.trace_id;
     view! {
         <h1 class="bp-heading-xl">{tr(Key::StatusUnavailableTitle)}</h1>
-        <Problem code trace_id />
+        <Problem code />
+        <SupportDetails trace_id />
         <p class="bp-body">
-            <Link href="/">{tr(Key::StartAgain)}</Link>
+            <Link href="/" class="bp-link-action">{tr(Key::StartAgain)}</Link>
         </p>
     }
 }
@@ -218,7 +233,7 @@ fn StatusView(
                 <h2 class="bp-heading-m">{tr(Key::WhatNext)}</h2>
                 <p class="bp-body">{move || code.next_step(lang.get())}</p>
                 <p class="bp-body">
-                    <Link href="/">{tr(Key::StartAgain)}</Link>
+                    <Link href="/" class="bp-link-action">{tr(Key::StartAgain)}</Link>
                 </p>
             }
             .into_any()
@@ -236,17 +251,28 @@ fn StatusView(
         .max()
         .map(js_sys::Date::parse)
         .unwrap_or(f64::NAN);
-    let stale = is_stale(state, last_change, js_sys::Date::now()).then(|| {
+    // Support only where something went wrong (a refusal, a failure, or nothing for a day): the
+    // request number for people, the trace id folded away for support.
+    let stale = is_stale(state, last_change, js_sys::Date::now());
+    let support = (stale || went_wrong(state)).then(|| {
         let number = status.request_number.clone();
+        let trace_id = status.trace_id.clone();
+        let key = if stale {
+            Key::StaleNotice
+        } else {
+            Key::SupportText
+        };
         view! {
-            <div class="bp-notice" role="note">
+            <section class="bp-notice bp-support" aria-labelledby="support-heading" data-testid="support">
+                <h2 class="bp-heading-m" id="support-heading">{tr(Key::SupportTitle)}</h2>
                 <p class="bp-body">
-                    {move || tf(lang.get(), Key::StaleNotice, &[("number", &number)])}
+                    {move || tf(lang.get(), key, &[("number", &number)])}
                 </p>
-            </div>
+                <SupportDetails trace_id />
+            </section>
         }
     });
-    let check_again = keeps_polling(state).then(|| {
+    let check_again = offers_check_again(state).then(|| {
         view! {
             <button
                 type="button"
@@ -258,7 +284,6 @@ fn StatusView(
         }
     });
     let holder = status.display_name.clone();
-    let trace_id = status.trace_id.clone();
     let journal = status.journal.clone();
 
     view! {
@@ -271,7 +296,6 @@ fn StatusView(
             </p>
             <h1 class="bp-heading-xl">{move || state_title(lang.get(), state)}</h1>
             {explanation}
-            {stale}
             <dl class="bp-summary-list">
                 <div class="bp-summary-list__row">
                     <dt class="bp-summary-list__key">{tr(Key::RequestNumber)}</dt>
@@ -297,7 +321,7 @@ fn StatusView(
                 })}
             </dl>
             {check_again}
-            <TraceId trace_id />
+            {support}
             <Journal entries=journal />
         </div>
     }
@@ -389,6 +413,19 @@ mod tests {
         assert!(keeps_polling(RegistrationState::PendingConfirmation));
         assert!(!keeps_polling(RegistrationState::Active));
         assert!(!keeps_polling(RegistrationState::Failed));
+    }
+
+    #[test]
+    fn check_again_only_while_the_bank_has_the_next_step() {
+        use RegistrationState::*;
+        assert!(offers_check_again(AwaitingBank));
+        for s in [PendingConfirmation, Active, Rejected, Failed] {
+            assert!(!offers_check_again(s), "{s:?}");
+        }
+        assert!(went_wrong(Rejected) && went_wrong(Failed));
+        for s in [AwaitingBank, PendingConfirmation, Active] {
+            assert!(!went_wrong(s), "{s:?}");
+        }
     }
 
     #[test]

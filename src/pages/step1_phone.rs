@@ -40,9 +40,10 @@ pub fn Step1Phone() -> impl IntoView {
         Signal::derive(move || error.get().is_some() || bank_problem.get().is_some()),
     );
 
+    let country = Signal::derive(move || banks.find(&bank_id.get()).flatten().map(|b| b.country));
+
     let on_valid = move |e164: String| {
-        draft.typed.set(value.get_untracked());
-        draft.phone.set(Some(e164));
+        draft.set(value.get_untracked(), e164);
         navigate(
             &format!("/register/{}/consent", bank_id.get_untracked()),
             Default::default(),
@@ -63,7 +64,7 @@ pub fn Step1Phone() -> impl IntoView {
             Some(code) => view! {
                 <Problem code as_heading=true />
                 <p class="bp-body">
-                    <Link href="/">{tr(Key::GoToStart)}</Link>
+                    <Link href="/" class="bp-link-action">{tr(Key::GoToStart)}</Link>
                 </p>
             }
             .into_any(),
@@ -72,6 +73,7 @@ pub fn Step1Phone() -> impl IntoView {
                     value
                     error
                     on_valid=on_valid.clone()
+                    country
                     lead=Signal::derive(move || t(lang.get(), Key::PhoneLead).to_string())
                 >
                     <span class="bp-caption-l">{caption}</span>

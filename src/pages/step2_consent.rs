@@ -47,6 +47,7 @@ pub fn Step2Consent() -> impl IntoView {
 fn ConsentPage(bank_id: Memo<String>, phone: String) -> impl IntoView {
     let lang = use_lang();
     let banks = use_banks();
+    let draft = use_draft();
 
     let busy = RwSignal::new(false);
     let redirecting = RwSignal::new(false);
@@ -114,6 +115,8 @@ fn ConsentPage(bank_id: Memo<String>, phone: String) -> impl IntoView {
                     // The page is gone: nobody to tell.
                     Err(e) if e.aborted => {}
                     Ok(started) if go_to_bank(&started.authorize_url) => {
+                        // Started: the phone need not be kept in this tab any longer.
+                        draft.clear();
                         let _ = redirecting.try_set(true);
                     }
                     Ok(_) => {
@@ -137,7 +140,7 @@ fn ConsentPage(bank_id: Memo<String>, phone: String) -> impl IntoView {
             return view! {
                 <Problem code as_heading=true />
                 <p class="bp-body">
-                    <Link href="/">{tr(Key::GoToStart)}</Link>
+                    <Link href="/" class="bp-link-action">{tr(Key::GoToStart)}</Link>
                 </p>
             }
             .into_any();

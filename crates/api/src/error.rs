@@ -121,6 +121,13 @@ pub enum ErrorCode {
     RateLimited,
     ServiceUnavailable,
     Internal,
+    // --- phone and bank of one country (values of `fields`) ---
+    /// A number of a country the portal's banks do not serve (only Russia +7 and Ukraine +380).
+    FieldPhoneCountry,
+    /// A Ukrainian number (+380) for a Russian bank, which confirms only Russian numbers.
+    FieldPhoneUaForRuBank,
+    /// A Russian number (+7) for a Ukrainian bank, which confirms only Ukrainian numbers.
+    FieldPhoneRuForUaBank,
 }
 
 impl ErrorCode {
@@ -214,6 +221,9 @@ impl ErrorCode {
         ErrorCode::RateLimited,
         ErrorCode::ServiceUnavailable,
         ErrorCode::Internal,
+        ErrorCode::FieldPhoneCountry,
+        ErrorCode::FieldPhoneUaForRuBank,
+        ErrorCode::FieldPhoneRuForUaBank,
     ];
 
     /// The wire string, e.g. `REG_PHONE_MISMATCH`.
@@ -308,6 +318,9 @@ impl ErrorCode {
             RateLimited => "RATE_LIMITED",
             ServiceUnavailable => "SERVICE_UNAVAILABLE",
             Internal => "INTERNAL",
+            FieldPhoneCountry => "FIELD_PHONE_COUNTRY",
+            FieldPhoneUaForRuBank => "FIELD_PHONE_UA_FOR_RU_BANK",
+            FieldPhoneRuForUaBank => "FIELD_PHONE_RU_FOR_UA_BANK",
         }
     }
 
@@ -394,6 +407,7 @@ impl ErrorCode {
 
             ServiceUnavailable | NetOffline | NetTimeout => 503,
             Internal => 500,
+            FieldPhoneCountry | FieldPhoneUaForRuBank | FieldPhoneRuForUaBank => 400,
         }
     }
 
@@ -1188,6 +1202,42 @@ impl ErrorCode {
                     "Something went wrong on the portal.",
                 ),
                 SUPPORT,
+            ),
+            FieldPhoneCountry => (
+                (
+                    "Это номер другой страны. Портал принимает только номера России (+7) и Украины (+380): банки-партнёры подтверждают только их.",
+                    "Це номер іншої країни. Портал приймає лише номери України (+380) та Росії (+7): банки-партнери підтверджують лише їх.",
+                    "This is a number of another country. The portal only accepts numbers from Russia (+7) and Ukraine (+380): its partner banks confirm only those.",
+                ),
+                (
+                    "Введите российский (+7) или украинский (+380) мобильный номер, который знает ваш банк.",
+                    "Введіть український (+380) або російський (+7) мобільний номер, який знає ваш банк.",
+                    "Enter the Russian (+7) or Ukrainian (+380) mobile number your bank knows.",
+                ),
+            ),
+            FieldPhoneUaForRuBank => (
+                (
+                    "Это украинский номер (+380), а выбран российский банк. Российский банк подтверждает только российские номера (+7).",
+                    "Це український номер (+380), а обрано російський банк. Російський банк підтверджує лише російські номери (+7).",
+                    "This is a Ukrainian number (+380), but you chose a Russian bank. A Russian bank confirms only Russian numbers (+7).",
+                ),
+                (
+                    "Введите российский номер (+7), который знает ваш банк, или вернитесь к списку и выберите украинский банк.",
+                    "Введіть російський номер (+7), який знає ваш банк, або поверніться до списку й оберіть український банк.",
+                    "Enter the Russian number (+7) your bank knows, or go back to the list and choose a Ukrainian bank.",
+                ),
+            ),
+            FieldPhoneRuForUaBank => (
+                (
+                    "Это российский номер (+7), а выбран украинский банк. Украинский банк подтверждает только украинские номера (+380).",
+                    "Це російський номер (+7), а обрано український банк. Український банк підтверджує лише українські номери (+380).",
+                    "This is a Russian number (+7), but you chose a Ukrainian bank. A Ukrainian bank confirms only Ukrainian numbers (+380).",
+                ),
+                (
+                    "Введите украинский номер (+380), который знает ваш банк, или вернитесь к списку и выберите российский банк.",
+                    "Введіть український номер (+380), який знає ваш банк, або поверніться до списку й оберіть російський банк.",
+                    "Enter the Ukrainian number (+380) your bank knows, or go back to the list and choose a Russian bank.",
+                ),
             ),
         }
     }

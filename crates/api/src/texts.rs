@@ -214,7 +214,7 @@ catalogue! {
         "Я погоджуюся, щоб банк передав порталу перелічені дані для зазначеної мети",
         "I consent to my bank sharing the details listed above with the portal for this purpose",
     ),
-    ContinueToBank => ("Перейти в {bank}", "Перейти до {bank}", "Continue to {bank}"),
+    ContinueToBank => ("Перейти в банк «{bank}»", "Перейти до банку «{bank}»", "Continue to {bank}"),
     Submitting => ("Отправляем запрос…", "Надсилаємо запит…", "Sending your request…"),
     Redirecting => (
         "Открываем страницу входа в банк…",
@@ -537,28 +537,28 @@ catalogue! {
         "Done",
     ),
     BankLinkedDone => (
-        "Банк {bank} подключён: теперь вы можете входить и через него.",
-        "Банк {bank} підключено: тепер ви можете входити і через нього.",
+        "Банк «{bank}» подключён: теперь вы можете входить и через него.",
+        "Банк «{bank}» підключено: тепер ви можете входити і через нього.",
         "{bank} is linked: you can now sign in through it as well.",
     ),
     BankChangedDone => (
-        "Банк сменён: теперь вы входите через {bank}, а {old} отключён.",
-        "Банк змінено: тепер ви входите через {bank}, а {old} відключено.",
+        "Банк сменён: теперь вы входите через банк «{bank}», а банк «{old}» отключён.",
+        "Банк змінено: тепер ви входите через банк «{bank}», а банк «{old}» відключено.",
         "Bank changed: you now sign in through {bank}, and {old} is removed.",
     ),
     BankRemovedDone => (
-        "Банк {bank} отключён. Входить через него больше нельзя.",
-        "Банк {bank} відключено. Входити через нього більше не можна.",
+        "Банк «{bank}» отключён. Входить через него больше нельзя.",
+        "Банк «{bank}» відключено. Входити через нього більше не можна.",
         "{bank} is removed. You can no longer sign in through it.",
     ),
     ChangeBankTitle => (
-        "На какой банк сменить {bank}?",
-        "На який банк змінити {bank}?",
+        "Какой банк подключить вместо банка «{bank}»?",
+        "Який банк підключити замість банку «{bank}»?",
         "Which bank should replace {bank}?",
     ),
     ChangeBankLead => (
-        "Новый банк должен подтвердить, что это вы. Только после этого {bank} будет отключён; если что-то пойдёт не так, ничего не изменится.",
-        "Новий банк має підтвердити, що це ви. Лише після цього {bank} буде відключено; якщо щось піде не так, нічого не зміниться.",
+        "Новый банк должен подтвердить, что это вы. Только после этого банк «{bank}» будет отключён; если что-то пойдёт не так, ничего не изменится.",
+        "Новий банк має підтвердити, що це ви. Лише після цього банк «{bank}» буде відключено; якщо щось піде не так, нічого не зміниться.",
         "The new bank must confirm that it is you. Only then is {bank} removed; if anything goes wrong, nothing changes.",
     ),
     AddBankTitle => (
@@ -592,8 +592,8 @@ catalogue! {
         "Replaces",
     ),
     RemoveTitle => (
-        "Отключить {bank}?",
-        "Відключити {bank}?",
+        "Отключить банк «{bank}»?",
+        "Відключити банк «{bank}»?",
         "Remove {bank}?",
     ),
     RemoveText => (
@@ -607,8 +607,8 @@ catalogue! {
         "Yes, remove it",
     ),
     ReauthButton => (
-        "Подтвердить через {bank}",
-        "Підтвердити через {bank}",
+        "Подтвердить через банк «{bank}»",
+        "Підтвердити через банк «{bank}»",
         "Confirm with {bank}",
     ),
     ConsentsTitle => (
@@ -717,8 +717,8 @@ catalogue! {
         "Withdraw consent",
     ),
     WithdrawHidden => (
-        "на передачу данных из банка {bank} от {when}",
-        "на передачу даних із банку {bank} від {when}",
+        "на передачу данных из банка «{bank}» от {when}",
+        "на передачу даних із банку «{bank}» від {when}",
         "to share data from {bank} given on {when}",
     ),
     WithdrawTitle => (
@@ -740,5 +740,22 @@ catalogue! {
         "Согласие отозвано. Данные этого банка больше не используются.",
         "Згоду відкликано. Дані цього банку більше не використовуються.",
         "Consent withdrawn. That bank's data is no longer used.",
+    ),
+    // what a citizen trips over (issue #13)
+    SupportTitle => ("Нужна помощь?", "Потрібна допомога?", "Need help?"),
+    SupportText => (
+        "Обратитесь в службу поддержки и назовите номер заявки {number}.",
+        "Зверніться до служби підтримки й назвіть номер заявки {number}.",
+        "Contact support and give them the request number {number}.",
+    ),
+    SupportDetails => (
+        "Сведения для службы поддержки",
+        "Відомості для служби підтримки",
+        "Details for support",
+    ),
+    SupportTraceLabel => (
+        "Технический номер запроса:",
+        "Технічний номер запиту:",
+        "Technical request id:",
     ),
 }

@@ -12,6 +12,7 @@
 //! implemented here. Nothing reads a clock: rules that depend on the date take `today`.
 
 use crate::error::ErrorCode;
+use crate::types::Country;
 
 mod contact;
 mod date;
@@ -262,6 +263,8 @@ pub fn normalize_phone(input: &str) -> Result<String, ErrorCode> {
     let national_ru = |rest: &str| -> Result<String, ErrorCode> {
         match rest.as_bytes().first() {
             Some(b'3' | b'4' | b'8' | b'9') if rest.len() == 10 => Ok(format!("+7{rest}")),
+            // +7 6… and +7 7… are Kazakhstan's numbers.
+            Some(b'6' | b'7') if rest.len() == 10 => Err(ErrorCode::FieldPhoneCountry),
             _ => Err(ErrorCode::FieldPhoneFormat),
         }
     };
@@ -278,6 +281,10 @@ pub fn normalize_phone(input: &str) -> Result<String, ErrorCode> {
         if let Some(rest) = digits.strip_prefix('7') {
             return national_ru(rest);
         }
+        // A country code of its own (+1, +44, +375 …), not the start of +380 still being typed.
+        if !"380".starts_with(digits.as_str()) {
+            return Err(ErrorCode::FieldPhoneCountry);
+        }
         return Err(ErrorCode::FieldPhoneFormat);
     }
     match digits.len() {
@@ -286,6 +293,37 @@ pub fn normalize_phone(input: &str) -> Result<String, ErrorCode> {
         10 if digits.starts_with('0') => national_ua(&digits[1..]),
         _ => Err(ErrorCode::FieldPhoneFormat),
     }
+}
+
+/// The country of a normalized (E.164) number: `+7` Russia, `+380` Ukraine; `None` for anything
+/// else.
+pub fn phone_country(e164: &str) -> Option<Country> {
+    if e164.starts_with("+380") {
+        Some(Country::Ua)
+    } else if e164.starts_with("+7") {
+        Some(Country::Ru)
+    } else {
+        None
+    }
+}
+
+/// A bank confirms only numbers of its own country: a normalized number `e164` for a bank of
+/// `bank`'s country, or the code that says which way round they differ.
+pub fn check_phone_country(e164: &str, bank: Country) -> Result<(), ErrorCode> {
+    match (phone_country(e164), bank) {
+        (Some(Country::Ua), Country::Ru) => Err(ErrorCode::FieldPhoneUaForRuBank),
+        (Some(Country::Ru), Country::Ua) => Err(ErrorCode::FieldPhoneRuForUaBank),
+        (Some(_), _) => Ok(()),
+        (None, _) => Err(ErrorCode::FieldPhoneFormat),
+    }
+}
+
+/// The phone rule of a registration through a bank of `bank`'s country: [`normalize_phone`], then
+/// [`check_phone_country`]. The SPA runs it before sending, the server on every start.
+pub fn normalize_phone_for(input: &str, bank: Country) -> Result<String, ErrorCode> {
+    let e164 = normalize_phone(input)?;
+    check_phone_country(&e164, bank)?;
+    Ok(e164)
 }
 
 /// Masks a normalized phone for display: `+7 ••• •••-45-67`.
@@ -372,6 +410,94 @@ mod tests {
             normalize_phone(&"9".repeat(40)),
             Err(ErrorCode::FieldPhoneFormat)
         );
+    }
+
+    #[test]
+    fn numbers_of_other_countries_are_named_as_such() {
+        for input in [
+            "+1 202 555 0100",   // USA
+            "+44 20 7946 0958",  // United Kingdom
+            "+375 29 123 45 67", // Belarus
+            "+49 30 1234567",    // Germany
+            "+7 701 123 45 67",  // Kazakhstan (+7 7…)
+            "+7 600 123 45 67",  // Kazakhstan (+7 6…)
+            "8 701 123 45 67",   // Kazakhstan, dialled with 8
+        ] {
+            assert_eq!(
+                normalize_phone(input),
+                Err(ErrorCode::FieldPhoneCountry),
+                "{input}"
+            );
+        }
+        // The start of +380 still being typed, or too few digits: a format problem.
+        for input in ["+", "+3", "+38", "+380", "+7", "+7 916", "+7 100 123 45 67"] {
+            assert_eq!(
+                normalize_phone(input),
+                Err(ErrorCode::FieldPhoneFormat),
+                "{input}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bank_takes_only_numbers_of_its_country() {
+        assert_eq!(phone_country("+79161234567"), Some(Country::Ru));
+        assert_eq!(phone_country("+380671234567"), Some(Country::Ua));
+        assert_eq!(phone_country("+12025550100"), None);
+        assert_eq!(
+            normalize_phone_for("+7 916 123-45-67", Country::Ru).as_deref(),
+            Ok("+79161234567")
+        );
+        assert_eq!(
+            normalize_phone_for("067 123 45 67", Country::Ua).as_deref(),
+            Ok("+380671234567")
+        );
+        for ua in ["+380671234567", "380 67 123 45 67", "067 123 45 67"] {
+            assert_eq!(
+                normalize_phone_for(ua, Country::Ru),
+                Err(ErrorCode::FieldPhoneUaForRuBank),
+                "{ua}"
+            );
+        }
+        for ru in ["+79161234567", "8 916 123 45 67", "79161234567"] {
+            assert_eq!(
+                normalize_phone_for(ru, Country::Ua),
+                Err(ErrorCode::FieldPhoneRuForUaBank),
+                "{ru}"
+            );
+        }
+        // Other problems come first, whatever the bank.
+        for bank in [Country::Ru, Country::Ua] {
+            assert_eq!(
+                normalize_phone_for("+1 202 555 0100", bank),
+                Err(ErrorCode::FieldPhoneCountry)
+            );
+            assert_eq!(normalize_phone_for("", bank), Err(ErrorCode::FieldRequired));
+            assert_eq!(
+                normalize_phone_for("+7 916", bank),
+                Err(ErrorCode::FieldPhoneFormat)
+            );
+        }
+        assert_eq!(
+            check_phone_country("junk", Country::Ru),
+            Err(ErrorCode::FieldPhoneFormat)
+        );
+        // The three codes say different things, in every language.
+        for lang in crate::Lang::ALL {
+            let texts = [
+                ErrorCode::FieldPhoneCountry.message(lang),
+                ErrorCode::FieldPhoneUaForRuBank.message(lang),
+                ErrorCode::FieldPhoneRuForUaBank.message(lang),
+            ];
+            assert!(texts[0].contains("+7") && texts[0].contains("+380"));
+            assert_ne!(texts[1], texts[2]);
+        }
+        assert!(ErrorCode::FieldPhoneUaForRuBank
+            .message(crate::Lang::Ru)
+            .starts_with("Это украинский номер (+380), а выбран российский банк"));
+        assert!(ErrorCode::FieldPhoneRuForUaBank
+            .message(crate::Lang::Uk)
+            .starts_with("Це російський номер (+7), а обрано український банк"));
     }
 
     #[test]

@@ -282,6 +282,42 @@ pub fn seeded_customers() -> Vec<Customer> {
             card_blocked: false,
             transactions_30d: 4,
         },
+        Seed {
+            login: "orlova",
+            country: ru,
+            purpose: "A RU adult without an INN for the e2e interface checks (ux.spec.js, desktop): activation, two-factor, consents.",
+            family_name: "Орлова",
+            given_name: "Вера",
+            middle_name: Some("Николаевна"),
+            birthdate: "1991-09-08".into(),
+            phone_number: "+79161230006",
+            email: "orlova@example.ru",
+            passport: "4516567890".into(),
+            inn: None,
+            rnokpp: None,
+            snils: Some("17823457193"),
+            has_active_card: true,
+            card_blocked: false,
+            transactions_30d: 5,
+        },
+        Seed {
+            login: "volkov",
+            country: ru,
+            purpose: "A RU adult without an INN for the e2e interface checks (ux.spec.js, phone): activation, two-factor, consents.",
+            family_name: "Волков",
+            given_name: "Павел",
+            middle_name: Some("Сергеевич"),
+            birthdate: "1983-02-21".into(),
+            phone_number: "+79161230007",
+            email: "volkov@example.ru",
+            passport: "4517678901".into(),
+            inn: None,
+            rnokpp: None,
+            snils: Some("17823458296"),
+            has_active_card: true,
+            card_blocked: false,
+            transactions_30d: 7,
+        },
     ]
     .into_iter()
     .map(Seed::into_customer)
@@ -455,7 +491,7 @@ mod tests {
     #[test]
     fn seeds_are_unique() {
         let all = seeded_customers();
-        assert_eq!(all.len(), 9);
+        assert_eq!(all.len(), 11);
         for (i, a) in all.iter().enumerate() {
             for b in &all[i + 1..] {
                 assert_ne!(a.login, b.login);

@@ -11,7 +11,7 @@ use bankid_api::types::{
     ConsentField, JournalEntry, RegistrationStarted, RegistrationState, RegistrationStatus,
     Reverify, StartRegistration, CONSENT_VERSION,
 };
-use bankid_api::validate::normalize_phone;
+use bankid_api::validate::{check_phone_country, normalize_phone};
 use bankid_api::ErrorCode;
 
 use crate::bank_flow::{
@@ -67,7 +67,10 @@ errors!(
         ErrorCode::FieldBankUnknown,
         ErrorCode::FieldPhoneFormat,
         ErrorCode::FieldReturnUrl,
-        ErrorCode::EmbedNotAllowed
+        ErrorCode::EmbedNotAllowed,
+        ErrorCode::FieldPhoneCountry,
+        ErrorCode::FieldPhoneUaForRuBank,
+        ErrorCode::FieldPhoneRuForUaBank
     ]
 );
 
@@ -106,7 +109,12 @@ pub async fn start(
             },
         );
     }
+    // A bank confirms only numbers of its own country (the SPA says so before sending).
     let phone = normalize_phone(&req.phone)
+        .and_then(|p| match bank {
+            Some(b) => check_phone_country(&p, b.country).map(|()| p),
+            None => Ok(p),
+        })
         .map_err(|code| fields.insert("phone".to_string(), code))
         .ok();
     check_consent(&req.consent, &mut fields);
@@ -342,7 +350,10 @@ errors!(
         ErrorCode::AuthSessionRequired,
         ErrorCode::ReqNotFound,
         ErrorCode::FieldPhoneFormat,
-        ErrorCode::RegNotRetryable
+        ErrorCode::RegNotRetryable,
+        ErrorCode::FieldPhoneCountry,
+        ErrorCode::FieldPhoneUaForRuBank,
+        ErrorCode::FieldPhoneRuForUaBank
     ]
 );
 
@@ -385,9 +396,14 @@ pub async fn reverify(
             ))
         })
         .ok_or(ApiError::new(ErrorCode::ReqNotFound))?;
+    let bank = app.config.bank(&row.bank_id);
     let mut fields = BTreeMap::new();
     let phone = match req.phone.as_deref() {
         Some(p) => normalize_phone(p)
+            .and_then(|p| match bank {
+                Some(b) => check_phone_country(&p, b.country).map(|()| p),
+                None => Ok(p),
+            })
             .map_err(|c| fields.insert("phone".to_string(), c))
             .ok(),
         None => Some(row.phone.clone()),
@@ -396,10 +412,7 @@ pub async fn reverify(
     let (Some(phone), true) = (phone, fields.is_empty()) else {
         return Err(ApiError::fields(fields));
     };
-    let bank = app
-        .config
-        .bank(&row.bank_id)
-        .ok_or(ApiError::new(ErrorCode::BankUnavailable))?;
+    let bank = bank.ok_or(ApiError::new(ErrorCode::BankUnavailable))?;
     let lang = req.lang.unwrap_or(ctx.lang);
     let BankRequest {
         authorize_url,

@@ -6,6 +6,7 @@
 mod embed;
 mod idempotency;
 mod openapi;
+mod phone_country;
 mod retention;
 
 use std::collections::HashMap;

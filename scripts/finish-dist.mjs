@@ -55,7 +55,12 @@ for (const sub of ['logos', 'brand']) {
 }
 writeFileSync(join(dist, 'assets.json'), JSON.stringify(manifest, null, 1) + '\n');
 
-const AFTER_PAINT = 'await new Promise(r=>requestAnimationFrame(()=>setTimeout(r)));';
+// Waits until the browser reports the first contentful paint (the first view is on screen and
+// counted), or a frame where paint timing is not reported, at most 3 s; then the app starts.
+const AFTER_PAINT = 'await new Promise(r=>{const t=setTimeout(r,3000),go=()=>{clearTimeout(t);setTimeout(r)};' +
+  'try{if(!PerformanceObserver.supportedEntryTypes.includes("paint"))throw 0;new PerformanceObserver((l,o)=>' +
+  '{if(l.getEntries().some(e=>e.name==="first-contentful-paint")){o.disconnect();go()}}).observe({type:"paint",buffered:true})}' +
+  'catch{requestAnimationFrame(()=>setTimeout(go))}});';
 for (const page of ['index.html', 'account.html', 'manage.html', 'security.html']) {
   const file = join(dist, page);
   let html = readFileSync(file, 'utf8');

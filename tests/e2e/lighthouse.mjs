@@ -61,6 +61,7 @@ try {
   for (const page of pages) {
     for (const formFactor of ['mobile', 'desktop']) {
       const runs = [];
+      let retried = 0;
       for (let i = 0; i < RUNS; i++) {
         const tab = await browser.newPage();
         if (page.cookie) {
@@ -83,6 +84,13 @@ try {
           : undefined;
         const result = await lighthouse(`${portal}${page.path}`, flags, config, tab);
         await tab.close();
+        if (result.lhr.runtimeError) {
+          // A run Lighthouse itself could not record (e.g. NO_NAVSTART under load) is run again.
+          console.error(`${page.name} (${formFactor}): ${result.lhr.runtimeError.code}, running again`);
+          i -= 1;
+          if (++retried > 3) throw new Error(`Lighthouse failed: ${result.lhr.runtimeError.message}`);
+          continue;
+        }
         runs.push(result);
       }
       runs.sort((a, b) => a.lhr.categories.performance.score - b.lhr.categories.performance.score);

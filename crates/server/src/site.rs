@@ -296,8 +296,9 @@ fn first_view(app: &AppState, path: &str, boot: &Boot) -> Option<String> {
             );
             Some(format!(
                 "{}<form class=\"bp-form\"><span class=\"bp-caption-l\">{} · {}</span>\
-                 <h1 class=\"bp-label-wrapper\"><label class=\"bp-label bp-label--l\">{}</label></h1>\
-                 <div class=\"bp-hint\">{}</div></form>",
+                 <div class=\"bp-form-group\"><h1 class=\"bp-label-wrapper\">\
+                 <label class=\"bp-label bp-label--l\">{}</label></h1>\
+                 <div class=\"bp-hint\">{}</div></div></form>",
                 back("/"),
                 escape(t(lang, Key::StepOneOfTwo)),
                 escape(bank.name.get(lang)),

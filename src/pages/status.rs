@@ -68,11 +68,23 @@ pub fn StatusPage() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
 
-    let status = RwSignal::new(None::<Result<RegistrationStatus, ApiError>>);
-    let polling = RwSignal::new(false);
+    // The page's boot data brings the registration the page was loaded for: shown at once, and
+    // asked for again only when polling would.
+    let booted = crate::state::boot()
+        .and_then(|b| b.registration.clone())
+        .filter(|r| r.registration_id == id.get_untracked());
+    let status = RwSignal::new(booted.clone().map(Ok::<_, ApiError>));
+    let polling = RwSignal::new(booted.as_ref().is_some_and(|r| keeps_polling(r.state)));
     // Bumped by "Check again": restarts the polling at once, from the shortest delay.
     let reload = RwSignal::new(0_u32);
-    let shown_id = StoredValue::new(String::new());
+    let shown_id = StoredValue::new(
+        booted
+            .as_ref()
+            .map(|r| r.registration_id.clone())
+            .unwrap_or_default(),
+    );
+    // The first run of the loop below starts with a wait when the boot data had the answer.
+    let first_from_boot = StoredValue::new(booted.is_some());
 
     // Load, then poll while the bank has not answered. The task and its request belong to this
     // effect's owner: both are cancelled (the request aborted) when the id changes or the page
@@ -86,8 +98,18 @@ pub fn StatusPage() -> impl IntoView {
             status.set(None);
         }
         let cancel = api::Cancel::on_cleanup();
+        let from_boot = first_from_boot.get_value();
+        first_from_boot.set_value(false);
         leptos::task::spawn_local_scoped_with_cancellation(async move {
             let mut n = 0;
+            if from_boot {
+                // The answer is on screen already: the next one is the first poll's.
+                if !polling.get_untracked() {
+                    return;
+                }
+                api::sleep_ms(poll_delay_ms(n)).await;
+                n += 1;
+            }
             loop {
                 let result = api::registration(&id, &cancel).await;
                 if matches!(&result, Err(e) if e.aborted) {

@@ -359,6 +359,10 @@ pub struct Boot {
     /// The partner banks in display order, as `GET /api/v1/banks` gives them.
     pub banks: Vec<BankInfo>,
     pub brand: Brand,
+    /// On `/registration/{id}`: that registration, as `GET /api/v1/registrations/{id}` answers
+    /// this browser (`None` when it may not read it: the page then asks and shows why not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration: Option<RegistrationStatus>,
 }
 
 /// Id of the `<script type="application/json">` element that holds the page's [`Boot`].

@@ -478,6 +478,16 @@ pub async fn status(
     headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<RegistrationStatus>, ApiError> {
+    Ok(Json(readable_status(&app, &headers, &id).await?))
+}
+
+/// Registration `id` as `GET /api/v1/registrations/{id}` answers it to a request with `headers`:
+/// only for the browser or frame that started it, or a session of the account it created.
+pub async fn readable_status(
+    app: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<RegistrationStatus, ApiError> {
     let secure = app.config.secure_cookies();
     // The browser that started it, or the frame that did (its credential instead of a cookie).
     let owners: Vec<String> = [
@@ -491,12 +501,12 @@ pub async fn status(
     if owners.is_empty() && session.is_none() {
         return Err(ApiError::new(ErrorCode::AuthSessionRequired));
     }
-    if !valid_id(&id) {
+    if !valid_id(id) {
         return Err(ApiError::new(ErrorCode::ReqNotFound));
     }
     let (row, journal) = app
         .store
-        .registration_status(&id)
+        .registration_status(id)
         .await?
         .ok_or(ApiError::new(ErrorCode::ReqNotFound))?;
     let by_owner = owners.iter().any(|b| {
@@ -519,7 +529,7 @@ pub async fn status(
     if !by_owner && !by_session {
         return Err(ApiError::new(ErrorCode::ReqNotFound));
     }
-    Ok(Json(status_of(&app, row, journal)?))
+    status_of(app, row, journal)
 }
 
 /// A registration's status as the status page (and the frame) show it.

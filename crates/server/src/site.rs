@@ -148,11 +148,20 @@ pub async fn page(State(app): State<AppState>, req: Request) -> Response {
         .map(|c| c.lang)
         .unwrap_or(app.config.brand.theme.default_lang());
     let session = crate::session::peek(&app, &mut parts).await;
+    let registration = match parts.uri.path().strip_prefix("/registration/") {
+        Some(id) if !id.contains('/') => {
+            crate::registration::readable_status(&app, &parts.headers, id)
+                .await
+                .ok()
+        }
+        _ => None,
+    };
     let boot = Boot {
         lang,
         session,
         banks: crate::routes::banks(&app),
         brand: brand(&app),
+        registration,
     };
     let view = (bundle != Bundle::Embed)
         .then(|| first_view(&app, parts.uri.path(), &boot))
@@ -317,6 +326,61 @@ fn first_view(app: &AppState, path: &str, boot: &Boot) -> Option<String> {
             h1(Key::LinkedBanksTitle),
             lead(Key::LinkedBanksLead)
         )),
+        ["registration", id] => {
+            use bankid_api::types::RegistrationState as S;
+            let r = boot
+                .registration
+                .as_ref()
+                .filter(|r| r.registration_id == *id)?;
+            let (badge, modifier, title, text) = match r.state {
+                S::AwaitingBank => (
+                    Key::BadgeAwaiting,
+                    "awaiting",
+                    Key::StatusAwaitingTitle,
+                    Some(Key::StatusAwaitingText),
+                ),
+                S::PendingConfirmation => (
+                    Key::BadgePending,
+                    "pending",
+                    Key::StatusPendingTitle,
+                    Some(Key::StatusPendingText),
+                ),
+                S::Active => (
+                    Key::BadgeActive,
+                    "active",
+                    Key::StatusActiveTitle,
+                    Some(Key::StatusActiveText),
+                ),
+                S::Rejected => (
+                    Key::BadgeRejected,
+                    "rejected",
+                    Key::StatusRejectedTitle,
+                    None,
+                ),
+                S::Failed => (Key::BadgeFailed, "failed", Key::StatusFailedTitle, None),
+            };
+            // A refusal or failure is explained by its reason's own words.
+            let text = match text {
+                Some(key) => t(lang, key),
+                None => r
+                    .reason
+                    .unwrap_or(bankid_api::ErrorCode::Internal)
+                    .message(lang),
+            };
+            let state = serde_json::to_value(r.state)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            Some(format!(
+                "<div class=\"bp-status\"><p class=\"bp-status__badge\"><span class=\"bp-visually-hidden\">\
+                 {}: </span><strong class=\"bp-tag bp-tag--{modifier}\" data-state=\"{state}\">{}</strong>\
+                 </p>{}<p class=\"bp-body-l\">{}</p></div>",
+                escape(t(lang, Key::StatusLabel)),
+                escape(t(lang, badge)),
+                h1(title),
+                escape(text)
+            ))
+        }
         _ => None,
     }
 }
@@ -364,6 +428,7 @@ mod tests {
         Boot {
             lang: bankid_api::Lang::Uk,
             session: None,
+            registration: None,
             banks: Vec::new(),
             brand: Brand {
                 theme: Country::Ua,

@@ -1407,6 +1407,31 @@ async fn pages_carry_the_session_banks_and_brand_and_assets_are_hashed_and_preco
             "{path}"
         );
     }
+    // The status page brings its registration, to the browser that may read it and no other.
+    let id = info.registration_id.clone().expect("registration");
+    let html = env
+        .api(Method::GET, &format!("/registration/{id}"), None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let status = boot_of(&html)
+        .registration
+        .expect("the page's registration");
+    assert_eq!(status.registration_id, id);
+    assert!(
+        html.contains("<div id=\"bp-shell\">"),
+        "the first view is written"
+    );
+    let stranger = reqwest::Client::new()
+        .get(format!("{}/registration/{id}", env.portal))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(boot_of(&stranger).registration, None);
     // After signing out the page names nobody again.
     env.api(Method::DELETE, "/api/v1/session", None).await;
     let html = env.api(Method::GET, "/", None).await.text().await.unwrap();

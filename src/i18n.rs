@@ -238,6 +238,8 @@ keys! {
     WithdrawText,
     WithdrawConfirm,
     WithdrawDone,
+    // header (theme)
+    LanguageChoose,
 }
 
 /// The text of `key` in `lang`.
@@ -932,6 +934,7 @@ pub const fn texts(key: Key) -> (&'static str, &'static str, &'static str) {
             "Згоду відкликано. Дані цього банку більше не використовуються.",
             "Consent withdrawn. That bank's data is no longer used.",
         ),
+        LanguageChoose => ("выбрать язык", "обрати мову", "choose language"),
     }
 }
 
@@ -1021,9 +1024,11 @@ pub fn tr(key: Key) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static 
     move || t(lang.get(), key)
 }
 
-/// Keeps `document.title` at "`page` — site", prefixed with "Error: " while `has_error`.
+/// Keeps `document.title` at "`page` — portal" (the deployment's name for the portal), prefixed
+/// with "Error: " while `has_error`.
 pub fn use_page_title(page: impl Fn(Lang) -> String + 'static, has_error: Signal<bool>) {
     let lang = use_lang();
+    let portal = crate::state::brand().name;
     Effect::new(move |_| {
         let lang = lang.get();
         let mut title = String::new();
@@ -1033,7 +1038,7 @@ pub fn use_page_title(page: impl Fn(Lang) -> String + 'static, has_error: Signal
         }
         title.push_str(&page(lang));
         title.push_str(" — ");
-        title.push_str(t(lang, Key::SiteName));
+        title.push_str(portal.get(lang));
         document().set_title(&title);
     });
 }

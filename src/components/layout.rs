@@ -58,17 +58,19 @@ pub fn Layout(children: Children) -> impl IntoView {
         // line; on a desktop a signed-in citizen's account links take a second row.
         <header class="bp-header">
             <div class="bp-width-container bp-header__bar">
-                <Link href="/" class="bp-header__brand">
-                    <img class="bp-header__mark" src=brand.mark alt="" width="40" height="40" />
-                    <span class="bp-header__name">
-                        <span class="bp-header__short">
-                            {move || short_name.get(lang.get()).to_string()}
+                <div class="bp-header__identity">
+                    <Link href="/" class="bp-header__brand">
+                        <img class="bp-header__mark" src=brand.mark alt="" width="40" height="40" />
+                        <span class="bp-header__name">
+                            <span class="bp-header__short">
+                                {move || short_name.get(lang.get()).to_string()}
+                            </span>
+                            <span class="bp-header__full">
+                                {move || full_name.get(lang.get()).to_string()}
+                            </span>
                         </span>
-                        <span class="bp-header__full">
-                            {move || full_name.get(lang.get()).to_string()}
-                        </span>
-                    </span>
-                </Link>
+                    </Link>
+                </div>
                 <LanguageSwitcher />
                 <AccountNav />
             </div>
@@ -495,8 +497,14 @@ mod tests {
 
     #[test]
     fn the_account_link_of_the_page_shown_is_current() {
-        assert_eq!(current_state("/account/banks", "/account/banks"), Some("page"));
-        assert_eq!(current_state("/account/banks/", "/account/banks"), Some("page"));
+        assert_eq!(
+            current_state("/account/banks", "/account/banks"),
+            Some("page")
+        );
+        assert_eq!(
+            current_state("/account/banks/", "/account/banks"),
+            Some("page")
+        );
         assert_eq!(
             current_state("/account/banks/add/sber", "/account/banks"),
             Some("true")

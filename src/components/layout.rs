@@ -33,14 +33,16 @@ pub fn Layout(children: Children) -> impl IntoView {
         });
     });
 
-    let brand = brand();
+    // The deployment's portal (`[brand]`): its mark, its name in the header (short on phones) and
+    // in the footer.
+    let bankid_api::types::Brand {
+        name: full_name,
+        short_name,
+        mark,
+        ..
+    } = brand();
+    let (footer_name, footer_mark) = (full_name.clone(), mark.clone());
     let lang = use_lang();
-    let (short_name, full_name, footer_name) = (
-        brand.short_name.clone(),
-        brand.name.clone(),
-        brand.name.clone(),
-    );
-    let mark = brand.mark.clone();
     view! {
         <a
             href=format!("#{MAIN_ID}")
@@ -60,7 +62,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             <div class="bp-width-container bp-header__bar">
                 <div class="bp-header__identity">
                     <Link href="/" class="bp-header__brand">
-                        <img class="bp-header__mark" src=brand.mark alt="" width="40" height="40" />
+                        <img class="bp-header__mark" src=mark alt="" width="40" height="40" />
                         <span class="bp-header__name">
                             <span class="bp-header__short">
                                 {move || short_name.get(lang.get()).to_string()}
@@ -84,7 +86,7 @@ pub fn Layout(children: Children) -> impl IntoView {
         <footer class="bp-footer">
             <div class="bp-width-container">
                 <p class="bp-footer__brand">
-                    <img class="bp-footer__mark" src=mark alt="" width="24" height="24" />
+                    <img class="bp-footer__mark" src=footer_mark alt="" width="24" height="24" />
                     <span>{move || footer_name.get(lang.get()).to_string()}</span>
                 </p>
                 <p class="bp-footer__text">{tr(Key::FooterAbout)}</p>

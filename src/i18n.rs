@@ -124,9 +124,11 @@ pub fn tr(key: Key) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static 
     move || t(lang.get(), key)
 }
 
-/// Keeps `document.title` at "`page` — site", prefixed with "Error: " while `has_error`.
+/// Keeps `document.title` at "`page` — portal" (the deployment's name for the portal), prefixed
+/// with "Error: " while `has_error`.
 pub fn use_page_title(page: impl Fn(Lang) -> String + 'static, has_error: Signal<bool>) {
     let lang = use_lang();
+    let portal = crate::state::brand().name;
     Effect::new(move |_| {
         let lang = lang.get();
         let mut title = String::new();
@@ -136,7 +138,7 @@ pub fn use_page_title(page: impl Fn(Lang) -> String + 'static, has_error: Signal
         }
         title.push_str(&page(lang));
         title.push_str(" — ");
-        title.push_str(t(lang, Key::SiteName));
+        title.push_str(portal.get(lang));
         document().set_title(&title);
     });
 }

@@ -1,4 +1,5 @@
-//! The page frame: skip link, header with the language switcher, main landmark, footer.
+//! The page frame: skip link, header (the portal's mark and name from the deployment's brand,
+//! the language switcher, the account navigation), main landmark, footer.
 
 use bankid_api::Lang;
 use leptos::prelude::*;
@@ -7,8 +8,8 @@ use leptos_router::hooks::use_location;
 use crate::components::focus_element;
 use crate::components::progress::ProgressIndicator;
 use crate::i18n::{t, tr, use_lang, Key, LangContext};
-use crate::nav::Link;
-use crate::state::use_session;
+use crate::nav::{crosses, current_bundle, Link};
+use crate::state::{brand, use_session};
 
 /// Id of `<main>`, target of the skip link and of focus after client-side navigation.
 pub const MAIN_ID: &str = "main-content";
@@ -32,6 +33,16 @@ pub fn Layout(children: Children) -> impl IntoView {
         });
     });
 
+    // The deployment's portal (`[brand]`): its mark, its name in the header (short on phones) and
+    // in the footer.
+    let bankid_api::types::Brand {
+        name: full_name,
+        short_name,
+        mark,
+        ..
+    } = brand();
+    let (footer_name, footer_mark) = (full_name.clone(), mark.clone());
+    let lang = use_lang();
     view! {
         <a
             href=format!("#{MAIN_ID}")
@@ -45,15 +56,24 @@ pub fn Layout(children: Children) -> impl IntoView {
         >
             {tr(Key::SkipToContent)}
         </a>
+        // One bar: the portal's mark and name, the language, the account. On a phone it is one
+        // line; on a desktop a signed-in citizen's account links take a second row.
         <header class="bp-header">
-            <div class="bp-width-container bp-header__inner">
-                <Link href="/" class="bp-header__brand">
-                    <span class="bp-header__logo" aria-hidden="true"></span>
-                    <span class="bp-header__name">{tr(Key::SiteName)}</span>
-                </Link>
+            <div class="bp-width-container bp-header__bar">
+                <div class="bp-header__identity">
+                    <Link href="/" class="bp-header__brand">
+                        <img class="bp-header__mark" src=mark alt="" width="40" height="40" />
+                        <span class="bp-header__name">
+                            <span class="bp-header__short">
+                                {move || short_name.get(lang.get()).to_string()}
+                            </span>
+                            <span class="bp-header__full">
+                                {move || full_name.get(lang.get()).to_string()}
+                            </span>
+                        </span>
+                    </Link>
+                </div>
                 <LanguageSwitcher />
-            </div>
-            <div class="bp-width-container">
                 <AccountNav />
             </div>
         </header>
@@ -65,6 +85,10 @@ pub fn Layout(children: Children) -> impl IntoView {
         </div>
         <footer class="bp-footer">
             <div class="bp-width-container">
+                <p class="bp-footer__brand">
+                    <img class="bp-footer__mark" src=footer_mark alt="" width="24" height="24" />
+                    <span>{move || footer_name.get(lang.get()).to_string()}</span>
+                </p>
                 <p class="bp-footer__text">{tr(Key::FooterAbout)}</p>
                 <p class="bp-footer__text">{tr(Key::FooterSandbox)}</p>
             </div>
@@ -74,11 +98,35 @@ pub fn Layout(children: Children) -> impl IntoView {
     }
 }
 
+/// Id of the language list, which the phone's language button shows and hides.
+pub const LANG_LIST_ID: &str = "language-list";
+
+/// A short name of `lang` in itself, for the phone's language button.
+pub fn lang_short(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Ru => "Рус",
+        Lang::Uk => "Укр",
+        Lang::En => "Eng",
+    }
+}
+
 /// Three buttons, each language named in itself; the current one is `aria-pressed="true"`.
+/// On a phone they fold under one button showing the current language (a disclosure: Escape or a
+/// choice folds them again, focus back on the button).
 #[component]
 pub fn LanguageSwitcher() -> impl IntoView {
     let lang = use_lang();
     let ctx = use_context::<LangContext>();
+    let open = RwSignal::new(false);
+    let toggle = NodeRef::<leptos::html::Button>::new();
+    let fold = move || {
+        if open.get_untracked() {
+            open.set(false);
+            if let Some(button) = toggle.get_untracked() {
+                let _ = button.focus();
+            }
+        }
+    };
     let buttons = Lang::ALL
         .into_iter()
         .map(|l| {
@@ -93,6 +141,7 @@ pub fn LanguageSwitcher() -> impl IntoView {
                             if let Some(ctx) = ctx {
                                 ctx.set(l);
                             }
+                            fold();
                         }
                     >
                         {l.endonym()}
@@ -102,9 +151,91 @@ pub fn LanguageSwitcher() -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="bp-lang" role="group" aria-label=tr(Key::LanguageLabel)>
-            <ul class="bp-lang__list">{buttons}</ul>
+        <div
+            class="bp-lang"
+            role="group"
+            aria-label=tr(Key::LanguageLabel)
+            on:keydown=move |ev| {
+                if ev.key() == "Escape" {
+                    fold();
+                }
+            }
+            on:focusout=move |ev| {
+                if focus_leaves(&ev) {
+                    open.set(false);
+                }
+            }
+        >
+            <button
+                type="button"
+                class="bp-lang__toggle"
+                node_ref=toggle
+                aria-controls=LANG_LIST_ID
+                aria-expanded=move || open.get().to_string()
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                <span lang=move || lang.get().tag()>{move || lang_short(lang.get())}</span>
+                <span class="bp-visually-hidden">", " {tr(Key::LanguageChoose)}</span>
+            </button>
+            <ul
+                id=LANG_LIST_ID
+                class="bp-lang__list"
+                class:bp-lang__list--open=move || open.get()
+            >
+                {buttons}
+            </ul>
         </div>
+    }
+}
+
+/// Whether focus, leaving the element that listens (`ev`'s current target), goes outside it or
+/// nowhere: then what it opened over the page folds.
+fn focus_leaves(ev: &web_sys::FocusEvent) -> bool {
+    use wasm_bindgen::JsCast;
+    let Some(container) = ev
+        .current_target()
+        .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
+    else {
+        return false;
+    };
+    let to = ev
+        .related_target()
+        .and_then(|t| t.dyn_into::<web_sys::Node>().ok());
+    !container.contains(to.as_ref())
+}
+
+/// How an account link relates to the page at `path`: `"page"` on its own page, `"true"` on a
+/// page under it (`/account/banks/add` for `/account/banks`), `None` elsewhere.
+pub fn current_state(path: &str, href: &str) -> Option<&'static str> {
+    let path = path.trim_end_matches('/');
+    if path == href {
+        Some("page")
+    } else if path
+        .strip_prefix(href)
+        .is_some_and(|rest| rest.starts_with('/'))
+    {
+        Some("true")
+    } else {
+        None
+    }
+}
+
+/// One account link, `aria-current` when it is the page shown (or one under it). A plain `<a>`:
+/// the router takes it within this bundle; into another bundle it is a full load.
+#[component]
+fn NavItem(#[prop(into)] href: String, label: Key) -> impl IntoView {
+    let location = use_location();
+    let external = crosses(current_bundle(), &href).then_some("external");
+    let current = {
+        let href = href.clone();
+        move || current_state(&location.pathname.get(), &href)
+    };
+    view! {
+        <li class="bp-account-nav__item">
+            <a class="bp-account-nav__link" href=href rel=external aria-current=current>
+                {tr(label)}
+            </a>
+        </li>
     }
 }
 
@@ -115,8 +246,9 @@ pub fn AccountNav() -> impl IntoView {
     let navigate = crate::nav::use_go();
     let busy = RwSignal::new(false);
     // On a phone the links fold under a "Menu" button (CSS shows the button only there); a page
-    // change folds them again.
+    // change or Escape folds them again.
     let open = RwSignal::new(false);
+    let toggle = NodeRef::<leptos::html::Button>::new();
     let location = use_location();
     Effect::new(move |_| {
         location.pathname.track();
@@ -143,59 +275,78 @@ pub fn AccountNav() -> impl IntoView {
                 .get()
                 .then(|| {
                     view! {
-                        <nav class="bp-account-nav" aria-label=tr(Key::AccountNavLabel)>
-                            <ul class="bp-account-nav__list">
-                                <li><Link href="/signin">{tr(Key::SignIn)}</Link></li>
-                            </ul>
+                        <nav
+                            class="bp-account-nav bp-account-nav--guest"
+                            aria-label=tr(Key::AccountNavLabel)
+                        >
+                            <Link href="/signin" class="bp-account-nav__signin">
+                                {tr(Key::SignIn)}
+                            </Link>
                         </nav>
                     }
                 })
                 .into_any(),
             Some(info) => {
                 let status = info.registration_id.map(|id| {
-                    view! {
-                        <li><Link href=format!("/registration/{id}")>{tr(Key::NavStatus)}</Link></li>
-                    }
+                    view! { <NavItem href=format!("/registration/{id}") label=Key::NavStatus /> }
                 });
-                let activate = (info.account_state != "active").then(|| {
-                    view! { <li><Link href="/account/activate">{tr(Key::NavActivate)}</Link></li> }
-                });
+                let activate = (info.account_state != "active")
+                    .then(|| view! { <NavItem href="/account/activate" label=Key::NavActivate /> });
                 view! {
-                    <nav class="bp-account-nav" aria-label=tr(Key::AccountNavLabel)>
-                        <p class="bp-account-nav__who">
-                            {tr(Key::SignedInAs)} " "
-                            <strong class="bp-account-nav__name">{info.display_name}</strong>
-                        </p>
+                    <nav
+                        class="bp-account-nav bp-account-nav--signed-in"
+                        aria-label=tr(Key::AccountNavLabel)
+                        on:keydown=move |ev| {
+                            if ev.key() == "Escape" && open.get_untracked() {
+                                open.set(false);
+                                if let Some(button) = toggle.get_untracked() {
+                                    let _ = button.focus();
+                                }
+                            }
+                        }
+                        // The open menu lies over the page: it folds when focus leaves it, so
+                        // that it never hides what has focus.
+                        on:focusout=move |ev| {
+                            if focus_leaves(&ev) {
+                                open.set(false);
+                            }
+                        }
+                    >
                         <button
                             type="button"
                             class="bp-account-nav__toggle"
+                            node_ref=toggle
                             aria-controls=NAV_LIST_ID
                             aria-expanded=move || open.get().to_string()
                             on:click=move |_| open.update(|o| *o = !*o)
                         >
                             {tr(Key::NavMenu)}
                         </button>
-                        <ul
+                        <div
                             id=NAV_LIST_ID
-                            class="bp-account-nav__list bp-account-nav__list--foldable"
-                            class:bp-account-nav__list--open=move || open.get()
+                            class="bp-account-nav__panel"
+                            class:bp-account-nav__panel--open=move || open.get()
                         >
-                            {status}
-                            {activate}
-                            <li><Link href="/account/security">{tr(Key::NavSecurity)}</Link></li>
-                            <li><Link href="/account/banks">{tr(Key::NavBanks)}</Link></li>
-                            <li><Link href="/account/consents">{tr(Key::NavConsents)}</Link></li>
-                            <li>
-                                <button
-                                    type="button"
-                                    class="bp-account-nav__button"
-                                    disabled=move || busy.get()
-                                    on:click=sign_out
-                                >
-                                    {tr(Key::SignOut)}
-                                </button>
-                            </li>
-                        </ul>
+                            <p class="bp-account-nav__who">
+                                {tr(Key::SignedInAs)} " "
+                                <strong class="bp-account-nav__name">{info.display_name}</strong>
+                            </p>
+                            <ul class="bp-account-nav__list">
+                                {status}
+                                {activate}
+                                <NavItem href="/account/security" label=Key::NavSecurity />
+                                <NavItem href="/account/banks" label=Key::NavBanks />
+                                <NavItem href="/account/consents" label=Key::NavConsents />
+                            </ul>
+                            <button
+                                type="button"
+                                class="bp-account-nav__button"
+                                disabled=move || busy.get()
+                                on:click=sign_out
+                            >
+                                {tr(Key::SignOut)}
+                            </button>
+                        </div>
                     </nav>
                 }
                 .into_any()
@@ -204,7 +355,7 @@ pub fn AccountNav() -> impl IntoView {
     }
 }
 
-/// Id of the account links, which the phone "Menu" button shows and hides.
+/// Id of the account panel (who, links, sign out), which the phone "Menu" button shows and hides.
 pub const NAV_LIST_ID: &str = "account-links";
 
 /// How long before the idle timeout the warning appears.
@@ -344,6 +495,25 @@ mod tests {
             idle_deadline(30.0 * min, -5.0 * min, 30.0 * min),
             30.0 * min
         );
+    }
+
+    #[test]
+    fn the_account_link_of_the_page_shown_is_current() {
+        assert_eq!(
+            current_state("/account/banks", "/account/banks"),
+            Some("page")
+        );
+        assert_eq!(
+            current_state("/account/banks/", "/account/banks"),
+            Some("page")
+        );
+        assert_eq!(
+            current_state("/account/banks/add/sber", "/account/banks"),
+            Some("true")
+        );
+        assert_eq!(current_state("/account/banksx", "/account/banks"), None);
+        assert_eq!(current_state("/account/security", "/account/banks"), None);
+        assert_eq!(current_state("/", "/account/banks"), None);
     }
 
     #[test]

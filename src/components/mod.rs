@@ -1,6 +1,7 @@
 //! Reusable pieces of the interface (GOV.UK Design System patterns, `bp-` BEM classes).
 
 pub mod bank_card;
+pub mod bank_mark;
 pub mod checkbox;
 pub mod code_input;
 pub mod date_input;

@@ -8,6 +8,7 @@ use bankid_api::Lang;
 use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
+use crate::components::bank_mark::BankMark;
 use crate::components::error_summary::{server_summary, ErrorSummary};
 use crate::components::focus_when_shown;
 use crate::components::problem::load_failed;
@@ -258,7 +259,9 @@ fn Consents() -> impl IntoView {
                             data-withdrawn=r.withdrawn.to_string()
                         >
                             <h2 class="bp-heading-m" id=heading_id>
-                                {outcome_text(l, &r.outcome)} " · " {bank.clone()}
+                                {outcome_text(l, &r.outcome)} " · "
+                                <BankMark id=r.bank_id.clone() />
+                                {bank.clone()}
                             </h2>
                             {tag}
                             <dl class="bp-summary-list">

@@ -16,6 +16,7 @@ use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
 use crate::api::{self, ApiError};
 use crate::components::bank_card::BankCard;
+use crate::components::bank_mark::BankMark;
 use crate::components::error_summary::{server_summary, ErrorSummary};
 use crate::components::problem::{load_failed, Problem};
 use crate::components::{focus_when_shown, refocus_if_lost};
@@ -201,7 +202,10 @@ fn LinkedBanks() -> impl IntoView {
                     });
                     view! {
                         <div class="bp-summary-list__row" data-bank=link.bank_id.clone()>
-                            <dt class="bp-summary-list__key">{name.clone()}</dt>
+                            <dt class="bp-summary-list__key">
+                                <BankMark id=link.bank_id.clone() />
+                                {name.clone()}
+                            </dt>
                             <dd class="bp-summary-list__value">
                                 <span class="bp-linked__line">
                                     {t(l, Key::LinkedAt)} ": " {local_time(l, &link.linked_at)}

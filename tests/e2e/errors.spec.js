@@ -2,7 +2,7 @@
 // the shared crate's message for the code, the title gets the "Error: " prefix, the summary's link
 // moves focus to the field, and axe finds nothing. Then the client's resilience: the progress
 // indicator for slow calls, retries with the same Idempotency-Key, aborting on navigation.
-const { test, expect, expectAccessible } = require('./fixtures');
+const { test, expect, expectAccessible, chooseLanguage } = require('./fixtures');
 
 // Copied from crates/api/src/error.rs (ErrorCode::message), so that a change of text there is a
 // deliberate change here too.
@@ -64,7 +64,7 @@ for (const language of LANGUAGES) {
     const posts = [];
     page.on('request', (r) => { if (r.method() === 'POST') posts.push(r.url()); });
     await page.goto('/');
-    await page.getByRole('button', { name: language.button }).click();
+    await chooseLanguage(page, language.button);
     await expect(page.locator('html')).toHaveAttribute('lang', language.lang);
     await page.locator('a[href="/register/sber"]').click();
 

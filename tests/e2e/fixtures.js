@@ -48,4 +48,16 @@ async function accountNav(page) {
   return nav;
 }
 
-module.exports = { test: base, expect, expectAccessible, signInAtBank, accountNav, registerThrough };
+/** Switches the interface to the language named `name` (in itself: 'Українська'), opening the
+ *  language list first where it folds under one button (phones). */
+async function chooseLanguage(page, name) {
+  const toggle = page.locator('.bp-lang__toggle');
+  if ((await toggle.isVisible()) && (await toggle.getAttribute('aria-expanded')) !== 'true') {
+    await toggle.click();
+  }
+  await page.locator('.bp-lang').getByRole('button', { name, exact: true }).click();
+}
+
+module.exports = {
+  test: base, expect, expectAccessible, signInAtBank, accountNav, registerThrough, chooseLanguage,
+};

@@ -1,6 +1,6 @@
 // Flow 1 end to end: bank selector → phone → consent → sandbox bank → status page, in a real
 // Chromium, with an axe scan of every page on the way.
-const { test, expect, expectAccessible, signInAtBank } = require('./fixtures');
+const { test, expect, expectAccessible, signInAtBank, chooseLanguage } = require('./fixtures');
 
 async function chooseBankAndPhone(page, bankName, phone) {
   await page.goto('/');
@@ -99,7 +99,7 @@ test('the interface speaks Russian and Ukrainian', async ({ page }) => {
   await page.goto('/');
   await expect(page.getByRole('link', { name: /Sberbank/ })).toBeVisible();
   for (const [label, lang, bank] of [['Русский', 'ru', 'Сбербанк'], ['Українська', 'uk', 'ПриватБанк']]) {
-    await page.getByRole('button', { name: label }).or(page.getByRole('link', { name: label })).first().click();
+    await chooseLanguage(page, label);
     await expect(page.locator('html')).toHaveAttribute('lang', lang);
     await expect(page.getByRole('link', { name: new RegExp(bank) })).toBeVisible();
     await expectAccessible(page, `bank selector (${lang})`);

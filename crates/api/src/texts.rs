@@ -758,4 +758,6 @@ catalogue! {
         "Технічний номер запиту:",
         "Technical request id:",
     ),
+    // header (theme)
+    LanguageChoose => ("выбрать язык", "обрати мову", "choose language"),
 }

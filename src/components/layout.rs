@@ -103,11 +103,7 @@ pub const LANG_LIST_ID: &str = "language-list";
 
 /// A short name of `lang` in itself, for the phone's language button.
 pub fn lang_short(lang: Lang) -> &'static str {
-    match lang {
-        Lang::Ru => "Рус",
-        Lang::Uk => "Укр",
-        Lang::En => "Eng",
-    }
+    lang.short()
 }
 
 /// Three buttons, each language named in itself; the current one is `aria-pressed="true"`.

@@ -55,6 +55,15 @@ impl Lang {
         best.map(|(_, l)| l)
     }
 
+    /// A short name of the language in itself, for the phone's language button.
+    pub fn short(self) -> &'static str {
+        match self {
+            Lang::Ru => "Рус",
+            Lang::Uk => "Укр",
+            Lang::En => "Eng",
+        }
+    }
+
     /// Name of the language in itself, for the language switcher.
     pub fn endonym(self) -> &'static str {
         match self {

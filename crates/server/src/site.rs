@@ -165,7 +165,7 @@ pub async fn page(State(app): State<AppState>, req: Request) -> Response {
     };
     let view = (bundle != Bundle::Embed)
         .then(|| first_view(&app, parts.uri.path(), &boot))
-        .map(|main| shell(&boot, main.as_deref()));
+        .map(|main| shell(&boot, parts.uri.path(), main.as_deref()));
     let html = render(&template, &boot, view.as_deref());
     // The browser-binding cookie, as the bank list sets it (the page now brings the list).
     let (_, set) = crate::bank_flow::browser_cookie(&app, &parts.headers);
@@ -256,14 +256,91 @@ fn escape(text: &str) -> String {
 /// when the server knows it), with the app's own markup and classes, so that nothing moves when
 /// the app takes its place ([`bankid_api::types::SHELL_ELEMENT_ID`]). The controls (language,
 /// account) come with the app.
-pub fn shell(boot: &Boot, main: Option<&str>) -> String {
+pub fn shell(boot: &Boot, path: &str, main: Option<&str>) -> String {
+    use bankid_api::texts::{t, Key};
+    use bankid_api::Lang;
     let lang = boot.lang;
     let brand = &boot.brand;
+    let text = |key: Key| escape(t(lang, key));
+    // The language control: the phone's one button and the list of the three languages.
+    let languages: String = Lang::ALL
+        .iter()
+        .map(|&l| {
+            format!(
+                "<li class=\"bp-lang__item\"><button class=\"bp-lang__button\" type=\"button\" lang=\"{}\" \
+                 aria-pressed=\"{}\">{}</button></li>",
+                l.tag(),
+                l == lang,
+                l.endonym()
+            )
+        })
+        .collect();
+    let language = format!(
+        "<div class=\"bp-lang\" role=\"group\" aria-label=\"{}\"><button class=\"bp-lang__toggle\" \
+         type=\"button\" aria-controls=\"language-list\" aria-expanded=\"false\"><span lang=\"{}\">{}</span>\
+         <span class=\"bp-visually-hidden\">, {}</span></button><ul class=\"bp-lang__list\" \
+         id=\"language-list\">{languages}</ul></div>",
+        text(Key::LanguageLabel),
+        lang.tag(),
+        lang.short(),
+        text(Key::LanguageChoose),
+    );
+    // The account control: "Sign in", or who is signed in with the account's links.
+    let account = match &boot.session {
+        None => format!(
+            "<nav class=\"bp-account-nav bp-account-nav--guest\" aria-label=\"{}\">\
+             <a class=\"bp-account-nav__signin\" href=\"/signin\">{}</a></nav>",
+            text(Key::AccountNavLabel),
+            text(Key::SignIn)
+        ),
+        Some(info) => {
+            let item = |href: &str, key: Key| {
+                let here = path.trim_end_matches('/');
+                let current = if here == href {
+                    " aria-current=\"page\""
+                } else if here.strip_prefix(href).is_some_and(|r| r.starts_with('/')) {
+                    " aria-current=\"true\""
+                } else {
+                    ""
+                };
+                format!(
+                    "<li class=\"bp-account-nav__item\"><a class=\"bp-account-nav__link\" \
+                     href=\"{}\"{current}>{}</a></li>",
+                    escape(href),
+                    text(key)
+                )
+            };
+            let mut items = String::new();
+            if let Some(id) = &info.registration_id {
+                items.push_str(&item(&format!("/registration/{id}"), Key::NavStatus));
+            }
+            if info.account_state != "active" {
+                items.push_str(&item("/account/activate", Key::NavActivate));
+            }
+            items.push_str(&item("/account/security", Key::NavSecurity));
+            items.push_str(&item("/account/banks", Key::NavBanks));
+            items.push_str(&item("/account/consents", Key::NavConsents));
+            format!(
+                "<nav class=\"bp-account-nav bp-account-nav--signed-in\" aria-label=\"{}\">\
+                 <button type=\"button\" class=\"bp-account-nav__toggle\" aria-controls=\"account-links\" \
+                 aria-expanded=\"false\">{}</button><div id=\"account-links\" class=\"bp-account-nav__panel\">\
+                 <p class=\"bp-account-nav__who\">{} <strong class=\"bp-account-nav__name\">{}</strong></p>\
+                 <ul class=\"bp-account-nav__list\">{items}</ul><button type=\"button\" \
+                 class=\"bp-account-nav__button\">{}</button></div></nav>",
+                text(Key::AccountNavLabel),
+                text(Key::NavMenu),
+                text(Key::SignedInAs),
+                escape(&info.display_name),
+                text(Key::SignOut)
+            )
+        }
+    };
     format!(
         "<div id=\"{id}\"><header class=\"bp-header\"><div class=\"bp-width-container bp-header__bar\">\
-         <a href=\"/\" class=\"bp-header__brand\"><img class=\"bp-header__mark\" src=\"{mark}\" alt=\"\" \
-         width=\"40\" height=\"40\"><span class=\"bp-header__name\"><span class=\"bp-header__short\">{short}\
-         </span><span class=\"bp-header__full\">{full}</span></span></a></div></header>\
+         <div class=\"bp-header__identity\"><a href=\"/\" class=\"bp-header__brand\"><img class=\"bp-header__mark\" \
+         src=\"{mark}\" alt=\"\" width=\"40\" height=\"40\"><span class=\"bp-header__name\"><span \
+         class=\"bp-header__short\">{short}</span><span class=\"bp-header__full\">{full}</span></span></a>\
+         </div>{language}{account}</div></header>\
          <div class=\"bp-width-container\"><main class=\"bp-main\">{main}</main></div></div>",
         id = bankid_api::types::SHELL_ELEMENT_ID,
         mark = escape(&brand.mark),
@@ -474,7 +551,7 @@ mod tests {
     #[test]
     fn the_first_view_is_escaped_and_goes_first_in_the_body() {
         let b = boot("Порт<а>л & \"x\"");
-        let shell = shell(&b, Some("<h1>t</h1>"));
+        let shell = shell(&b, "/", Some("<h1>t</h1>"));
         assert!(shell.starts_with("<div id=\"bp-shell\"><header class=\"bp-header\">"));
         assert!(
             shell.contains("Порт&lt;а&gt;л &amp; &quot;x&quot;"),

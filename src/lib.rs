@@ -39,16 +39,22 @@ use crate::pages::{
 };
 
 /// Mounts a bundle's app in place of the first view the server wrote into the page
-/// ([`bankid_api::types::SHELL_ELEMENT_ID`]): both in one task, so no frame shows neither.
+/// ([`bankid_api::types::SHELL_ELEMENT_ID`]): both in one task, so no frame shows neither. That
+/// task is not the one that started the wasm, so neither keeps a slow phone busy for as long.
 pub fn mount<F, N>(app: F)
 where
     F: FnOnce() -> N + 'static,
     N: IntoView,
 {
-    if let Some(shell) = document().get_element_by_id(bankid_api::types::SHELL_ELEMENT_ID) {
-        shell.remove();
-    }
-    leptos::mount::mount_to_body(app);
+    set_timeout(
+        move || {
+            if let Some(shell) = document().get_element_by_id(bankid_api::types::SHELL_ELEMENT_ID) {
+                shell.remove();
+            }
+            leptos::mount::mount_to_body(app);
+        },
+        std::time::Duration::ZERO,
+    );
 }
 
 /// What every bundle sets up before its routes: language, shared state, which bundle it is.

@@ -307,6 +307,15 @@ fn StatusView(
     });
     let holder = status.display_name.clone();
     let journal = status.journal.clone();
+    // The history (one localized time per event) is drawn in a task of its own after the rest,
+    // so the page's first render stays short on a slow phone.
+    let journal_shown = RwSignal::new(false);
+    set_timeout(
+        move || {
+            let _ = journal_shown.try_set(true);
+        },
+        std::time::Duration::ZERO,
+    );
 
     view! {
         <div class="bp-status">
@@ -344,7 +353,7 @@ fn StatusView(
             </dl>
             {check_again}
             {support}
-            <Journal entries=journal />
+            {move || journal_shown.get().then(|| view! { <Journal entries=journal.clone() /> })}
         </div>
     }
 }

@@ -26,7 +26,7 @@ async function layoutOf(page) {
 
 async function firstViewOf(page, path) {
   await page.route(/_bg\.wasm$/, (route) => route.abort());
-  await page.goto(path);
+  await page.firstViewGoto(path);
   await expect(page.locator('#bp-shell main h1')).toBeVisible();
   const shell = await layoutOf(page);
   await page.unroute(/_bg\.wasm$/);

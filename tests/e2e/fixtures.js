@@ -1,6 +1,28 @@
 // Shared steps: accessibility scan of every page visited, and the sandbox bank's pages.
-const { test: base, expect } = require('@playwright/test');
+const { test: plain, expect } = require('@playwright/test');
 const { AxeBuilder } = require('@axe-core/playwright');
+
+/**
+ * Waits until the app has taken over the page from the first view the server wrote into it
+ * (`#bp-shell`: the header and heading, whose buttons do nothing until the app runs).
+ */
+async function appReady(page) {
+  await page.waitForFunction(() => !document.getElementById('bp-shell'), null, { timeout: 20_000 });
+}
+
+/** Playwright's `test` whose `page.goto` returns once the app has taken over (`firstViewGoto` does not wait). */
+const base = plain.extend({
+  page: async ({ page }, use) => {
+    const goto = page.goto.bind(page);
+    page.firstViewGoto = goto;
+    page.goto = async (url, options) => {
+      const response = await goto(url, options);
+      await appReady(page);
+      return response;
+    };
+    await use(page);
+  },
+});
 
 async function expectAccessible(page, label) {
   const results = await new AxeBuilder({ page }).analyze();
@@ -34,10 +56,12 @@ async function registerThrough(page, bankName, phone, login) {
   await page.locator('form button[type=submit]').click();
   await signInAtBank(page, login);
   await expect(page).toHaveURL(/\/registration\/[A-Za-z0-9_-]+$/);
+  await appReady(page);
 }
 
 /** The account navigation of a signed-in page, opened first where it folds under "Menu" (phones). */
 async function accountNav(page) {
+  await appReady(page);
   const nav = page.getByRole('navigation', { name: 'Your account' });
   await expect(nav).toContainText('Signed in as');
   const toggle = nav.getByRole('button', { name: 'Menu' });
@@ -59,5 +83,5 @@ async function chooseLanguage(page, name) {
 }
 
 module.exports = {
-  test: base, expect, expectAccessible, signInAtBank, accountNav, registerThrough, chooseLanguage,
+  test: base, expect, appReady, expectAccessible, signInAtBank, accountNav, registerThrough, chooseLanguage,
 };

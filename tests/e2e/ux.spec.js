@@ -4,7 +4,7 @@
 // another country than the bank's; a reload of the consent step keeps the phone; the status page
 // offers "Check again" only while the bank has the next step and folds the trace id away.
 const crypto = require('crypto');
-const { test, expect, expectAccessible, signInAtBank, accountNav, registerThrough } = require('./fixtures');
+const { test, expect, expectAccessible, signInAtBank, accountNav, registerThrough, chooseLanguage } = require('./fixtures');
 
 // One citizen per project (the database is shared by both runs), each used by this file only.
 const citizens = {
@@ -234,13 +234,13 @@ test('focus goes where the citizen goes next, and every control is a 44 px targe
   await expectAccessible(page, 'linked banks after removal');
   // Russian and Ukrainian words are longer or shorter: the targets hold in every language.
   for (const lang of ['Русский', 'Українська']) {
-    await page.getByRole('button', { name: lang }).click();
+    await chooseLanguage(page, lang);
     await expectTapTargets(page, `linked banks (${lang})`);
   }
   await page.goto('/account/security');
   await expect(page.locator('[data-totp]')).toHaveAttribute('data-totp', 'off');
   await expectTapTargets(page, 'security (Українська)');
-  await page.getByRole('button', { name: 'English' }).click();
+  await chooseLanguage(page, 'English');
 });
 
 test('the phone step refuses a number of another country than the bank, before sending', async ({ page }) => {
@@ -271,13 +271,13 @@ test('the phone step refuses a number of another country than the bank, before s
   await phoneStep('PrivatBank', '+44 20 7946 0958');
   await refused('The portal only accepts numbers from Russia (+7) and Ukraine (+380)');
   // The same words in Ukrainian and Russian.
-  await page.getByRole('button', { name: 'Українська' }).click();
+  await chooseLanguage(page, 'Українська');
   await page.getByRole('textbox').fill('+7 916 123-45-67');
   await page.locator('form button[type=submit]').click();
   await expect(page.getByRole('alert')).toContainText('Це російський номер (+7), а обрано український банк.');
-  await page.getByRole('button', { name: 'Русский' }).click();
+  await chooseLanguage(page, 'Русский');
   await expect(page.getByRole('alert')).toContainText('Это российский номер (+7), а выбран украинский банк.');
-  await page.getByRole('button', { name: 'English' }).click();
+  await chooseLanguage(page, 'English');
   expect(starts, 'nothing was sent').toEqual([]);
 });
 

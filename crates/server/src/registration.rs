@@ -491,13 +491,13 @@ pub async fn readable_status(
     let secure = app.config.secure_cookies();
     // The browser that started it, or the frame that did (its credential instead of a cookie).
     let owners: Vec<String> = [
-        cookie(&headers, &cookie_name(BROWSER_COOKIE, secure)),
-        crate::embed::frame_credential(&headers, secure),
+        cookie(headers, &cookie_name(BROWSER_COOKIE, secure)),
+        crate::embed::frame_credential(headers, secure),
     ]
     .into_iter()
     .flatten()
     .collect();
-    let session = cookie(&headers, &cookie_name(SESSION_COOKIE, secure));
+    let session = cookie(headers, &cookie_name(SESSION_COOKIE, secure));
     if owners.is_empty() && session.is_none() {
         return Err(ApiError::new(ErrorCode::AuthSessionRequired));
     }

@@ -1245,13 +1245,12 @@ async fn serves_the_spa_with_csp_hashes_and_cache_policy() {
     }
 
     // Hashed assets are immutable and compressed on request.
-    let resp = env
-        .browser
-        .get(format!("{}/app-0123456789abcdef.js", env.portal))
-        .header("accept-encoding", "br")
-        .send()
-        .await
-        .unwrap();
+    let resp = get_with(
+        &env,
+        "/app-0123456789abcdef.js",
+        &[("accept-encoding", "br")],
+    )
+    .await;
     assert_eq!(
         resp.headers()["cache-control"],
         "public, max-age=31536000, immutable"
@@ -1281,6 +1280,15 @@ fn boot_of(html: &str) -> bankid_api::types::Boot {
     let start = html.find(open).expect("boot data") + open.len();
     let end = start + html[start..].find("</script>").expect("its end");
     serde_json::from_str(&html[start..end]).expect("boot JSON")
+}
+
+/// `GET path` from the environment's browser with extra `headers`.
+async fn get_with(env: &Env, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+    let mut req = env.browser.get(format!("{}{path}", env.portal));
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    req.send().await.expect("request")
 }
 
 #[tokio::test]
@@ -1325,29 +1333,25 @@ async fn pages_carry_the_session_banks_and_brand_and_assets_are_hashed_and_preco
     );
     assert_eq!(boot_of(&html).lang, bankid_api::Lang::Ru);
     // The page is in the language the citizen chose (cookie), else their browser's.
-    let en = env
-        .browser
-        .get(format!("{}/", env.portal))
-        .header("accept-language", "en-GB,en;q=0.9")
-        .send()
+    let en = get_with(&env, "/", &[("accept-language", "en-GB,en;q=0.9")])
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
     assert!(en.starts_with("<!doctype html><html lang=\"en\""), "{en}");
     assert_eq!(boot_of(&en).lang, bankid_api::Lang::En);
-    let uk = env
-        .browser
-        .get(format!("{}/", env.portal))
-        .header("accept-language", "en-GB,en;q=0.9")
-        .header("cookie", "bp_lang=uk")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let uk = get_with(
+        &env,
+        "/",
+        &[
+            ("accept-language", "en-GB,en;q=0.9"),
+            ("cookie", "bp_lang=uk"),
+        ],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
     assert_eq!(boot_of(&uk).lang, bankid_api::Lang::Uk);
     let boot = boot_of(&html);
     assert_eq!(boot.session, None);
@@ -1378,13 +1382,12 @@ async fn pages_carry_the_session_banks_and_brand_and_assets_are_hashed_and_preco
         assert_eq!(resp.status(), StatusCode::OK, "{path}");
         assert_eq!(resp.headers()["cache-control"], policy, "{path}");
     }
-    let resp = env
-        .browser
-        .get(format!("{}/app-0123456789abcdef.js", env.portal))
-        .header("accept-encoding", "br")
-        .send()
-        .await
-        .unwrap();
+    let resp = get_with(
+        &env,
+        "/app-0123456789abcdef.js",
+        &[("accept-encoding", "br")],
+    )
+    .await;
     assert_eq!(resp.headers()["content-encoding"], "br");
     assert_eq!(resp.headers()["content-length"], "14");
 

@@ -79,7 +79,7 @@ fn initial_lang() -> Lang {
         .ok()
         .flatten()
         .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten());
-    let page = crate::state::boot().map(|b| b.lang);
+    let page = page_lang();
     let lang = match (stored.as_deref().and_then(Lang::from_tag), page) {
         (Some(chosen), _) => chosen,
         (None, Some(page)) => page,
@@ -89,6 +89,14 @@ fn initial_lang() -> Lang {
         remember_for_server(lang);
     }
     lang
+}
+
+/// The language the server wrote the page in: its `<html lang>`, when the page comes from the
+/// portal's server (it has boot data; the embed bundle reads no more of it than this).
+fn page_lang() -> Option<Lang> {
+    let doc = document();
+    doc.get_element_by_id(bankid_api::types::BOOT_ELEMENT_ID)?;
+    Lang::from_tag(&doc.document_element()?.get_attribute("lang")?)
 }
 
 /// `navigator.languages` (the list the browser sends as `Accept-Language`, best first), or

@@ -311,9 +311,14 @@ fn Consents() -> impl IntoView {
         }}
         <p class="bp-body-l">{tr(Key::ConsentsLead)}</p>
         {entries}
-        <p class="bp-body">
-            <Link href="/account/banks" class="bp-link-action">{tr(Key::LinkedBanksTitle)}</Link>
-        </p>
+        // After the ledger has come, so that it appears below it instead of being pushed down.
+        {move || {
+            ledger.with(Option::is_some).then(|| view! {
+                <p class="bp-body">
+                    <Link href="/account/banks" class="bp-link-action">{tr(Key::LinkedBanksTitle)}</Link>
+                </p>
+            })
+        }}
     }
 }
 

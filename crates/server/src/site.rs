@@ -254,8 +254,8 @@ fn escape(text: &str) -> String {
 /// The page as the app will first draw it, for the time the app is loading (on a slow phone,
 /// seconds): the header with the portal's mark and name, and `main` (the page's heading block,
 /// when the server knows it), with the app's own markup and classes, so that nothing moves when
-/// the app takes its place ([`bankid_api::types::SHELL_ELEMENT_ID`]). The controls (language,
-/// account) come with the app.
+/// the app takes its place ([`bankid_api::types::SHELL_ELEMENT_ID`]). Its buttons (language,
+/// account menu) are `disabled`: they work once the app has taken over; its links work as links.
 pub fn shell(boot: &Boot, path: &str, main: Option<&str>) -> String {
     use bankid_api::texts::{t, Key};
     use bankid_api::Lang;
@@ -267,7 +267,7 @@ pub fn shell(boot: &Boot, path: &str, main: Option<&str>) -> String {
         .iter()
         .map(|&l| {
             format!(
-                "<li class=\"bp-lang__item\"><button class=\"bp-lang__button\" type=\"button\" lang=\"{}\" \
+                "<li class=\"bp-lang__item\"><button class=\"bp-lang__button\" type=\"button\" disabled lang=\"{}\" \
                  aria-pressed=\"{}\">{}</button></li>",
                 l.tag(),
                 l == lang,
@@ -277,7 +277,7 @@ pub fn shell(boot: &Boot, path: &str, main: Option<&str>) -> String {
         .collect();
     let language = format!(
         "<div class=\"bp-lang\" role=\"group\" aria-label=\"{}\"><button class=\"bp-lang__toggle\" \
-         type=\"button\" aria-controls=\"language-list\" aria-expanded=\"false\"><span lang=\"{}\">{}</span>\
+         type=\"button\" disabled aria-controls=\"language-list\" aria-expanded=\"false\"><span lang=\"{}\">{}</span>\
          <span class=\"bp-visually-hidden\">, {}</span></button><ul class=\"bp-lang__list\" \
          id=\"language-list\">{languages}</ul></div>",
         text(Key::LanguageLabel),
@@ -322,10 +322,10 @@ pub fn shell(boot: &Boot, path: &str, main: Option<&str>) -> String {
             items.push_str(&item("/account/consents", Key::NavConsents));
             format!(
                 "<nav class=\"bp-account-nav bp-account-nav--signed-in\" aria-label=\"{}\">\
-                 <button type=\"button\" class=\"bp-account-nav__toggle\" aria-controls=\"account-links\" \
+                 <button type=\"button\" disabled class=\"bp-account-nav__toggle\" aria-controls=\"account-links\" \
                  aria-expanded=\"false\">{}</button><div id=\"account-links\" class=\"bp-account-nav__panel\">\
                  <p class=\"bp-account-nav__who\">{} <strong class=\"bp-account-nav__name\">{}</strong></p>\
-                 <ul class=\"bp-account-nav__list\">{items}</ul><button type=\"button\" \
+                 <ul class=\"bp-account-nav__list\">{items}</ul><button type=\"button\" disabled \
                  class=\"bp-account-nav__button\">{}</button></div></nav>",
                 text(Key::AccountNavLabel),
                 text(Key::NavMenu),

@@ -1,34 +1,7 @@
 // Flows 3–6 end to end: register → status → activate with the code from the sandbox inbox →
 // turn on two-factor protection (TOTP computed here) → sign out → sign in through the bank →
 // second factor → status. Axe on every page visited.
-const crypto = require('crypto');
-const { test, expect, expectAccessible, signInAtBank, accountNav } = require('./fixtures');
-
-function base32Decode(s) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  const out = [];
-  for (const c of s.replace(/[\s=]/g, '').toUpperCase()) {
-    value = (value << 5) | alphabet.indexOf(c);
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push((value >>> bits) & 0xff);
-    }
-  }
-  return Buffer.from(out);
-}
-
-/** RFC 6238: SHA-1, 30 s steps, 6 digits. */
-function totp(secret, step) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step));
-  const mac = crypto.createHmac('sha1', base32Decode(secret)).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0xf;
-  const n = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
-  return String(n).padStart(6, '0');
-}
+const { test, expect, expectAccessible, signInAtBank, accountNav, totp } = require('./fixtures');
 
 /** With SHOTS=dir, a full-page screenshot for people to look at. */
 async function shot(page, info, name) {

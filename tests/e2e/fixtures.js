@@ -1,4 +1,5 @@
 // Shared steps: accessibility scan of every page visited, and the sandbox bank's pages.
+const crypto = require('crypto');
 const { test: plain, expect } = require('@playwright/test');
 const { AxeBuilder } = require('@axe-core/playwright');
 
@@ -82,6 +83,33 @@ async function chooseLanguage(page, name) {
   await page.locator('.bp-lang').getByRole('button', { name, exact: true }).click();
 }
 
+/* Authenticator codes (the sandbox's TOTP secrets are base32). */
+function base32Decode(s) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const c of s.replace(/[\s=]/g, '').toUpperCase()) {
+    value = (value << 5) | alphabet.indexOf(c);
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push((value >>> bits) & 0xff);
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** RFC 6238: SHA-1, 30 s steps, 6 digits. */
+function totp(secret, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = crypto.createHmac('sha1', base32Decode(secret)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  const n = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(n).padStart(6, '0');
+}
+
 module.exports = {
-  test: base, expect, appReady, expectAccessible, signInAtBank, accountNav, registerThrough, chooseLanguage,
+  test: base, expect, appReady, expectAccessible, signInAtBank, accountNav, registerThrough, chooseLanguage, totp,
 };

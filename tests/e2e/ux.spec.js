@@ -3,8 +3,7 @@
 // backup codes' numbers stay inside their box; the phone step refuses, in the browser, a number of
 // another country than the bank's; a reload of the consent step keeps the phone; the status page
 // offers "Check again" only while the bank has the next step and folds the trace id away.
-const crypto = require('crypto');
-const { test, expect, expectAccessible, signInAtBank, accountNav, registerThrough, chooseLanguage } = require('./fixtures');
+const { test, expect, expectAccessible, signInAtBank, accountNav, registerThrough, chooseLanguage, totp } = require('./fixtures');
 
 // One citizen per project (the database is shared by both runs), each used by this file only.
 const citizens = {
@@ -14,29 +13,9 @@ const citizens = {
 
 const exact = (s) => new RegExp(`^${s}$`);
 
-function base32Decode(s) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  const out = [];
-  for (const c of s.replace(/[\s=]/g, '').toUpperCase()) {
-    value = (value << 5) | alphabet.indexOf(c);
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push((value >>> bits) & 0xff);
-    }
-  }
-  return Buffer.from(out);
-}
-
-/** RFC 6238: SHA-1, 30 s steps, 6 digits, for the current step. */
+/** The authenticator code of the current 30 s step. */
 function totpNow(secret) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30)));
-  const mac = crypto.createHmac('sha1', base32Decode(secret)).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0xf;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+  return totp(secret, Math.floor(Date.now() / 1000 / 30));
 }
 
 /**

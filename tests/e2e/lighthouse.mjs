@@ -42,11 +42,14 @@ const pages = [
 ];
 if (cookie) pages.push({ name: 'status (signed in)', path: `/registration/${await registrationId()}`, cookie });
 
+// chrome-launcher opens its logs inside a given profile folder, so the folder must exist first.
+const userDataDir = process.env.TMPDIR ? join(process.env.TMPDIR, `lighthouse-chrome-${process.pid}`) : undefined;
+if (userDataDir) mkdirSync(userDataDir, { recursive: true });
 const chrome = await chromeLauncher.launch({
   chromePath: process.env.CHROMIUM || '/usr/bin/chromium',
   chromeFlags: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  userDataDir: process.env.TMPDIR ? join(process.env.TMPDIR, `lighthouse-chrome-${process.pid}`) : undefined,
+  userDataDir,
 });
 // The signed-in page's runs keep the session cookie: Lighthouse's storage reset (which would clear
 // it) is off for them, and the browser's cache is cleared before each run instead, so every run

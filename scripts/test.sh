@@ -88,6 +88,10 @@ DEMO_URL="http://127.0.0.2:$((PORT + 4))"
 curl -fsS "$DEMO_URL/" >/dev/null
 export PORTAL_URL="http://127.0.0.1:$PORT" REAUTH_PORTAL_URL="http://127.0.0.1:$REAUTH_PORT" E2E_OUT="$E2E_DIR"
 export DEMO_URL FOREIGN_PORT=$((PORT + 6))
+# Issue 13: each page's first load as the server sends it (the page with its boot data, its style
+# sheet, the bundle's JS and wasm, precompressed brotli) within 200,000 bytes; the embed page
+# within 150,000.
+step "first-load sizes (brotli)" node scripts/served-size.mjs "$PORTAL_URL"
 e2e() {
   (cd tests/e2e && npx playwright test) && return 0
   for log in "$E2E_DIR"/*.log; do printf '\n==> %s (last 40 lines)\n' "$log"; tail -n 40 "$log"; done

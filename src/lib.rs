@@ -16,14 +16,14 @@ pub mod components;
 pub mod embed;
 pub mod format;
 pub mod i18n;
+pub mod load;
 pub mod nav;
 pub mod pages;
+pub mod router;
 pub mod state;
 
 use bankid_api::routes::Bundle;
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
 
 pub use crate::embed::EmbedApp;
 
@@ -37,6 +37,7 @@ use crate::pages::{
     signin::SecondFactorPage, signin::SignInPage, status::StatusPage, step1_phone::Step1Phone,
     step2_consent::Step2Consent,
 };
+use crate::router::{routes, Route};
 
 /// Mounts a bundle's app in place of the first view the server wrote into the page
 /// ([`bankid_api::types::SHELL_ELEMENT_ID`]): both in one task, so no frame shows neither. That
@@ -57,11 +58,18 @@ where
     );
 }
 
-/// What every bundle sets up before its routes: language, shared state, which bundle it is.
+/// Every bundle's page for a path none of its routes match.
+fn not_found() -> AnyView {
+    view! { <NotFound /> }.into_any()
+}
+
+/// What every bundle sets up before its routes: language, shared state, which bundle it is, its
+/// router.
 fn provide_app(bundle: Bundle) {
     i18n::provide_lang();
     state::provide_state();
     nav::provide_bundle(bundle);
+    router::provide_router();
 }
 
 /// The register bundle (`index.html`): the pages before the bank, and not-found for unknown paths.
@@ -69,70 +77,111 @@ fn provide_app(bundle: Bundle) {
 pub fn RegisterApp() -> impl IntoView {
     provide_app(Bundle::Register);
     view! {
-        <Router>
-            <Layout>
-                <Routes fallback=|| view! { <NotFound /> }>
-                    <Route path=path!("/") view=BanksPage />
-                    <Route path=path!("/register/:bank") view=Step1Phone />
-                    <Route path=path!("/register/:bank/consent") view=Step2Consent />
-                    <Route path=path!("/return") view=ReturnError />
-                </Routes>
-            </Layout>
-        </Router>
+        <Layout>{routes(REGISTER_ROUTES, not_found)}</Layout>
     }
 }
+
+const REGISTER_ROUTES: &[Route] = &[
+    Route {
+        path: "/",
+        view: || view! { <BanksPage /> }.into_any(),
+    },
+    Route {
+        path: "/register/:bank",
+        view: || view! { <Step1Phone /> }.into_any(),
+    },
+    Route {
+        path: "/register/:bank/consent",
+        view: || view! { <Step2Consent /> }.into_any(),
+    },
+    Route {
+        path: "/return",
+        view: || view! { <ReturnError /> }.into_any(),
+    },
+];
 
 /// The account bundle (`account.html`): status, sign-in, activation, the sandbox inbox.
 #[component]
 pub fn AccountApp() -> impl IntoView {
     provide_app(Bundle::Account);
     view! {
-        <Router>
-            <Layout>
-                <Routes fallback=|| view! { <NotFound /> }>
-                    <Route path=path!("/registration/:id") view=StatusPage />
-                    <Route path=path!("/signin") view=SignInPage />
-                    <Route path=path!("/signin/second-factor") view=SecondFactorPage />
-                    <Route path=path!("/account/activate") view=ActivatePage />
-                    <Route path=path!("/dev/inbox") view=DevInboxPage />
-                </Routes>
-            </Layout>
-        </Router>
+        <Layout>{routes(ACCOUNT_ROUTES, not_found)}</Layout>
     }
 }
+
+const ACCOUNT_ROUTES: &[Route] = &[
+    Route {
+        path: "/registration/:id",
+        view: || view! { <StatusPage /> }.into_any(),
+    },
+    Route {
+        path: "/signin",
+        view: || view! { <SignInPage /> }.into_any(),
+    },
+    Route {
+        path: "/signin/second-factor",
+        view: || view! { <SecondFactorPage /> }.into_any(),
+    },
+    Route {
+        path: "/account/activate",
+        view: || view! { <ActivatePage /> }.into_any(),
+    },
+    Route {
+        path: "/dev/inbox",
+        view: || view! { <DevInboxPage /> }.into_any(),
+    },
+];
 
 /// The manage bundle (`manage.html`): linked banks, consents.
 #[component]
 pub fn ManageApp() -> impl IntoView {
     provide_app(Bundle::Manage);
     view! {
-        <Router>
-            <Layout>
-                <Routes fallback=|| view! { <NotFound /> }>
-                    <Route path=path!("/account/banks") view=LinkedBanksPage />
-                    <Route path=path!("/account/banks/add") view=ChooseBankPage />
-                    <Route path=path!("/account/banks/add/:bank") view=LinkConsentPage />
-                    <Route path=path!("/account/banks/change/:old") view=ChooseBankPage />
-                    <Route path=path!("/account/banks/change/:old/:bank") view=LinkConsentPage />
-                    <Route path=path!("/account/banks/remove/:bank") view=RemoveBankPage />
-                    <Route path=path!("/account/consents") view=ConsentsPage />
-                </Routes>
-            </Layout>
-        </Router>
+        <Layout>{routes(MANAGE_ROUTES, not_found)}</Layout>
     }
 }
+
+const MANAGE_ROUTES: &[Route] = &[
+    Route {
+        path: "/account/banks",
+        view: || view! { <LinkedBanksPage /> }.into_any(),
+    },
+    Route {
+        path: "/account/banks/add",
+        view: || view! { <ChooseBankPage /> }.into_any(),
+    },
+    Route {
+        path: "/account/banks/add/:bank",
+        view: || view! { <LinkConsentPage /> }.into_any(),
+    },
+    Route {
+        path: "/account/banks/change/:old",
+        view: || view! { <ChooseBankPage /> }.into_any(),
+    },
+    Route {
+        path: "/account/banks/change/:old/:bank",
+        view: || view! { <LinkConsentPage /> }.into_any(),
+    },
+    Route {
+        path: "/account/banks/remove/:bank",
+        view: || view! { <RemoveBankPage /> }.into_any(),
+    },
+    Route {
+        path: "/account/consents",
+        view: || view! { <ConsentsPage /> }.into_any(),
+    },
+];
 
 /// The security bundle (`security.html`): two-factor protection.
 #[component]
 pub fn SecurityApp() -> impl IntoView {
     provide_app(Bundle::Security);
     view! {
-        <Router>
-            <Layout>
-                <Routes fallback=|| view! { <NotFound /> }>
-                    <Route path=path!("/account/security") view=SecurityPage />
-                </Routes>
-            </Layout>
-        </Router>
+        <Layout>{routes(SECURITY_ROUTES, not_found)}</Layout>
     }
 }
+
+const SECURITY_ROUTES: &[Route] = &[Route {
+    path: "/account/security",
+    view: || view! { <SecurityPage /> }.into_any(),
+}];

@@ -4,8 +4,8 @@
 
 use bankid_api::routes::{bundle_for_path, Bundle};
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
+
+use crate::router::{use_location, use_navigate};
 
 /// Records which bundle is running. Called once by each app.
 pub fn provide_bundle(bundle: Bundle) {
@@ -22,8 +22,8 @@ pub fn crosses(current: Bundle, href: &str) -> bool {
     bundle_for_path(href) != current
 }
 
-/// A link to a page of the portal: a router link within this bundle, a plain link (full load)
-/// into another.
+/// A link to a page of the portal: shown by the router within this bundle, a full load into
+/// another (`rel="external"`, which the router leaves alone).
 #[component]
 pub fn Link(
     #[prop(into)] href: String,
@@ -33,7 +33,15 @@ pub fn Link(
     if crosses(current_bundle(), &href) {
         view! { <a href=href class=class rel="external">{children()}</a> }.into_any()
     } else {
-        view! { <A exact=true href=href attr:class=class>{children()}</A> }.into_any()
+        // `aria-current` on the link to the page shown, as links to it are marked.
+        let location = use_location();
+        let path = href
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let current = move || location.pathname.with(|p| *p == path).then_some("page");
+        view! { <a href=href class=class aria-current=current>{children()}</a> }.into_any()
     }
 }
 

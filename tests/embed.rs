@@ -19,21 +19,12 @@ use wasm_bindgen_test::*;
 use web_sys::{HtmlElement, HtmlFormElement, HtmlInputElement};
 
 mod common;
-use common::{container, find};
+use common::{container, find, sleep};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn get(value: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(value, &JsValue::from_str(key)).unwrap()
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        window()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
 
 /// Waits (up to 2 s) until `selector` matches in `root`.

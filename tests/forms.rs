@@ -12,7 +12,7 @@ use wasm_bindgen_test::*;
 use web_sys::{HtmlElement, HtmlInputElement};
 
 mod common;
-use common::{container, find};
+use common::{container, find, sleep};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -190,10 +190,6 @@ fn ids(list: Option<String>) -> Vec<String> {
         .split_whitespace()
         .map(str::to_string)
         .collect()
-}
-
-async fn sleep(ms: u32) {
-    api::sleep_ms(ms).await;
 }
 
 #[wasm_bindgen_test]

@@ -1,9 +1,9 @@
 //! The page frame: skip link, header (the portal's mark and name from the deployment's brand,
 //! the language switcher, the account navigation), main landmark, footer.
 
+use crate::router::use_location;
 use bankid_api::Lang;
 use leptos::prelude::*;
-use leptos_router::hooks::use_location;
 
 use crate::components::focus_element;
 use crate::components::progress::ProgressIndicator;

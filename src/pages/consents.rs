@@ -14,6 +14,7 @@ use crate::components::focus_when_shown;
 use crate::components::problem::load_failed;
 use crate::format::{css_ident, local_time};
 use crate::i18n::{t, tf, tr, use_lang, use_page_title, Key};
+use crate::load::Load;
 use crate::nav::Link;
 use crate::pages::account::SignedIn;
 use crate::state::use_banks;
@@ -105,7 +106,7 @@ fn Consents() -> impl IntoView {
     let cancel = api::Cancel::on_cleanup();
     let ledger = {
         let cancel = cancel.clone();
-        LocalResource::new(move || {
+        Load::new(move || {
             let cancel = cancel.clone();
             async move { api::consents(&cancel).await }
         })
@@ -135,7 +136,7 @@ fn Consents() -> impl IntoView {
                 Ok(()) => {
                     let _ = confirming.try_set(None);
                     let _ = withdrawn.try_set(true);
-                    ledger.refetch();
+                    ledger.reload();
                     // The confirmation is gone: the outcome takes focus.
                     focus_when_shown(WITHDRAWN_ID);
                 }
@@ -149,7 +150,7 @@ fn Consents() -> impl IntoView {
 
     let entries = move || match ledger.get() {
         None => ().into_any(),
-        Some(Err(e)) => load_failed(e, move || ledger.refetch()),
+        Some(Err(e)) => load_failed(e, move || ledger.reload()),
         Some(Ok(list)) if list.is_empty() => {
             view! { <p class="bp-body">{tr(Key::ConsentsEmpty)}</p> }.into_any()
         }

@@ -7,12 +7,12 @@
 //! ([`ErrorCode::AuthReauthRequired`]), [`Reauth`] signs in again through a linked bank and
 //! comes back to the same page.
 
+use crate::router::{use_location, use_params_map, use_query_map};
 use bankid_api::types::{
     ConsentAcceptance, Country, LinkBank, LinkedBank, StartSignIn, CONSENT_VERSION,
 };
 use bankid_api::ErrorCode;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
 use crate::api::{self, ApiError};
 use crate::components::bank_card::BankCard;
@@ -22,6 +22,7 @@ use crate::components::problem::{load_failed, Problem};
 use crate::components::{focus_when_shown, refocus_if_lost};
 use crate::format::local_time;
 use crate::i18n::{t, tf, tr, use_lang, use_page_title, Key};
+use crate::load::Load;
 use crate::nav::{use_go, Link};
 use crate::pages::account::SignedIn;
 use crate::pages::step2_consent::{go_to_bank, ConsentDetails, ConsentForm};
@@ -100,9 +101,9 @@ fn take_notice() -> Option<Notice> {
 }
 
 /// The account's linked banks, loaded when the page opens (cancelled if it closes first).
-fn load_links() -> LocalResource<Result<Vec<LinkedBank>, ApiError>> {
+fn load_links() -> Load<Result<Vec<LinkedBank>, ApiError>> {
     let cancel = api::Cancel::on_cleanup();
-    LocalResource::new(move || {
+    Load::new(move || {
         let cancel = cancel.clone();
         async move { api::linked_banks(&cancel).await }
     })
@@ -148,7 +149,7 @@ fn LinkedBanks() -> impl IntoView {
 
     let content = move || match links.get() {
         None => ().into_any(),
-        Some(Err(e)) => load_failed(e, move || links.refetch()),
+        Some(Err(e)) => load_failed(e, move || links.reload()),
         Some(Ok(list)) => {
             let l = lang.get();
             let done = notice
@@ -282,7 +283,7 @@ fn ChooseBank() -> impl IntoView {
         };
         let links = match list {
             Ok(l) => l,
-            Err(e) => return load_failed(e, move || links.refetch()),
+            Err(e) => return load_failed(e, move || links.reload()),
         };
         let all = match all {
             Ok(a) => a,
@@ -518,7 +519,7 @@ fn RemoveBank() -> impl IntoView {
 
     let content = move || match links.get() {
         None => ().into_any(),
-        Some(Err(e)) => load_failed(e, move || links.refetch()),
+        Some(Err(e)) => load_failed(e, move || links.reload()),
         Some(Ok(list)) => {
             let id = bank_id.get();
             if !list.iter().any(|l| l.bank_id == id) {

@@ -1,8 +1,8 @@
 //! `/return?error=CODE&trace_id=T` — the server could not tie the bank's answer to a registration.
 
+use crate::router::use_query_map;
 use bankid_api::ErrorCode;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 use crate::components::problem::Problem;
 use crate::i18n::{t, tr, use_page_title, Key};

@@ -114,7 +114,7 @@ pub fn SecondFactorPage() -> impl IntoView {
 
     // Set by the server when the sign-in was a re-authentication asked for by a page; only pages
     // that [`bankid_api::routes::is_return_path`] accepts are followed.
-    let query = leptos_router::hooks::use_query_map();
+    let query = crate::router::use_query_map();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {

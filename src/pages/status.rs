@@ -2,10 +2,10 @@
 //! not answered and while the account waits for activation, so activation done in another tab
 //! shows up; "Check again" asks at once.
 
+use crate::router::use_params_map;
 use bankid_api::types::{JournalEntry, RegistrationState, RegistrationStatus};
 use bankid_api::ErrorCode;
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 
 use crate::api::{self, ApiError};
 use crate::components::problem::{Problem, SupportDetails};

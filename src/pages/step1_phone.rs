@@ -1,8 +1,8 @@
 //! `/register/{bank}` — step 1: the phone number.
 
+use crate::router::{use_navigate, use_params_map};
 use bankid_api::ErrorCode;
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::components::phone_field::PhoneForm;
 use crate::components::problem::Problem;

@@ -7,9 +7,6 @@ use bankid_api::types::{
 use bankid_api::validate::mask_phone;
 use bankid_api::ErrorCode;
 use leptos::prelude::*;
-use leptos_router::components::{Redirect, A};
-use leptos_router::hooks::use_params_map;
-use leptos_router::NavigateOptions;
 
 use crate::api::{self, ApiError};
 use crate::components::checkbox::Checkbox;
@@ -17,6 +14,7 @@ use crate::components::error_summary::{ErrorSummary, SummaryItem, SummaryLink};
 use crate::components::problem::Problem;
 use crate::i18n::{t, tf, tr, use_lang, use_page_title, years, Key};
 use crate::nav::Link;
+use crate::router::{use_params_map, Redirect};
 use crate::state::{use_banks, use_draft};
 
 /// Id of the consent checkbox.
@@ -30,13 +28,7 @@ pub fn Step2Consent() -> impl IntoView {
     move || match draft.phone.get() {
         // Nothing typed in this visit (e.g. the page was reloaded): back to step 1.
         None => view! {
-            <Redirect
-                path=format!("/register/{}", bank_id.get_untracked())
-                options=NavigateOptions {
-                    replace: true,
-                    ..Default::default()
-                }
-            />
+            <Redirect path=format!("/register/{}", bank_id.get_untracked()) />
         }
         .into_any(),
         Some(phone) => view! { <ConsentPage bank_id phone /> }.into_any(),
@@ -170,12 +162,12 @@ fn ConsentPage(bank_id: Memo<String>, phone: String) -> impl IntoView {
                         <dt class="bp-summary-list__key">{tr(Key::ConsentPhone)}</dt>
                         <dd class="bp-summary-list__value bp-nowrap">{masked}</dd>
                         <dd class="bp-summary-list__actions">
-                            <A exact=true href=move || step1.get() attr:id="phone-change">
+                            <a href=move || step1.get() id="phone-change">
                                 {tr(Key::Change)}
                                 <span class="bp-visually-hidden">
                                     " " {tr(Key::ChangePhoneHidden)}
                                 </span>
-                            </A>
+                            </a>
                         </dd>
                     </div>
                 </dl>
@@ -190,7 +182,7 @@ fn ConsentPage(bank_id: Memo<String>, phone: String) -> impl IntoView {
     };
 
     view! {
-        <A exact=true href=move || step1.get() attr:class="bp-back-link">{tr(Key::Back)}</A>
+        <a href=move || step1.get() class="bp-back-link">{tr(Key::Back)}</a>
         {body}
     }
 }

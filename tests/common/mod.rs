@@ -21,3 +21,8 @@ pub fn find<T: JsCast>(root: &HtmlElement, selector: &str) -> T {
         .unwrap_or_else(|| panic!("no element matches {selector}"))
         .unchecked_into()
 }
+
+/// Waits `ms` milliseconds (a timer, so the browser runs its events meanwhile).
+pub async fn sleep(ms: u32) {
+    bankid_portal_web::api::sleep_ms(ms).await;
+}

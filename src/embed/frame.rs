@@ -200,14 +200,28 @@ fn observe_height(parent: Parent) {
     }
 }
 
+/// The banks in the page's boot data ([`bankid_api::types::Boot`]), read without the rest of it.
+fn boot_banks() -> Option<Vec<BankInfo>> {
+    #[derive(serde::Deserialize)]
+    struct Banks {
+        banks: Vec<BankInfo>,
+    }
+    let text = document()
+        .get_element_by_id(bankid_api::types::BOOT_ELEMENT_ID)?
+        .text_content()?;
+    serde_json::from_str::<Banks>(&text).ok().map(|b| b.banks)
+}
+
 #[component]
 pub fn Frame(bank_id: String) -> impl IntoView {
     let lang = use_lang();
     let lang_ctx = use_context::<LangContext>();
     let parent = Parent::new();
 
-    // The bank list, once (a plain task: no resource machinery in this bundle).
-    let banks = RwSignal::new(None::<Result<Vec<BankInfo>, ApiError>>);
+    // The bank list: the one the server wrote into the page, so the first frame already shows
+    // the bank (nothing arrives later to push the page down); else asked for once (a plain
+    // task: no resource machinery in this bundle).
+    let banks = RwSignal::new(boot_banks().map(Ok::<_, ApiError>));
     let load_banks = move || {
         banks.set(None);
         leptos::task::spawn_local(async move {
@@ -215,7 +229,9 @@ pub fn Frame(bank_id: String) -> impl IntoView {
             banks.set(Some(list));
         });
     };
-    load_banks();
+    if banks.with_untracked(Option::is_none) {
+        load_banks();
+    }
     let bank_id = StoredValue::new(bank_id);
     let bank = Memo::new(move |_| {
         banks.with(|b| {

@@ -45,6 +45,7 @@ test('signed-out pages do not move while they load', async ({ page }) => {
     '/register/sber/consent',
     '/return?error=access_denied&bank=sber',
     '/signin',
+    '/signin/second-factor',
     '/no-such-page',
     '/dev/inbox',
   ]) {
@@ -63,10 +64,27 @@ test('signed-in pages do not move while they load', async ({ page }) => {
     '/account/security',
     '/account/banks',
     '/account/banks/add',
+    '/account/banks/add/tbank',
+    '/account/banks/change/sber',
+    '/account/banks/change/sber/vtb',
+    '/account/banks/remove/sber',
     '/account/consents',
   ]) {
     expectStill(await shiftsOf(page, path), path);
   }
+});
+
+test('the embedded registration does not move inside the bank page while it loads', async ({ page }) => {
+  // The demo bank website frames the portal; the frame's own document is observed (the init
+  // script runs in every frame).
+  await page.goto(`${process.env.DEMO_URL || 'http://127.0.0.2:8082'}/sber/`);
+  const frame = page.frameLocator('#bp-portal-frame');
+  await expect(frame.getByRole('textbox')).toBeVisible();
+  await page.waitForLoadState('networkidle');
+  await page.waitForTimeout(500);
+  const embedded = page.frames().find((f) => new URL(f.url()).pathname.startsWith('/embed/'));
+  expect(embedded, 'the portal frame').toBeTruthy();
+  expectStill(await embedded.evaluate(() => window.__shifts), '/embed/sber (framed)');
 });
 
 test('the check sees a page that moves', async ({ page }) => {

@@ -2,7 +2,7 @@
 //! same function as the server.
 
 use bankid_api::types::Country;
-use bankid_api::validate::{check_phone_country, normalize_phone, PHONE_HINT};
+use bankid_api::validate::{check_phone_country, normalize_phone, phone_hint_for};
 use bankid_api::{ErrorCode, Lang};
 use leptos::prelude::*;
 
@@ -13,9 +13,10 @@ use crate::i18n::{pick, t, tr, use_lang, Key};
 /// Id (and name) of the phone input.
 pub const PHONE_ID: &str = "phone";
 
-/// The phone rule in `lang`, from the shared crate.
-pub fn phone_hint(lang: Lang) -> &'static str {
-    pick(lang, PHONE_HINT)
+/// The phone rule in `lang` for a bank of `country` (any served country's when not known), from
+/// the shared crate.
+pub fn phone_hint(lang: Lang, country: Option<Country>) -> &'static str {
+    pick(lang, phone_hint_for(country))
 }
 
 /// The step 1 form: error summary, optional content (caption), the phone question and a
@@ -66,9 +67,9 @@ pub fn PhoneForm(
         }
     };
     let label = Signal::derive(move || t(lang.get(), Key::PhoneQuestion).to_string());
-    // The page's lead (if any), then the shared phone rule.
+    // The page's lead (if any), then the shared phone rule (of the bank's country).
     let hint = Signal::derive(move || {
-        let rule = phone_hint(lang.get());
+        let rule = phone_hint(lang.get(), country.get());
         lead.with(|lead| {
             if lead.is_empty() {
                 rule.to_string()

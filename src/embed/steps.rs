@@ -5,7 +5,7 @@ use bankid_api::types::BankInfo;
 use bankid_api::types::{
     ConsentField, Country, RegistrationState, CONSENT_VERSION, RETENTION_YEARS,
 };
-use bankid_api::validate::{mask_phone, PHONE_HINT};
+use bankid_api::validate::{mask_phone, phone_hint_for};
 use bankid_api::ErrorCode;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -75,13 +75,19 @@ pub fn phone_step(
         phone_error,
         typed,
         bank_name,
+        ready_bank,
         ..
     } = f;
     let lang = use_lang();
     let invalid = move || phone_error.get().is_some();
     let hint = move || {
         let l = lang.get();
-        format!("{} {}", et(l, EmbedKey::PhoneLead), pick(l, PHONE_HINT))
+        let country = ready_bank.with(|b| b.as_ref().map(|b| b.country));
+        format!(
+            "{} {}",
+            et(l, EmbedKey::PhoneLead),
+            pick(l, phone_hint_for(country))
+        )
     };
     view! {
         <form class="bp-form" novalidate on:submit=on_phone>

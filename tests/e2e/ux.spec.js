@@ -240,6 +240,14 @@ test('the phone step refuses a number of another country than the bank, before s
     await expect(page).toHaveURL(/\/register\/[a-z]+$/);
   };
 
+  // The hint asks for a number of the bank's country, and only of it.
+  await page.goto('/register/sber');
+  await expect(page.locator('#phone-hint')).toContainText('A Russian mobile number (+7).');
+  await expect(page.locator('#phone-hint')).not.toContainText('+380');
+  await page.goto('/register/privatbank');
+  await expect(page.locator('#phone-hint')).toContainText('A Ukrainian mobile number (+380).');
+  await expect(page.locator('#phone-hint')).not.toContainText('+7');
+
   await phoneStep('Sberbank', '+380 67 123 45 67');
   await refused('This is a Ukrainian number (+380), but you chose a Russian bank.');
   await expectAccessible(page, 'phone step: Ukrainian number for a Russian bank');

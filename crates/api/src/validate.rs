@@ -230,12 +230,30 @@ pub const PHONE_PATTERN: &str = concat!(
     ")?$",
 );
 
-/// Human description of the phone rule, for hints.
+/// Human description of the phone rule, for hints, when the bank is not known.
 pub const PHONE_HINT: (&str, &str, &str) = (
     "Российский (+7) или украинский (+380) мобильный номер. Пробелы, скобки и дефисы можно не убирать.",
     "Український (+380) або російський (+7) мобільний номер. Пробіли, дужки й дефіси можна не прибирати.",
     "A Russian (+7) or Ukrainian (+380) mobile number. Spaces, brackets and dashes are fine.",
 );
+
+/// The phone rule for a bank of `country` ([`check_phone_country`]: a bank confirms only its own
+/// country's numbers), for hints; [`PHONE_HINT`] when the bank is not known.
+pub fn phone_hint_for(country: Option<Country>) -> (&'static str, &'static str, &'static str) {
+    match country {
+        Some(Country::Ru) => (
+            "Российский мобильный номер (+7). Пробелы, скобки и дефисы можно не убирать.",
+            "Російський мобільний номер (+7). Пробіли, дужки й дефіси можна не прибирати.",
+            "A Russian mobile number (+7). Spaces, brackets and dashes are fine.",
+        ),
+        Some(Country::Ua) => (
+            "Украинский мобильный номер (+380). Пробелы, скобки и дефисы можно не убирать.",
+            "Український мобільний номер (+380). Пробіли, дужки й дефіси можна не прибирати.",
+            "A Ukrainian mobile number (+380). Spaces, brackets and dashes are fine.",
+        ),
+        None => PHONE_HINT,
+    }
+}
 
 /// Normalizes a Russian or Ukrainian phone number to E.164.
 ///
@@ -346,6 +364,24 @@ pub fn mask_phone(e164: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_phone_hint_names_the_countries_whose_numbers_are_taken() {
+        for (country, own, other) in [(Country::Ru, "+7)", "+380"), (Country::Ua, "+380)", "+7")] {
+            let (ru, uk, en) = phone_hint_for(Some(country));
+            for text in [ru, uk, en] {
+                assert!(
+                    text.contains(own) && !text.contains(other),
+                    "{country:?}: {text}"
+                );
+            }
+        }
+        let (ru, uk, en) = phone_hint_for(None);
+        for text in [ru, uk, en] {
+            assert!(text.contains("+7)") && text.contains("+380)"), "{text}");
+        }
+    }
+
     use super::*;
 
     #[test]

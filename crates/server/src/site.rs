@@ -378,7 +378,10 @@ fn first_view(app: &AppState, path: &str, boot: &Boot) -> Option<String> {
             let hint = format!(
                 "{} {}",
                 t(lang, Key::PhoneLead),
-                pick(lang, bankid_api::validate::PHONE_HINT)
+                pick(
+                    lang,
+                    bankid_api::validate::phone_hint_for(Some(bank.country))
+                )
             );
             Some(format!(
                 "{}<form class=\"bp-form\"><span class=\"bp-caption-l\">{} · {}</span>\

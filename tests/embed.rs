@@ -160,24 +160,24 @@ async fn the_text_table_speaks_three_languages_and_follows_the_switch() {
     let lang = RwSignal::new(Lang::Ru);
     let _handle = mount_to(root.clone(), move || {
         provide_context(LangContext(lang));
-        view! { <p>{etr(EmbedKey::PortalName)}</p> }
+        view! { <p>{etr(EmbedKey::RequestedBy)}</p> }
     });
     tick().await;
     assert_eq!(
         root.text_content().unwrap(),
-        et(Lang::Ru, EmbedKey::PortalName)
+        et(Lang::Ru, EmbedKey::RequestedBy)
     );
     lang.set(Lang::Uk);
     tick().await;
     assert_eq!(
         root.text_content().unwrap(),
-        et(Lang::Uk, EmbedKey::PortalName)
+        et(Lang::Uk, EmbedKey::RequestedBy)
     );
     lang.set(Lang::En);
     tick().await;
     assert_eq!(
         root.text_content().unwrap(),
-        et(Lang::En, EmbedKey::PortalName)
+        et(Lang::En, EmbedKey::RequestedBy)
     );
 }
 
@@ -264,13 +264,12 @@ async fn the_frame_names_the_portal_and_the_bank_and_checks_the_steps() {
     let (root, _handle) = mount_frame("sber");
     let input: HtmlInputElement = appears(&root, "input#phone").await.unchecked_into();
 
-    // The portal, and the bank that asked for it.
+    // The portal (a page without boot data: the Russian portal's name), and the bank that
+    // asked for it.
     let bar: HtmlElement = find(&root, "header");
     let bar_text = bar.text_content().unwrap();
-    assert!(
-        bar_text.contains(et(Lang::En, EmbedKey::PortalName)),
-        "{bar_text}"
-    );
+    let portal = bankid_api::types::Brand::of(bankid_api::types::Country::Ru).name;
+    assert!(bar_text.contains(portal.get(Lang::En)), "{bar_text}");
     assert!(
         bar_text.contains(et(Lang::En, EmbedKey::RequestedBy)),
         "{bar_text}"

@@ -200,18 +200,6 @@ fn observe_height(parent: Parent) {
     }
 }
 
-/// The banks in the page's boot data ([`bankid_api::types::Boot`]), read without the rest of it.
-fn boot_banks() -> Option<Vec<BankInfo>> {
-    #[derive(serde::Deserialize)]
-    struct Banks {
-        banks: Vec<BankInfo>,
-    }
-    let text = document()
-        .get_element_by_id(bankid_api::types::BOOT_ELEMENT_ID)?
-        .text_content()?;
-    serde_json::from_str::<Banks>(&text).ok().map(|b| b.banks)
-}
-
 #[component]
 pub fn Frame(bank_id: String) -> impl IntoView {
     let lang = use_lang();
@@ -221,7 +209,7 @@ pub fn Frame(bank_id: String) -> impl IntoView {
     // The bank list: the one the server wrote into the page, so the first frame already shows
     // the bank (nothing arrives later to push the page down); else asked for once (a plain
     // task: no resource machinery in this bundle).
-    let banks = RwSignal::new(boot_banks().map(Ok::<_, ApiError>));
+    let banks = RwSignal::new(super::boot().map(|b| Ok::<_, ApiError>(b.banks.clone())));
     let load_banks = move || {
         banks.set(None);
         leptos::task::spawn_local(async move {

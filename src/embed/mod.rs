@@ -11,7 +11,7 @@ pub mod steps;
 pub mod texts;
 pub mod ui;
 
-use bankid_api::types::BankInfo;
+use bankid_api::types::{BankInfo, Brand, Country};
 use bankid_api::ErrorCode;
 use leptos::prelude::*;
 
@@ -39,6 +39,26 @@ pub fn EmbedApp() -> impl IntoView {
     }
 }
 
+/// What the embedded pages take from the boot data the server writes into every page
+/// ([`bankid_api::types::Boot`]): the banks and the portal's identity; the rest is not decoded.
+#[derive(serde::Deserialize)]
+pub struct EmbedBoot {
+    pub banks: Vec<BankInfo>,
+    pub brand: Brand,
+}
+
+/// The page's boot data, read once; `None` when the page has none (or it does not decode).
+pub fn boot() -> Option<&'static EmbedBoot> {
+    thread_local! {
+        static BOOT: Option<&'static EmbedBoot> = document()
+            .get_element_by_id(bankid_api::types::BOOT_ELEMENT_ID)
+            .and_then(|el| el.text_content())
+            .and_then(|text| serde_json::from_str::<EmbedBoot>(&text).ok())
+            .map(|b| &*Box::leak(Box::new(b)));
+    }
+    BOOT.with(|b| *b)
+}
+
 /// The compact page of the embedded mode: no portal header or footer, but always a slim bar
 /// saying that this is the government portal and, once known, which bank asked for it.
 #[component]
@@ -62,12 +82,20 @@ pub fn Shell(
             }
         })
     };
+    // The deployment's portal (`[brand]`): its mark and full name.
+    let Brand {
+        name: portal, mark, ..
+    } = boot()
+        .map(|b| b.brand.clone())
+        .unwrap_or_else(|| Brand::of(Country::Ru));
+    let portal = StoredValue::new(portal);
+    let portal_name = move || portal.with_value(|p| p.get(lang.get()).to_string());
     view! {
         // Named landmarks: the bank's page around the frame has its own banner and main.
-        <header class="bp-embed-bar" aria-label=etr(EmbedKey::PortalName)>
+        <header class="bp-embed-bar" aria-label=portal_name>
             <p class="bp-embed-bar__portal">
-                <span class="bp-header__logo" aria-hidden="true"></span>
-                <span>{etr(EmbedKey::PortalName)}</span>
+                <img class="bp-embed-bar__mark" src=mark alt="" width="24" height="24" />
+                <span>{portal_name}</span>
             </p>
             {requested_by}
         </header>

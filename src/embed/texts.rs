@@ -31,8 +31,6 @@ macro_rules! keys {
 
 keys! {
     // ---- the embedded pages' own ----
-    /// The portal's name in the frame's top bar.
-    PortalName,
     /// Before the bank's logo and name: who asked for the portal.
     RequestedBy,
     /// Below the consent: how the bank's sign-in opens.
@@ -146,11 +144,6 @@ macro_rules! shared {
 fn texts(key: EmbedKey) -> (&'static str, &'static str, &'static str) {
     use EmbedKey::*;
     match key {
-        PortalName => (
-            "Госуслуги — портал государственных услуг",
-            "Госуслуги — портал державних послуг",
-            "Gosuslugi — the government services portal",
-        ),
         RequestedBy => ("по запросу:", "на запит:", "requested by:"),
         BankOpensInWindow => (
             "Вход в банк откроется в новом окне. Эта страница останется открытой и покажет результат.",
@@ -252,7 +245,6 @@ mod tests {
 
     /// The embedded pages' own texts (the others are the catalogue's, which has its own tests).
     const OWN: &[EmbedKey] = &[
-        EmbedKey::PortalName,
         EmbedKey::RequestedBy,
         EmbedKey::BankOpensInWindow,
         EmbedKey::WaitingPopupTitle,

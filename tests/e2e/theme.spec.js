@@ -78,6 +78,18 @@ test('the deployment\'s theme, mark and name', async ({ page }) => {
   await expect(page.locator('form button[type=submit]')).toHaveCSS('background-color', blue);
   await expect(page.locator('.bp-back-link')).toBeVisible();
   await expectAccessible(page, 'phone step (theme)');
+
+  // Framed in a bank's page, the portal names itself the same way, with the same mark.
+  const headerMark = await mark.getAttribute('src');
+  const portalLang = await page.locator('html').getAttribute('lang');
+  await page.goto(`${process.env.DEMO_URL || 'http://127.0.0.2:8082'}/sber/`);
+  const frame = page.frameLocator('#bp-portal-frame');
+  await expect(frame.getByRole('textbox')).toBeVisible();
+  await page.locator('#bp-portal-lang').selectOption(portalLang);
+  await expect(frame.locator('html')).toHaveAttribute('lang', portalLang);
+  await expect(frame.locator('.bp-embed-bar__portal')).toHaveText(full);
+  await expect(frame.locator('.bp-embed-bar__mark')).toHaveAttribute('src', headerMark);
+  await expect(frame.locator('.bp-embed-bar__mark')).toHaveAttribute('alt', '');
 });
 
 test('on a phone the header is one line of at most 64 px, signed out and signed in', async ({ page }, info) => {

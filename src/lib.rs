@@ -63,6 +63,22 @@ fn not_found() -> AnyView {
     view! { <NotFound /> }.into_any()
 }
 
+/// A bundle's app: its setup, then its pages in the page frame.
+fn app(bundle: Bundle, table: &'static [Route]) -> impl IntoView {
+    provide_app(bundle);
+    view! { <Layout>{routes(table, not_found)}</Layout> }
+}
+
+/// A row of a route table: a path pattern and the page component it shows.
+macro_rules! route {
+    ($path:literal, $page:ident) => {
+        Route {
+            path: $path,
+            view: || view! { <$page /> }.into_any(),
+        }
+    };
+}
+
 /// What every bundle sets up before its routes: language, shared state, which bundle it is, its
 /// router.
 fn provide_app(bundle: Bundle) {
@@ -75,113 +91,50 @@ fn provide_app(bundle: Bundle) {
 /// The register bundle (`index.html`): the pages before the bank, and not-found for unknown paths.
 #[component]
 pub fn RegisterApp() -> impl IntoView {
-    provide_app(Bundle::Register);
-    view! {
-        <Layout>{routes(REGISTER_ROUTES, not_found)}</Layout>
-    }
+    app(Bundle::Register, REGISTER_ROUTES)
 }
 
 const REGISTER_ROUTES: &[Route] = &[
-    Route {
-        path: "/",
-        view: || view! { <BanksPage /> }.into_any(),
-    },
-    Route {
-        path: "/register/:bank",
-        view: || view! { <Step1Phone /> }.into_any(),
-    },
-    Route {
-        path: "/register/:bank/consent",
-        view: || view! { <Step2Consent /> }.into_any(),
-    },
-    Route {
-        path: "/return",
-        view: || view! { <ReturnError /> }.into_any(),
-    },
+    route!("/", BanksPage),
+    route!("/register/:bank", Step1Phone),
+    route!("/register/:bank/consent", Step2Consent),
+    route!("/return", ReturnError),
 ];
 
 /// The account bundle (`account.html`): status, sign-in, activation, the sandbox inbox.
 #[component]
 pub fn AccountApp() -> impl IntoView {
-    provide_app(Bundle::Account);
-    view! {
-        <Layout>{routes(ACCOUNT_ROUTES, not_found)}</Layout>
-    }
+    app(Bundle::Account, ACCOUNT_ROUTES)
 }
 
 const ACCOUNT_ROUTES: &[Route] = &[
-    Route {
-        path: "/registration/:id",
-        view: || view! { <StatusPage /> }.into_any(),
-    },
-    Route {
-        path: "/signin",
-        view: || view! { <SignInPage /> }.into_any(),
-    },
-    Route {
-        path: "/signin/second-factor",
-        view: || view! { <SecondFactorPage /> }.into_any(),
-    },
-    Route {
-        path: "/account/activate",
-        view: || view! { <ActivatePage /> }.into_any(),
-    },
-    Route {
-        path: "/dev/inbox",
-        view: || view! { <DevInboxPage /> }.into_any(),
-    },
+    route!("/registration/:id", StatusPage),
+    route!("/signin", SignInPage),
+    route!("/signin/second-factor", SecondFactorPage),
+    route!("/account/activate", ActivatePage),
+    route!("/dev/inbox", DevInboxPage),
 ];
 
 /// The manage bundle (`manage.html`): linked banks, consents.
 #[component]
 pub fn ManageApp() -> impl IntoView {
-    provide_app(Bundle::Manage);
-    view! {
-        <Layout>{routes(MANAGE_ROUTES, not_found)}</Layout>
-    }
+    app(Bundle::Manage, MANAGE_ROUTES)
 }
 
 const MANAGE_ROUTES: &[Route] = &[
-    Route {
-        path: "/account/banks",
-        view: || view! { <LinkedBanksPage /> }.into_any(),
-    },
-    Route {
-        path: "/account/banks/add",
-        view: || view! { <ChooseBankPage /> }.into_any(),
-    },
-    Route {
-        path: "/account/banks/add/:bank",
-        view: || view! { <LinkConsentPage /> }.into_any(),
-    },
-    Route {
-        path: "/account/banks/change/:old",
-        view: || view! { <ChooseBankPage /> }.into_any(),
-    },
-    Route {
-        path: "/account/banks/change/:old/:bank",
-        view: || view! { <LinkConsentPage /> }.into_any(),
-    },
-    Route {
-        path: "/account/banks/remove/:bank",
-        view: || view! { <RemoveBankPage /> }.into_any(),
-    },
-    Route {
-        path: "/account/consents",
-        view: || view! { <ConsentsPage /> }.into_any(),
-    },
+    route!("/account/banks", LinkedBanksPage),
+    route!("/account/banks/add", ChooseBankPage),
+    route!("/account/banks/add/:bank", LinkConsentPage),
+    route!("/account/banks/change/:old", ChooseBankPage),
+    route!("/account/banks/change/:old/:bank", LinkConsentPage),
+    route!("/account/banks/remove/:bank", RemoveBankPage),
+    route!("/account/consents", ConsentsPage),
 ];
 
 /// The security bundle (`security.html`): two-factor protection.
 #[component]
 pub fn SecurityApp() -> impl IntoView {
-    provide_app(Bundle::Security);
-    view! {
-        <Layout>{routes(SECURITY_ROUTES, not_found)}</Layout>
-    }
+    app(Bundle::Security, SECURITY_ROUTES)
 }
 
-const SECURITY_ROUTES: &[Route] = &[Route {
-    path: "/account/security",
-    view: || view! { <SecurityPage /> }.into_any(),
-}];
+const SECURITY_ROUTES: &[Route] = &[route!("/account/security", SecurityPage)];

@@ -58,7 +58,7 @@ test('signed in: the first view is where the app draws the page', async ({ page 
   // `ivanov` stays pending (register.spec.js relies on it): these pages only look.
   await registerThrough(page, 'Sberbank', '+7 916 123-45-67', 'ivanov');
   const status = new URL(page.url()).pathname;
-  for (const path of [status, '/account/banks']) {
+  for (const path of [status, '/account/banks', '/account/banks/add', '/account/banks/change/sber', '/account/consents']) {
     await expectSameView(page, path);
   }
 });

@@ -352,9 +352,10 @@ pub fn shell(boot: &Boot, path: &str, main: Option<&str>) -> String {
 
 /// The heading block of the page at `path` as the app draws it first, in the page's language:
 /// only for pages whose first words do not wait for an answer (the bank list, a bank's phone step,
-/// sign-in; the signed-in account pages when the boot data has the session).
+/// sign-in, the status page; linked banks, adding or changing a bank and the consents when the boot
+/// data has the session).
 fn first_view(app: &AppState, path: &str, boot: &Boot) -> Option<String> {
-    use bankid_api::texts::{pick, t, Key};
+    use bankid_api::texts::{pick, t, tf, Key};
     let lang = boot.lang;
     let h1 = |key: Key| format!("<h1 class=\"bp-heading-xl\">{}</h1>", escape(t(lang, key)));
     let lead = |key: Key| format!("<p class=\"bp-body-l\">{}</p>", escape(t(lang, key)));
@@ -405,6 +406,31 @@ fn first_view(app: &AppState, path: &str, boot: &Boot) -> Option<String> {
             "{}{}",
             h1(Key::LinkedBanksTitle),
             lead(Key::LinkedBanksLead)
+        )),
+        ["account", "banks", "add"] if signed_in => Some(format!(
+            "{}{}{}",
+            back("/account/banks"),
+            h1(Key::AddBankTitle),
+            lead(Key::AddBankLead)
+        )),
+        ["account", "banks", "change", old] if signed_in => {
+            let name = boot
+                .banks
+                .iter()
+                .find(|b| b.id == *old)
+                .map_or(*old, |b| b.name.get(lang));
+            let with_bank = |key: Key| tf(lang, key, &[("bank", name)]);
+            Some(format!(
+                "{}<h1 class=\"bp-heading-xl\">{}</h1><p class=\"bp-body-l\">{}</p>",
+                back("/account/banks"),
+                escape(&with_bank(Key::ChangeBankTitle)),
+                escape(&with_bank(Key::ChangeBankLead))
+            ))
+        }
+        ["account", "consents"] if signed_in => Some(format!(
+            "{}{}",
+            h1(Key::ConsentsTitle),
+            lead(Key::ConsentsLead)
         )),
         ["registration", id] => {
             use bankid_api::types::RegistrationState as S;

@@ -352,8 +352,8 @@ pub fn shell(boot: &Boot, path: &str, main: Option<&str>) -> String {
 
 /// The heading block of the page at `path` as the app draws it first, in the page's language:
 /// only for pages whose first words do not wait for an answer (the bank list, a bank's phone step,
-/// sign-in, the status page; linked banks, adding or changing a bank and the consents when the boot
-/// data has the session).
+/// sign-in, the status page; activation, two-factor protection (its heading), linked banks, adding
+/// or changing a bank and the consents when the boot data has the session).
 fn first_view(app: &AppState, path: &str, boot: &Boot) -> Option<String> {
     use bankid_api::texts::{pick, t, tf, Key};
     let lang = boot.lang;
@@ -427,6 +427,20 @@ fn first_view(app: &AppState, path: &str, boot: &Boot) -> Option<String> {
                 escape(&with_bank(Key::ChangeBankLead))
             ))
         }
+        ["account", "activate"] => {
+            let active = boot.session.as_ref()?.account_state == "active";
+            Some(if active {
+                format!(
+                    "{}{}",
+                    h1(Key::StatusActiveTitle),
+                    lead(Key::StatusActiveText)
+                )
+            } else {
+                format!("{}{}", h1(Key::ActivateTitle), lead(Key::ActivateLead))
+            })
+        }
+        // Its first words below the heading wait for the state of two-factor protection.
+        ["account", "security"] if signed_in => Some(h1(Key::SecurityTitle)),
         ["account", "consents"] if signed_in => Some(format!(
             "{}{}",
             h1(Key::ConsentsTitle),

@@ -352,8 +352,8 @@ pub fn shell(boot: &Boot, path: &str, main: Option<&str>) -> String {
 
 /// The heading block of the page at `path` as the app draws it first, in the page's language:
 /// only for pages whose first words do not wait for an answer (the bank list, a bank's phone step,
-/// sign-in, the status page; activation, two-factor protection (its heading), linked banks, adding
-/// or changing a bank and the consents when the boot data has the session).
+/// sign-in, the status page; activation, two-factor protection, linked banks, adding or changing a
+/// bank and the consents when the boot data has the session).
 fn first_view(app: &AppState, path: &str, boot: &Boot) -> Option<String> {
     use bankid_api::texts::{pick, t, tf, Key};
     let lang = boot.lang;
@@ -439,8 +439,16 @@ fn first_view(app: &AppState, path: &str, boot: &Boot) -> Option<String> {
                 format!("{}{}", h1(Key::ActivateTitle), lead(Key::ActivateLead))
             })
         }
-        // Its first words below the heading wait for the state of two-factor protection.
-        ["account", "security"] if signed_in => Some(h1(Key::SecurityTitle)),
+        // Whether two-factor protection is on is in the session: the overview's words.
+        ["account", "security"] => {
+            let on = boot.session.as_ref()?.totp_enabled;
+            Some(format!(
+                "{}<p class=\"bp-body-l bp-totp-state\"><strong>{}</strong></p><p class=\"bp-body\">{}</p>",
+                h1(Key::SecurityTitle),
+                escape(t(lang, if on { Key::TwoFactorOn } else { Key::TwoFactorOff })),
+                escape(t(lang, Key::TwoFactorLead))
+            ))
+        }
         ["account", "consents"] if signed_in => Some(format!(
             "{}{}",
             h1(Key::ConsentsTitle),

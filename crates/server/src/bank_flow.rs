@@ -222,6 +222,7 @@ pub const CALLBACK_CODES: &[ErrorCode] = &[
     ErrorCode::RegInvalidData,
     ErrorCode::ServiceUnavailable,
     ErrorCode::Internal,
+    ErrorCode::ReqTimeout,
 ];
 
 /// The callback's answers for the OpenAPI document: always a redirect.

@@ -197,8 +197,12 @@ impl utoipa::IntoResponses for LaunchResponses {
     {
         crate::openapi::redirect_responses(
             "To the bank's authorization URL, or /return?error=CODE&trace_id=T when the link is \
-             unknown, used or expired.",
-            &[ErrorCode::EmbedLaunchInvalid, ErrorCode::ServiceUnavailable],
+             unknown, used or expired (or the portal took too long).",
+            &[
+                ErrorCode::EmbedLaunchInvalid,
+                ErrorCode::ServiceUnavailable,
+                ErrorCode::ReqTimeout,
+            ],
         )
     }
 }

@@ -284,7 +284,14 @@ fn complete(doc: &mut Document, config: &Config) {
                     *tag = module.to_string();
                 }
             }
-            let mut layers: Vec<&[ErrorCode]> = vec![ANY];
+            // A navigation's timeout is its redirect to the return page (listed with its
+            // redirect's codes), not the error shape.
+            let mut layers: Vec<&[ErrorCode]> = if crate::web::NAVIGATIONS.contains(&path.as_str())
+            {
+                vec![]
+            } else {
+                vec![ANY]
+            };
             if api && method == HttpMethod::Post {
                 layers.push(IDEMPOTENT_POST);
                 op.parameters

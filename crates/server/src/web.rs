@@ -226,14 +226,29 @@ pub async fn request_timeout(req: Request, next: Next) -> Response {
     within(REQUEST_TIMEOUT, req, next).await
 }
 
-/// Runs the request, or answers `REQ_TIMEOUT` once `limit` has passed.
+/// The paths a browser opens top-level, coming back from or going to a bank: what they answer is
+/// a page (or a redirect to one), never the JSON error shape.
+pub const NAVIGATIONS: &[&str] = &["/auth/callback", "/auth/launch"];
+
+/// Runs the request, or answers `REQ_TIMEOUT` once `limit` has passed: in the one error shape, or
+/// on [`NAVIGATIONS`] as the return page that explains it (`/return?error=REQ_TIMEOUT&trace_id=…`).
 pub async fn within(limit: std::time::Duration, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
+    let trace_id = req
+        .extensions()
+        .get::<Ctx>()
+        .map(|c| c.trace_id.clone())
+        .unwrap_or_default();
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(resp) => resp,
         Err(_) => {
             tracing::warn!(%path, limit_ms = limit.as_millis() as u64, "request timed out");
-            crate::error::ApiError::new(bankid_api::ErrorCode::ReqTimeout).into_response()
+            let code = bankid_api::ErrorCode::ReqTimeout;
+            if NAVIGATIONS.contains(&path.as_str()) {
+                crate::bank_flow::to_return_page(code, &trace_id)
+            } else {
+                crate::error::ApiError::new(code).into_response()
+            }
         }
     }
 }
@@ -344,6 +359,43 @@ mod tests {
         assert_eq!(pending.code, bankid_api::ErrorCode::ReqTimeout);
         let quick = app.oneshot(get("/quick")).await.expect("answer");
         assert_eq!(quick.status(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn a_bank_round_trip_that_times_out_lands_on_the_return_page() {
+        use axum::routing::get;
+        use tower::ServiceExt;
+        let slow = || async {
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            "late"
+        };
+        let app = axum::Router::new()
+            .route("/auth/callback", get(slow))
+            .route("/auth/launch", get(slow))
+            .layer(axum::middleware::from_fn(|req, next| {
+                within(std::time::Duration::from_millis(50), req, next)
+            }));
+        for path in NAVIGATIONS {
+            let mut req = Request::builder()
+                .uri(format!("{path}?code=c&state=s"))
+                .body(Body::empty())
+                .expect("request");
+            req.extensions_mut().insert(Ctx {
+                trace_id: "t-1".into(),
+                lang: Lang::En,
+                client_ip: None,
+            });
+            let resp = app.clone().oneshot(req).await.expect("answer");
+            assert!(resp.status().is_redirection(), "{path}: {}", resp.status());
+            assert_eq!(
+                resp.headers()
+                    .get(axum::http::header::LOCATION)
+                    .and_then(|v| v.to_str().ok()),
+                Some("/return?error=REQ_TIMEOUT&trace_id=t-1"),
+                "{path}"
+            );
+            assert!(resp.extensions().get::<PendingError>().is_none(), "{path}");
+        }
     }
 
     #[test]

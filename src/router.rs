@@ -56,13 +56,17 @@ impl Params {
     }
 }
 
-/// A query component decoded (`+` is a space).
+/// A query component decoded (`+` is a space there).
 fn decode(s: &str) -> Option<String> {
-    let s = s.replace('+', " ");
+    decode_segment(&s.replace('+', " "))
+}
+
+/// A path segment decoded (`%XX` escapes; `+` is itself).
+fn decode_segment(s: &str) -> Option<String> {
     if !s.contains('%') {
-        return Some(s);
+        return Some(s.to_string());
     }
-    js_sys::decode_uri_component(&s).ok().map(String::from)
+    js_sys::decode_uri_component(s).ok().map(String::from)
 }
 
 /// Matches `path` against a route pattern: its parameters when every segment fits.
@@ -78,7 +82,7 @@ pub fn match_path(pattern: &str, path: &str) -> Option<Params> {
         match (want.next(), have.next()) {
             (None, None) => return Some(Params(params)),
             (Some(w), Some(h)) => match w.strip_prefix(':') {
-                Some(name) if !h.is_empty() => params.push((name.to_string(), decode(h)?)),
+                Some(name) if !h.is_empty() => params.push((name.to_string(), decode_segment(h)?)),
                 Some(_) => return None,
                 None if w == h => {}
                 None => return None,
@@ -183,7 +187,7 @@ fn scroll_to_fragment() {
     let hash = window().location().hash().unwrap_or_default();
     let id = hash.trim_start_matches('#');
     match (!id.is_empty())
-        .then(|| document().get_element_by_id(&decode(id).unwrap_or_default()))
+        .then(|| document().get_element_by_id(&decode_segment(id).unwrap_or_default()))
         .flatten()
     {
         Some(el) => el.scroll_into_view(),
@@ -226,12 +230,10 @@ pub fn routes(routes: &'static [Route], fallback: fn() -> AnyView) -> impl IntoV
             .unwrap_or_default()
     });
     provide_context(params);
-    let page = Memo::new(move |_| matched.with(|m| m.as_ref().map(|(i, p)| (*i, p.clone()))));
     move || {
-        let view = match page.get() {
-            Some((i, _)) => routes[i].view,
-            None => fallback,
-        };
+        let view = matched
+            .with(|m| m.as_ref().and_then(|(i, _)| routes.get(*i)))
+            .map_or(fallback, |r| r.view);
         untrack(view)
     }
 }
@@ -305,6 +307,13 @@ mod tests {
         assert!(match_path("/", "/").is_some());
         assert!(match_path("/signin", "/signin/").is_some());
         assert!(match_path("/signin", "/sign").is_none());
+        // `+` in a path is itself; in a query it is a space.
+        let p = match_path("/registration/:id", "/registration/a+b").unwrap();
+        assert_eq!(p.get("id").as_deref(), Some("a+b"));
+        assert_eq!(
+            Params::from_query("?q=a+b").get("q").as_deref(),
+            Some("a b")
+        );
         let p = match_path(
             "/account/banks/change/:old/:bank",
             "/account/banks/change/a/b",

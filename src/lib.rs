@@ -85,7 +85,7 @@ fn provide_app(bundle: Bundle) {
     i18n::provide_lang();
     state::provide_state();
     nav::provide_bundle(bundle);
-    router::provide_router();
+    router::provide_router(bundle);
 }
 
 /// The register bundle (`index.html`): the pages before the bank, and not-found for unknown paths.

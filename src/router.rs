@@ -13,11 +13,9 @@
 //! - a new page starts at the top of the window, or at the element its `#fragment` names;
 //! - a link to a fragment of the page shown is left to the browser.
 
-use bankid_api::routes::bundle_for_path;
+use bankid_api::routes::{bundle_for_path, Bundle};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-
-use crate::nav::current_bundle;
 
 /// A page of the bundle: a path pattern (segments, `:name` for a parameter) and its view.
 #[derive(Clone, Copy)]
@@ -205,11 +203,12 @@ pub fn Redirect(#[prop(into)] path: String) -> impl IntoView {
     });
 }
 
-/// Sets up the router of a bundle: once, before anything asks where the page is.
-pub fn provide_router() {
+/// Sets up the router of `bundle`: once, before anything asks where the page is. It takes the
+/// links to `bundle`'s pages.
+pub fn provide_router(bundle: Bundle) {
     let url = RwSignal::new(Url::current());
     provide_context(RouterContext { url });
-    listen(url);
+    listen(url, bundle);
 }
 
 /// The page of `routes` that the current path matches, or `fallback`; a new page whenever the
@@ -239,8 +238,7 @@ pub fn routes(routes: &'static [Route], fallback: fn() -> AnyView) -> impl IntoV
 }
 
 /// Follows Back/Forward and takes clicks on links to this bundle's pages.
-fn listen(url: RwSignal<Url>) {
-    let bundle = current_bundle();
+fn listen(url: RwSignal<Url>, bundle: Bundle) {
     let popstate = window_event_listener_untyped("popstate", move |_| url.set(Url::current()));
     let click = window_event_listener_untyped("click", move |ev| {
         if let Some(href) = link_target(&ev) {

@@ -6,7 +6,6 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use bankid_api::routes::Bundle;
-use bankid_portal_web::nav::provide_bundle;
 use bankid_portal_web::router::{provide_router, routes, use_params_map, use_query_map, Route};
 use leptos::{mount::mount_to, prelude::*, task::tick};
 use wasm_bindgen::closure::Closure;
@@ -103,8 +102,7 @@ async fn links_of_the_bundle_show_their_page_and_back_returns() {
 
     let root = container();
     let _handle = mount_to(root.clone(), || {
-        provide_bundle(Bundle::Manage);
-        provide_router();
+        provide_router(Bundle::Manage);
         view! {
             <a id="change" href="/account/banks/change/sber/tinkoff">"change"</a>
             <a id="consents" href="/account/consents?note=%D0%B4%D0%B0+ok">"consents"</a>

@@ -115,14 +115,6 @@ pub fn LanguageSwitcher() -> impl IntoView {
     let ctx = use_context::<LangContext>();
     let open = RwSignal::new(false);
     let toggle = NodeRef::<leptos::html::Button>::new();
-    let fold = move || {
-        if open.get_untracked() {
-            open.set(false);
-            if let Some(button) = toggle.get_untracked() {
-                let _ = button.focus();
-            }
-        }
-    };
     let buttons = Lang::ALL
         .into_iter()
         .map(|l| {
@@ -137,7 +129,7 @@ pub fn LanguageSwitcher() -> impl IntoView {
                             if let Some(ctx) = ctx {
                                 ctx.set(l);
                             }
-                            fold();
+                            fold(open, toggle);
                         }
                     >
                         {l.endonym()}
@@ -153,7 +145,7 @@ pub fn LanguageSwitcher() -> impl IntoView {
             aria-label=tr(Key::LanguageLabel)
             on:keydown=move |ev| {
                 if ev.key() == "Escape" {
-                    fold();
+                    fold(open, toggle);
                 }
             }
             on:focusout=move |ev| {
@@ -181,6 +173,17 @@ pub fn LanguageSwitcher() -> impl IntoView {
                 {buttons}
             </ul>
         </div>
+    }
+}
+
+/// Folds an open disclosure (the phone's language list, the account menu) and gives focus back
+/// to its `toggle`; nothing when it is folded.
+fn fold(open: RwSignal<bool>, toggle: NodeRef<leptos::html::Button>) {
+    if open.get_untracked() {
+        open.set(false);
+        if let Some(button) = toggle.get_untracked() {
+            let _ = button.focus();
+        }
     }
 }
 
@@ -293,11 +296,8 @@ pub fn AccountNav() -> impl IntoView {
                         class="bp-account-nav bp-account-nav--signed-in"
                         aria-label=tr(Key::AccountNavLabel)
                         on:keydown=move |ev| {
-                            if ev.key() == "Escape" && open.get_untracked() {
-                                open.set(false);
-                                if let Some(button) = toggle.get_untracked() {
-                                    let _ = button.focus();
-                                }
+                            if ev.key() == "Escape" {
+                                fold(open, toggle);
                             }
                         }
                         // The open menu lies over the page: it folds when focus leaves it, so
